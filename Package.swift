@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+// assist: an offline captioning and speech assistant for blind and low-vision people.
+// No Swift package dependencies: only the toolchain and Debian's system C libraries.
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "assist",
+    products: [
+        .executable(name: "assistd", targets: ["AssistDaemon"]),
+        .executable(name: "assist", targets: ["assist"]),
+        .library(name: "Vision", targets: ["Vision"]),
+    ],
+    targets: [
+        // System libraries, each behind a module map (see Sources/C*/module.modulemap).
+        .systemLibrary(name: "CEspeak", pkgConfig: "espeak-ng",
+                       providers: [.apt(["libespeak-ng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CSpng", pkgConfig: "spng",
+                       providers: [.apt(["libspng-dev"])]),
+        .systemLibrary(name: "COpenBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CAlsa", pkgConfig: "alsa",
+                       providers: [.apt(["libasound2-dev"])]),
+
+        // Pixels to caption. Knows nothing of sockets, speech or logging.
+        .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
+                swiftSettings: optimize),
+        // Messages and framing shared by daemon and client. Knows nothing of models.
+        .target(name: "IPC"),
+        // Text to audio through libespeak-ng: device, WAV files, or nothing.
+        .target(name: "Speech", dependencies: ["CEspeak", "CAlsa"]),
+
+        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech"]),
+        .executableTarget(name: "assist", dependencies: ["IPC"]),
+
+        .testTarget(name: "VisionTests", dependencies: ["Vision"]),
+        .testTarget(name: "IPCTests", dependencies: ["IPC"]),
+        .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
+        // Drives the built assistd and assist binaries end to end.
+        .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist"]),
+    ]
+)

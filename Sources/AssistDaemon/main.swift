@@ -1,0 +1,25 @@
+import Foundation
+
+// assistd: the assist daemon. `run` is the service; `caption` captions images once and exits.
+let usage = """
+usage: assistd <command> [options]
+
+commands:
+  run        watch folders and the socket, caption each photo and speak it (see `assistd run --help`)
+  caption    caption images once and print the result (see `assistd caption --help`)
+"""
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first else {
+    FileHandle.standardError.write(Data((usage + "\n").utf8))
+    exit(2)
+}
+let rest = Array(arguments.dropFirst())
+switch command {
+case "run": exit(RunCommand.main(rest))
+case "caption": exit(CaptionCommand.main(rest))
+case "-h", "--help", "help": print(usage); exit(0)
+default:
+    FileHandle.standardError.write(Data("assistd: unknown command '\(command)'\n\(usage)\n".utf8))
+    exit(2)
+}

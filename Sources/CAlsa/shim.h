@@ -1,0 +1,2 @@
+// ALSA (Debian libasound2-dev): PCM playback for the audio-device speech sink.
+#include <alsa/asoundlib.h>

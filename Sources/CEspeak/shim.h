@@ -1,0 +1,2 @@
+// libespeak-ng (Debian libespeak-ng-dev): speech synthesis.
+#include <espeak-ng/speak_lib.h>

@@ -1,0 +1,2 @@
+// OpenBLAS (Debian libopenblas-dev): cblas_sgemm and thread control.
+#include <cblas.h>

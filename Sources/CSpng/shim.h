@@ -1,0 +1,2 @@
+// libspng (Debian libspng-dev): PNG decoding without setjmp/longjmp.
+#include <spng.h>

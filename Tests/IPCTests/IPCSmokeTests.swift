@@ -1,0 +1,4 @@
+import XCTest
+@testable import IPC
+
+final class IPCSmokeTests: XCTestCase {}

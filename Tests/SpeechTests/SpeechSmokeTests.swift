@@ -1,0 +1,4 @@
+import XCTest
+@testable import Speech
+
+final class SpeechSmokeTests: XCTestCase {}

@@ -1,0 +1,4 @@
+import XCTest
+@testable import Vision
+
+final class VisionSmokeTests: XCTestCase {}
