@@ -68,9 +68,11 @@ final class ModelParityTests: XCTestCase {
             try ModelFixtures.requireModel(name, optional: true)
             let model = try VisionEncoderDecoder(directory: ModelFixtures.modelDirectory(name))
             let exp = ModelFixtures.expectedDirectory(name)
-            let results = try JSONSerialization.jsonObject(with: Data(contentsOf: exp.appendingPathComponent("results.json"))) as! [String: Any]
+            let results = try XCTUnwrap(JSONSerialization.jsonObject(
+                with: Data(contentsOf: exp.appendingPathComponent("results.json"))) as? [String: Any])
+            let prefixes = try XCTUnwrap(results["prefixes"] as? [String: [Int]])
             for stem in try ModelFixtures.stems(name) {
-                let prefix = ((results[stem] as! [String: Any])["_prefix"] as! [String: Any])["tokens"] as! [Int]
+                let prefix = try XCTUnwrap(prefixes[stem])
                 let ref = try ModelFixtures.floats(exp.appendingPathComponent("\(stem).prefix_logits.f32"))
                 let pixels = try ModelFixtures.floats(exp.appendingPathComponent("\(stem).pixels.f32"))
                 let st = try model.makeState(encoderOutput: try model.encode(pixelValues: pixels), rows: 1, capacity: prefix.count)

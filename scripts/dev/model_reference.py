@@ -104,7 +104,7 @@ def main():
         edir.mkdir(parents=True, exist_ok=True)
         size = spec["enc"]["image_size"]
         rng = np.random.default_rng(seed)
-        results = {}
+        results, prefixes = {}, {}
         for i in range(4):
             stem = f"img{i}"
             px = torch.from_numpy(rng.uniform(-1, 1, (1, 3, size, size)).astype(np.float32))
@@ -115,20 +115,23 @@ def main():
             px[0].numpy().astype("<f4").tofile(edir / f"{stem}.pixels.f32")
             enc[0].numpy().astype("<f4").tofile(edir / f"{stem}.encoder.f32")
             o.logits[0, -1].numpy().astype("<f4").tofile(edir / f"{stem}.logits0.f32")
-            per = {}
+            per = []
             for sname, kw in SETTINGS.items():
                 with torch.no_grad():
                     toks = model.generate(px, **kw)[0].tolist()
-                per[sname] = {"kwargs": kw, "tokens": toks}
+                per.append({"name": sname, "settings": kw, "tokens": toks})
             # a long greedy prefix for prefill-vs-cache checks
             with torch.no_grad():
                 toks = model.generate(px, max_new_tokens=8, min_new_tokens=8)[0].tolist()
                 full = model(pixel_values=px, decoder_input_ids=torch.tensor([toks])).logits[0]
             full.numpy().astype("<f4").tofile(edir / f"{stem}.prefix_logits.f32")
-            per["_prefix"] = {"tokens": toks}
+            prefixes[stem] = toks
             results[stem] = per
-        (edir / "results.json").write_text(json.dumps(results, indent=1))
-        print(name, {s: sum(len(results[k][s]["tokens"]) for k in results) for s in SETTINGS})
+        # Same shape as scripts/make_fixtures.py's results.json, plus the prefill prefixes.
+        (edir / "results.json").write_text(json.dumps({"model": name, "results": results,
+                                                       "prefixes": prefixes}, indent=1))
+        print(name, "mean lengths", {r["name"]: sum(len(results[k][j]["tokens"]) for k in results) / 4
+                                     for j, r in enumerate(results["img0"])})
 
 
 if __name__ == "__main__":
