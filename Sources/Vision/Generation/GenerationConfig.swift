@@ -147,11 +147,14 @@ public struct GenerationConfig: Sendable, Equatable {
 
     /// Like `GenerationConfig.update(**kwargs)` followed by `validate()`: known attributes are set,
     /// unknown keys ignored. Values of the wrong type are errors naming the key.
+    /// On error the configuration is left unchanged.
     public mutating func update(_ values: [String: Any]) throws {
-        for key in values.keys.sorted() { try set(key, values[key]!) }
-        if let m = maxNewTokens, m <= 0 {
+        var c = self
+        for key in values.keys.sorted() { try c.set(key, values[key]!) }
+        if let m = c.maxNewTokens, m <= 0 {
             throw GenerationError.invalidOption(name: "max_new_tokens", reason: "must be greater than 0, is \(m)")
         }
+        self = c
     }
 
     /// The configuration with the non-nil overrides applied (`generate(num_beams=..., ...)`).
