@@ -33,6 +33,7 @@ final class ModelParityTests: XCTestCase {
     func testTinySafetensorsParity() throws { try checkParity("tiny-st", optional: false) }
     func testDevSameWidthParity() throws { try checkParity("dev-st", optional: true) }
     func testDevProjectionParity() throws { try checkParity("dev-proj", optional: true) }
+    func testDevUpcastParity() throws { try checkParity("dev-upcast", optional: true) }
 
     /// Logits of step t through the KV cache equal those of one fresh forward over the prefix,
     /// and equal PyTorch's full-sequence logits where the dev fixtures provide them.

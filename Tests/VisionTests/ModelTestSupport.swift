@@ -36,7 +36,7 @@ enum ModelFixtures {
     }
 
     /// Dev-only models made by scripts/dev/model_reference.py; absent in CI.
-    static let devModels = ["dev-st", "dev-proj"]
+    static let devModels = ["dev-st", "dev-proj", "dev-upcast"]
 
     static func requireModel(_ name: String, optional: Bool) throws {
         if !FileManager.default.fileExists(atPath: modelDirectory(name).appendingPathComponent("config.json").path) {
