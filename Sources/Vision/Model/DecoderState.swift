@@ -1,0 +1,85 @@
+/// Per-run state of the GPT-2 decoder: self-attention KV cache for every beam, the cross-attention
+/// K/V of one image (shared by all beams), and scratch. Everything is allocated once in `init`;
+/// decoding steps and beam reordering allocate nothing.
+///
+/// Not thread-safe: one state per concurrent generation.
+public final class DecoderState {
+    let d: ModelDimensions
+    /// Rows decoded together (the beams).
+    let rows: Int
+    /// Longest sequence the cache holds (`max_length`).
+    let capacity: Int
+    /// Most tokens per row one `forward` call may feed (1 while generating; more for a prefill).
+    let maxStep: Int
+    /// Positions already in the cache (equal for all rows).
+    var length = 0
+
+    // Self-attention cache, per layer and row: (L, B, Tmax, C); `alt*` is the reorder target.
+    var kCache, vCache, kAlt, vAlt: UnsafeMutablePointer<Float>
+    // Cross-attention K|V of the image, per layer: (L, S, 2C); computed once by `setEncoderOutput`.
+    let crossKV: UnsafeMutablePointer<Float>
+    // Scratch, R = rows * maxStep.
+    let x: UnsafeMutablePointer<Float>        // (R, C) residual stream
+    let h: UnsafeMutablePointer<Float>        // (R, C) normalized / projected
+    let qkv: UnsafeMutablePointer<Float>      // (R, 3C) self-attention q|k|v, also cross q in the first C
+    let ctx: UnsafeMutablePointer<Float>      // (R, C) attention context
+    let inner: UnsafeMutablePointer<Float>    // (R, I) MLP hidden
+    let scores: UnsafeMutablePointer<Float>   // (max(maxStep*Tmax, R*S)) one head's attention
+    let last: UnsafeMutablePointer<Float>     // (B, C) final hidden state of each row's last token
+    /// Next-token logits of each row after `forward`: (B, V).
+    let logits: UnsafeMutablePointer<Float>
+
+    private let slab: Int, scoreCount: Int
+
+    init(dims: ModelDimensions, rows: Int, capacity: Int, maxStep: Int = 1) {
+        d = dims
+        self.rows = rows; self.capacity = capacity; self.maxStep = maxStep
+        let c = dims.decoderWidth, r = rows * maxStep
+        slab = dims.decoderLayers * rows * capacity * c
+        func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+            p.initialize(repeating: 0, count: max(n, 1))
+            return p
+        }
+        kCache = alloc(slab); vCache = alloc(slab); kAlt = alloc(slab); vAlt = alloc(slab)
+        crossKV = alloc(dims.decoderLayers * dims.encoderTokens * 2 * c)
+        x = alloc(r * c); h = alloc(r * c); qkv = alloc(r * 3 * c); ctx = alloc(r * c)
+        inner = alloc(r * dims.decoderInner)
+        scoreCount = max(maxStep * capacity, r * dims.encoderTokens)
+        scores = alloc(scoreCount)
+        last = alloc(rows * c)
+        logits = alloc(rows * dims.vocab)
+    }
+
+    deinit {
+        for p in [kCache, vCache, kAlt, vAlt, crossKV, x, h, qkv, ctx, inner, scores, last, logits] {
+            p.deallocate()
+        }
+    }
+
+    /// Start of layer `layer`, row `row` in a self-attention cache slab: (Tmax, C).
+    @inline(__always)
+    func cacheRow(_ base: UnsafeMutablePointer<Float>, layer: Int, row: Int) -> UnsafeMutablePointer<Float> {
+        base + ((layer * rows + row) * capacity) * d.decoderWidth
+    }
+
+    /// Makes row `b` of the cache a copy of row `beamIndex[b]` for every layer, like
+    /// `GPT2LMHeadModel._reorder_cache` (`index_select` on the batch dimension). Copies into the
+    /// alternate slab and swaps, so rows may be duplicated or dropped freely.
+    func reorder(_ beamIndex: UnsafeBufferPointer<Int>) {
+        precondition(beamIndex.count == rows, "beam index count \(beamIndex.count) != rows \(rows)")
+        var identity = true
+        for b in 0..<rows where beamIndex[b] != b { identity = false; break }
+        if identity || length == 0 { return }
+        let n = length * d.decoderWidth
+        for layer in 0..<d.decoderLayers {
+            for b in 0..<rows {
+                let src = beamIndex[b]
+                cacheRow(kAlt, layer: layer, row: b).update(from: cacheRow(kCache, layer: layer, row: src), count: n)
+                cacheRow(vAlt, layer: layer, row: b).update(from: cacheRow(vCache, layer: layer, row: src), count: n)
+            }
+        }
+        swap(&kCache, &kAlt)
+        swap(&vCache, &vAlt)
+    }
+}
