@@ -2,8 +2,11 @@ import Foundation
 
 /// Milliseconds spent in each stage of one caption.
 public struct CaptionTimings: Sendable, Codable, Equatable {
+    /// Image decoding, EXIF orientation and preprocessing to `pixel_values`.
     public var decode: Double
+    /// The ViT encoder.
     public var encode: Double
+    /// Generation (greedy or beam search) and detokenization.
     public var generate: Double
     public init(decode: Double, encode: Double, generate: Double) {
         self.decode = decode; self.encode = encode; self.generate = generate
@@ -17,7 +20,9 @@ public struct Caption: Sendable, Equatable {
     public var timings: CaptionTimings
 }
 
-/// Per-request overrides of the checkpoint's generation defaults.
+/// Per-request overrides of the checkpoint's generation defaults, with the meaning of the
+/// same-named `generate` keyword arguments (a `max_new_tokens` in the checkpoint still wins over
+/// `maxLength`, as in transformers).
 public struct GenerationOverrides: Sendable, Equatable {
     public var numBeams: Int?
     public var maxLength: Int?
@@ -27,18 +32,59 @@ public struct GenerationOverrides: Sendable, Equatable {
     }
 }
 
-/// A loaded captioning model: checkpoint, preprocessor, tokenizer and generation defaults.
-/// Load once; `caption` is safe to call from one thread at a time.
+/// A loaded captioning model: what transformers' `VisionEncoderDecoderModel`,
+/// `ViTImageProcessor`, `AutoTokenizer` and `GenerationConfig` load from one hub directory.
+///
+/// Load once. The engine is immutable after loading; `caption` allocates its per-run state, so
+/// calls from several threads are safe but compete for the same cores (the daemon runs one at a
+/// time).
 public final class CaptionEngine: @unchecked Sendable {
     public let modelDirectory: URL
+    public let model: VisionEncoderDecoder
+    public let processor: ImageProcessor
+    public let tokenizer: BPETokenizer
+    /// `generation_config.json` (or `config.json`'s generation attributes) as transformers resolves them.
+    public let generationConfig: GenerationConfig
+    public var imageLimits: ImageLimits
 
-    // NOTE(skeleton): filled in by the model and generation work.
-    public init(modelDirectory: URL) throws {
+    public init(modelDirectory: URL, imageLimits: ImageLimits = .default) throws {
         self.modelDirectory = modelDirectory
-        throw CheckpointError.missingFile(modelDirectory.appendingPathComponent("config.json").path)
+        self.imageLimits = imageLimits
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: modelDirectory.path, isDirectory: &isDir), isDir.boolValue else {
+            throw CheckpointError.missingFile(modelDirectory.path)
+        }
+        model = try VisionEncoderDecoder(directory: modelDirectory)
+        let pre = modelDirectory.appendingPathComponent("preprocessor_config.json")
+        guard FileManager.default.fileExists(atPath: pre.path) else { throw CheckpointError.missingFile(pre.path) }
+        processor = ImageProcessor(config: try ImageProcessorConfig(contentsOf: pre))
+        tokenizer = try BPETokenizer(directory: modelDirectory)
+        generationConfig = try GenerationConfig(directory: modelDirectory)
+        let (h, w) = processor.outputSize(width: model.config.encoder.imageSize, height: model.config.encoder.imageSize)
+        let expected = model.config.encoder.imageSize
+        guard h == expected, w == expected else {
+            throw CheckpointError.invalidFile(pre.path, reason:
+                "resizes to \(w)x\(h) but the encoder expects \(expected)x\(expected)")
+        }
     }
 
+    /// Decodes a JPEG or PNG, preprocesses it, and generates its caption.
     public func caption(imageData: Data, overrides: GenerationOverrides = .init()) throws -> Caption {
-        throw CheckpointError.missingFile(modelDirectory.path)
+        let config = try generationConfig.applying(overrides)
+        let t0 = DispatchTime.now()
+        let image = try ImageDecoder.decode(imageData, limits: imageLimits)
+        let pixels = processor.pixelValues(image)
+        let t1 = DispatchTime.now()
+        let encoded = try model.encode(pixelValues: pixels)
+        let t2 = DispatchTime.now()
+        let tokens = try Generator(model: model).generate(encoderOutput: encoded, config: config)
+        let text = tokenizer.decode(tokens, skipSpecialTokens: true)
+        let t3 = DispatchTime.now()
+        return Caption(text: text, tokens: tokens,
+                       timings: CaptionTimings(decode: ms(t0, t1), encode: ms(t1, t2), generate: ms(t2, t3)))
+    }
+
+    private func ms(_ a: DispatchTime, _ b: DispatchTime) -> Double {
+        Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e6
     }
 }
