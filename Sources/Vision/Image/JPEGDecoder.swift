@@ -15,6 +15,8 @@ enum JPEGDecoder {
         var precision = 0
         /// Payload of the first APP1 segment starting "Exif\0", as Pillow keeps it.
         var exif: UnsafeRawBufferPointer?
+        /// Offset of the first byte after the first SOS segment header.
+        var scanStart = 0
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits) throws -> RGBImage {
@@ -40,7 +42,7 @@ enum JPEGDecoder {
         case 3: pixelFormat = Int32(TJPF_RGB.rawValue)
         default: pixelFormat = Int32(TJPF_CMYK.rawValue)
         }
-        let raw = try decompress(bytes, width: w, height: h, channels: c, pixelFormat: pixelFormat)  // (h, w, c)
+        let raw = try decompress(bytes, scanStart: header.scanStart, width: w, height: h, channels: c, pixelFormat: pixelFormat)  // (h, w, c)
         let rgb: [UInt8]
         switch c {
         case 3: rgb = raw
@@ -55,10 +57,24 @@ enum JPEGDecoder {
         return orientation?.apply(to: image) ?? image
     }
 
-    /// Runs `tjDecompress2` into a new (h, w, channels) buffer. A "Premature end of JPEG file"
-    /// warning is truncation (Pillow refuses such files); other warnings, such as extraneous
-    /// bytes before a marker, are ignored as Pillow ignores them.
-    static func decompress(_ bytes: UnsafeRawBufferPointer, width w: Int, height h: Int,
+    /// libjpeg's warning texts (jerror.h `JWRN_*`). TurboJPEG keeps the first warning's text
+    /// unless a fatal error follows, whose text then replaces it, so a message outside this list
+    /// means the decode failed.
+    static let warningPrefixes = [
+        "Corrupt JPEG data", "Premature end of JPEG file", "Unknown Adobe color transform code",
+        "Inconsistent progression sequence", "Warning: unknown JFIF revision number",
+        "Invalid SOS parameters for sequential JPEG", "Application transferred too many scanlines",
+    ]
+
+    /// Runs `tjDecompress2` into a new (h, w, channels) buffer.
+    ///
+    /// Pillow feeds libjpeg through a suspending source and refuses a file that ends before
+    /// libjpeg reaches the end-of-image marker ("image file is truncated"), but it ignores
+    /// warnings such as extraneous bytes before a marker. TurboJPEG's memory source instead pads
+    /// a short file with a fake EOI and warns; so a file without an EOI marker after its first
+    /// scan, or a "Premature end of JPEG file" warning, is reported as truncated, and other
+    /// warnings are ignored as Pillow ignores them.
+    static func decompress(_ bytes: UnsafeRawBufferPointer, scanStart: Int, width w: Int, height h: Int,
                            channels c: Int, pixelFormat: Int32) throws -> [UInt8] {
         guard let handle = tjInitDecompress() else {
             throw ImageDecodeError.corrupt(format: .jpeg, detail: "TurboJPEG could not start a decompressor")
@@ -66,30 +82,38 @@ enum JPEGDecoder {
         defer { tjDestroy(handle) }
         var failure: (code: Int32, message: String)?
         let out = [UInt8](unsafeUninitializedCapacity: w * h * c) { dst, count in
+            // Zeroed first: a failed decode must still leave the buffer initialised.
+            dst.initialize(repeating: 0)
             // Scaling factor 1 is chosen because the destination is exactly the frame size; a
             // pitch of w * c keeps rows contiguous. TJFLAG_LIMITSCANS refuses progressive files
             // with more than 500 scans (a decompression-time bomb Pillow would grind through).
             let rc = tjDecompress2(handle, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                    UInt(bytes.count), dst.baseAddress, Int32(w), Int32(w * c), Int32(h),
                                    pixelFormat, TJFLAG_LIMITSCANS)
-            if rc != 0 {
-                failure = (tjGetErrorCode(handle), String(cString: tjGetErrorStr2(handle)))
-                // Regions libjpeg did not reach are zeroed so the buffer is always initialised.
-                if failure!.code != Int32(TJERR_WARNING.rawValue) {
-                    dst.initialize(repeating: 0)
-                }
-            }
+            if rc != 0 { failure = (tjGetErrorCode(handle), String(cString: tjGetErrorStr2(handle))) }
             count = w * h * c
         }
-        if let failure {
-            if failure.message.contains("Premature end of JPEG file") {
-                throw ImageDecodeError.truncated(format: .jpeg, detail: failure.message)
-            }
-            if failure.code != Int32(TJERR_WARNING.rawValue) {
-                throw ImageDecodeError.corrupt(format: .jpeg, detail: failure.message)
-            }
+        guard let failure else { return out }
+        if failure.message.hasPrefix("Premature end of JPEG file") || !hasEndMarker(bytes, after: scanStart) {
+            throw ImageDecodeError.truncated(format: .jpeg, detail: "no end-of-image marker (\(failure.message))")
+        }
+        let isWarning = failure.code == Int32(TJERR_WARNING.rawValue)
+            && warningPrefixes.contains { failure.message.hasPrefix($0) }
+        if !isWarning {
+            throw ImageDecodeError.corrupt(format: .jpeg, detail: failure.message)
         }
         return out
+    }
+
+    /// Whether FF D9 occurs after `start`. Entropy-coded data cannot contain it (a coded FF is
+    /// always followed by 00 or a restart marker), so its absence means the file was cut short.
+    static func hasEndMarker(_ bytes: UnsafeRawBufferPointer, after start: Int) -> Bool {
+        var i = bytes.count - 2
+        while i >= start {
+            if bytes[i] == 0xFF && bytes[i + 1] == 0xD9 { return true }
+            i -= 1
+        }
+        return false
     }
 
     /// Walks the marker segments up to the first SOS, as `JpegImagePlugin._open` does, to learn
@@ -133,6 +157,7 @@ enum JPEGDecoder {
                 guard sawFrame else {
                     throw ImageDecodeError.corrupt(format: .jpeg, detail: "scan before any frame header")
                 }
+                header.scanStart = i
                 return header
             case 0xC0...0xCF where marker != 0xC4 && marker != 0xC8 && marker != 0xCC:
                 guard !sawFrame else {

@@ -50,11 +50,11 @@ enum PNGDecoder {
         try check(spng_get_ihdr(ctx, &ihdr))
         var size = 0
         try check(spng_decoded_image_size(ctx, Int32(SPNG_FMT_RAW.rawValue), &size))
-        var status: Int32 = 0
-        let raw = [UInt8](unsafeUninitializedCapacity: size) { dst, count in  // (h, rowBytes)
-            status = spng_decode_image(ctx, dst.baseAddress, size, Int32(SPNG_FMT_RAW.rawValue), 0)
-            if status != 0 { dst.initialize(repeating: 0) }
-            count = size
+        // Zeroed, not merely allocated: for interlaced images below 8 bits libspng ORs each
+        // pass's samples into the destination bytes.
+        var raw = [UInt8](repeating: 0, count: size)  // (h, rowBytes)
+        let status = raw.withUnsafeMutableBytes {
+            spng_decode_image(ctx, $0.baseAddress, size, Int32(SPNG_FMT_RAW.rawValue), 0)
         }
         try check(status)
 
