@@ -165,6 +165,12 @@ public final class Checkpoint: @unchecked Sendable {
     /// The stored shape of `key`, if present (for checks before asking for a tensor).
     public func shape(of key: String) -> [Int]? { entries[key]?.shape }
 
+    /// The address range of the first mapped weight file, so tests can tell views from copies.
+    var mappedRange: Range<UnsafeRawPointer>? {
+        guard let first = mapped.first, let base = first.bytes.baseAddress else { return nil }
+        return base..<(base + first.count)
+    }
+
     /// Throws if the checkpoint holds tensors that were never taken and are not ignored.
     public func finish() throws {
         let left = lock.withLock {

@@ -46,7 +46,7 @@ enum SafetensorsReader {
             }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, begin <= end, end <= dataSize else {
-                throw bad("tensor \(key) data_offsets [\(begin), \(end)] lie outside the \(dataSize)-byte data area")
+                throw bad("tensor \(key) data_offsets [\(begin), \(end)] lie outside the \(dataSize)-byte data area\(end > dataSize ? " (truncated?)" : "")")
             }
             guard let bytes = byteCount(shape, dtype.size), bytes == end - begin else {
                 throw bad("tensor \(key) is \(dtypeName) \(shape) but has \(end - begin) bytes")
