@@ -2,6 +2,9 @@
 """Makes Tests/Fixtures/checkpoint-unit: tiny state dicts for the checkpoint loader tests.
 
 Run with the reference environment: /opt/ref/bin/python scripts/make_checkpoint_fixtures.py
+Also makes checkpoint-unit/tokenizer: a tiny byte-level BPE trained here, saved in four directory
+layouts, and cases.json with encode/decode results of transformers' AutoTokenizer for each.
+
 Writes good files (safetensors and torch zip .bin in fp32/fp16/bf16, shared storages,
 non-contiguous views, parameters, integer buffers, a sharded directory) and bad ones (a pickle
 naming os.system, torch.storage._load_from_bytes, a legacy non-zip .bin, a compressed zip,
@@ -60,9 +63,12 @@ def torch_state(dtype):
 
 
 def write_zip_pickle(path, pickle_bytes, compress=False):
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", pickle_bytes)
-        z.writestr("archive/version", "3\n")
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in (("archive/data.pkl", pickle_bytes), ("archive/version", b"3\n")):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            z.writestr(info, data)
 
 
 def main():
@@ -150,5 +156,99 @@ def main():
         f.write("\n")
 
 
+CORPUS = [
+    "A man riding a horse on a beach.", "A dog is sitting on a couch next to a remote control.",
+    "A bottle of water on a wooden table.", "The label says: 2 tablets, 3 times a day.",
+    "Two people are standing in front of a red car.", "a close up of a can of soda",
+    "don't, can't, won't, it's, you're, we've, they'll, I'm, she'd", "café au lait, crème brûlée, Zürich, naïve",
+    "日本語のテキストと絵文字", "Ελληνικά και русский текст", "emoji 😀 👍🏽 🇫🇷 👨‍👩‍👧", "numbers 123 4567 89.5% ½",
+]
+
+
+def tokenizer_fixtures():
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import AutoTokenizer, GPT2TokenizerFast
+
+    root = os.path.join(ROOT, "tokenizer")
+    trained = os.path.join(root, "_trained")
+    os.makedirs(trained)
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(CORPUS * 3, vocab_size=520, min_frequency=1, special_tokens=["<|endoftext|>"], show_progress=False)
+    bpe.save_model(trained)
+
+    def make(name, keep, **config):
+        d = os.path.join(root, name)
+        tok = GPT2TokenizerFast(vocab_file=os.path.join(trained, "vocab.json"), merges_file=os.path.join(trained, "merges.txt"), **config)
+        if name != "plain":
+            tok.add_tokens(["<sep>", " zebra", "\n", "ñandú"])
+            tok.add_special_tokens({"additional_special_tokens": ["<|cap|>"], "pad_token": "<pad>"})
+        tok.save_pretrained(d)
+        for f in os.listdir(d):
+            if f not in keep:
+                os.remove(os.path.join(d, f))
+        if name == "plain":
+            with open(os.path.join(d, "config.json"), "w") as f:
+                json.dump({"model_type": "gpt2"}, f)
+        return d
+
+    slow_files = {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}
+    dirs = {
+        "slow": make("slow", slow_files),
+        "fast": make("fast", {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}),
+        "plain": make("plain", {"vocab.json", "merges.txt"}),
+        "prefix-nocleanup": make("prefix-nocleanup", slow_files, add_prefix_space=True, clean_up_tokenization_spaces=False),
+    }
+    shutil.rmtree(trained)
+
+    texts = CORPUS + [
+        "", " ", "  leading and trailing  ", "tabs\tand\nnewlines\n\n  \n", "a  b   c    d",
+        "DON'T 'S 'stop x's y'S 're'", "numbers 123 4567 3.14 ١٢٣ ½ Ⅻ ²", "e\u0301 combining; Å vs A\u030a",
+        "😀😀 👨‍👩‍👧‍👦 🇫🇷🇩🇪 🏳️‍🌈 👍🏽 ❤️", "<|endoftext|>text<|endoftext|> <|endoftext|>", "a<sep>b <sep> c<|cap|>d",
+        "hello zebra zebra, zebras", "line one\nline two\n", "ñandú and ñandúes", "non-breaking\u00a0space\u2003em\u3000ideo\u200bzw",
+        "punctuation!!! ... ?? ,, ;; -- __", "mixed123abc ABC123def", "\u0085next\u2028line\u2029para\x0bvt\x0cff",
+        "Hello , world . isn 't it ? yes ! I 'm we 've they 're it 's ' quoted ' end", "  ", "\n", "\t\t x",
+        "Ünïcödé ΑΒΓ αβγ Кириллица ﬁ ǅ", "Ⅻ ⅻ 〇 𝟙𝟚 𐍈", "tab\t\tthen  space", "trailing space ",
+    ]
+    byte_char = {b: c for b, c in zip(*_bytes_to_unicode())}
+    invalid = [b"\xc3", b"\xe2\x82", b"\xf0\x9f\x98a", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80",
+               b"\xff", b"\x80", b"a\xe2\x82\xac\xe2b", b"\xf0\x9f\x98\x80\xf0\x9f", b"\xe0\x80\x80", b"\xf8\x88\x80\x80\x80"]
+    import random
+    rng = random.Random(11)
+    out = {"directories": sorted(dirs), "encode": [], "decode": []}
+    for name, d in sorted(dirs.items()):
+        tok = AutoTokenizer.from_pretrained(d)
+        assert tok.is_fast, name
+        sequences = []
+        for text in texts:
+            ids = tok.encode(text)
+            out["encode"].append({"dir": name, "text": text, "ids": ids})
+            sequences.append(ids)
+        for raw in invalid:
+            sequences.append(tok.convert_tokens_to_ids([byte_char[b] for b in raw]))
+        size = len(tok)
+        for _ in range(25):
+            sequences.append([rng.randrange(0, size + 5) for _ in range(rng.randrange(1, 12))])
+        sequences.append([size + 100, 3, size, 1])
+        for ids in sequences:
+            for skip in (True, False):
+                out["decode"].append({"dir": name, "ids": ids, "skip": skip, "text": tok.decode(ids, skip_special_tokens=skip)})
+    with open(os.path.join(root, "cases.json"), "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+        f.write("\n")
+
+
+def _bytes_to_unicode():
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return bs, [chr(c) for c in cs]
+
+
 if __name__ == "__main__":
     main()
+    tokenizer_fixtures()
