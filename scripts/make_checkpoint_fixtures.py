@@ -71,6 +71,35 @@ def write_zip_pickle(path, pickle_bytes, compress=False):
             z.writestr(info, data)
 
 
+def write_zip64_copy(src, dst):
+    """Rewrites a torch zip with every size and offset in ZIP64 form, as PyTorchStreamWriter does
+    for archives over 4 GB, so the reader's ZIP64 path is tested on a tiny file."""
+    with zipfile.ZipFile(src) as z:
+        records = [(info.filename.encode(), z.read(info)) for info in z.infolist()]
+    out = bytearray()
+    central = bytearray()
+    for name, data in records:
+        offset = len(out)
+        crc = zipfile.crc32(data)
+        local_extra = struct.pack("<HHQQ", 1, 16, len(data), len(data))
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0x21, crc, 0xFFFFFFFF, 0xFFFFFFFF, len(name), len(local_extra))
+        out += name + local_extra + data
+        extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0x21, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                               len(name), len(extra), 0, 0, 0, 0, 0xFFFFFFFF)
+        central += name + extra
+    cd_offset = len(out)
+    out += central
+    eocd64 = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(records), len(records), len(central), cd_offset)
+    out += struct.pack("<IIQI", 0x07064B50, 0, eocd64, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(dst, "wb") as f:
+        f.write(out)
+    with zipfile.ZipFile(dst) as z:  # Python's reader agrees it is a valid archive.
+        assert [z.read(n.decode()) for n, _ in records] == [d for _, d in records]
+
+
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
@@ -87,6 +116,8 @@ def main():
         tb = torch_state(dt)
         torch.save(tb, os.path.join(ROOT, f"bin-{name}.bin"))
         expected[f"bin-{name}.bin"] = describe(tb)
+    write_zip64_copy(os.path.join(ROOT, "bin-f32.bin"), os.path.join(ROOT, "bin-f32-zip64.bin"))
+    expected["bin-f32-zip64.bin"] = expected["bin-f32.bin"]
     st64 = {"double": torch.tensor([[1.0 / 3, -2.0e-3], [7.0, 1.0e30]], dtype=torch.float64)}
     save_file(st64, os.path.join(ROOT, "st-f64.safetensors"))
     expected["st-f64.safetensors"] = describe(st64)

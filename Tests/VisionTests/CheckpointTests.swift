@@ -26,7 +26,7 @@ final class CheckpointTests: XCTestCase {
     /// Every tensor of every good file has the exact fp32 values torch's `.float()` gives.
     func testAllFormatsMatchTorchExactly() throws {
         let all = try expected()
-        XCTAssertEqual(all.count, 7)
+        XCTAssertEqual(all.count, 8)
         var checked = 0
         for (file, tensors) in all.sorted(by: { $0.key < $1.key }) {
             let ckpt = try load(file)
@@ -52,7 +52,7 @@ final class CheckpointTests: XCTestCase {
             }
             XCTAssertNoThrow(try ckpt.finish(), file)
         }
-        XCTAssertEqual(checked, 3 * 5 + 3 * 10 + 1)
+        XCTAssertEqual(checked, 3 * 5 + 4 * 10 + 1)
     }
 
     func testFP32SafetensorsAndContiguousTorchTensorsAreViewsIntoTheMap() throws {
