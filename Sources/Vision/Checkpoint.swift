@@ -171,6 +171,9 @@ public final class Checkpoint: @unchecked Sendable {
         return base..<(base + first.count)
     }
 
+    /// The element type `key` is stored as (`F32`, `F16`, `BF16`, `I64`, ...), if present.
+    public func storedDType(of key: String) -> String? { entries[key]?.dtype.rawValue }
+
     /// Throws if the checkpoint holds tensors that were never taken and are not ignored.
     public func finish() throws {
         let left = lock.withLock {
