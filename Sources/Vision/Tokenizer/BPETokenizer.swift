@@ -174,8 +174,9 @@ public final class BPETokenizer: @unchecked Sendable {
     /// - each token's characters map back to bytes (a token containing a character outside the
     ///   byte map, such as an added `"\n"`, contributes its own UTF-8 bytes instead);
     /// - the bytes are decoded as UTF-8 with U+FFFD per maximal invalid subpart (`UTF8Lossy`);
-    /// - `clean_up_tokenization` then removes the space before `. ? ! ,` and English contractions.
-    public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
+    /// - `clean_up_tokenization` then removes the space before `. ? ! ,` and English contractions,
+    ///   when `cleanUpTokenizationSpaces` (nil: the tokenizer's setting) is true.
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool = true, cleanUpTokenizationSpaces: Bool? = nil) -> String {
         var bytes: [UInt8] = []
         for id in ids {
             guard let token = tokens[id] else { continue }
@@ -189,7 +190,7 @@ public final class BPETokenizer: @unchecked Sendable {
             bytes += mapped ? tokenBytes : Array(token.utf8)
         }
         let text = UTF8Lossy.decode(bytes)
-        return cleanUpTokenizationSpaces ? Self.cleanUpTokenization(text) : text
+        return cleanUpTokenizationSpaces ?? self.cleanUpTokenizationSpaces ? Self.cleanUpTokenization(text) : text
     }
 
     /// transformers' `PreTrainedTokenizerBase.clean_up_tokenization`: these `str.replace` calls,
