@@ -263,6 +263,19 @@ def tokenizer_fixtures():
         for ids in sequences:
             for skip in (True, False):
                 out["decode"].append({"dir": name, "ids": ids, "skip": skip, "text": tok.decode(ids, skip_special_tokens=skip)})
+    # Pre-tokenizer pieces (code point offsets) of random strings over tricky characters.
+    from tokenizers.pre_tokenizers import ByteLevel
+    pool = list("aZs'tdmlrev 09\t\n\r.,!?-_") + [
+        "\u00a0", "\u2003", "\u3000", "\u200b", "\u0085", "\u180e", "\ufeff", "\u2028", "\x0b", "\x1c",
+        "\u0301", "\u0663", "\u00bd", "\u216b", "\u00b2", "\u4e2d", "\u3042", "\uac00", "\u0915", "\u093f",
+        "\u0e01", "\u0e34", "\U0001F600", "\u200d", "\ufe0f", "\U0001F1EB", "\U0001F3FD", "\u00df", "\u01c5",
+        "\u02b0", "\u2019", "\u00e9", "\U0001D7D9", "\U00010348", "\u2163", "\u3007", "\u00aa", "\u0640",
+    ]
+    pre = ByteLevel(add_prefix_space=False, use_regex=True)
+    out["pretokenize"] = []
+    for _ in range(400):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(1, 24)))
+        out["pretokenize"].append({"text": text, "offsets": [list(o) for _, o in pre.pre_tokenize_str(text)]})
     with open(os.path.join(root, "cases.json"), "w") as f:
         json.dump(out, f, separators=(",", ":"))
         f.write("\n")

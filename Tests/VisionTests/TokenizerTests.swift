@@ -12,9 +12,11 @@ final class TokenizerTests: XCTestCase {
     struct Cases: Decodable {
         struct Encode: Decodable { var dir: String; var text: String; var ids: [Int] }
         struct Decode: Decodable { var dir: String; var ids: [Int]; var skip: Bool; var text: String }
+        struct PreTokenize: Decodable { var text: String; var offsets: [[Int]] }
         var directories: [String]
         var encode: [Encode]
         var decode: [Decode]
+        var pretokenize: [PreTokenize]
     }
 
     func cases() throws -> Cases {
@@ -59,6 +61,22 @@ final class TokenizerTests: XCTestCase {
         // The cases do exercise replacement characters, skipped specials and the cleanup.
         XCTAssertTrue(c.decode.contains { $0.text.contains("\u{FFFD}") })
         XCTAssertTrue(c.decode.contains { !$0.skip && $0.text.contains("<|endoftext|>") })
+    }
+
+    /// Piece boundaries (code point offsets) equal tokenizers' `ByteLevel.pre_tokenize_str` on
+    /// random strings of whitespace, letters, marks, numbers, format and emoji characters.
+    func testPreTokenizerMatchesTokenizers() throws {
+        let c = try cases()
+        XCTAssertEqual(c.pretokenize.count, 400)
+        var failures = 0
+        for p in c.pretokenize {
+            let pieces = GPT2PreTokenizer.split(Array(p.text.unicodeScalars)).map { [$0.lowerBound, $0.upperBound] }
+            if pieces != p.offsets {
+                failures += 1
+                XCTFail("\(p.text.unicodeScalars.map { String($0.value, radix: 16) }): \(pieces) != \(p.offsets)")
+            }
+        }
+        XCTAssertEqual(failures, 0)
     }
 
     func testLossyUTF8ReplacesMaximalSubparts() {
