@@ -167,4 +167,33 @@ final class CheckpointTests: XCTestCase {
             XCTAssertEqual(error as? CheckpointError, .unsupportedDType(key: "w", dtype: "F8_E4M3"))
         }
     }
+
+    /// The unpickler on its own: hostile or foreign pickles are errors, never crashes or calls.
+    func testUnpicklerRefusesHostilePickles() {
+        func reason(_ bytes: [UInt8]) -> String {
+            bytes.withUnsafeBytes { raw in
+                do {
+                    _ = try TorchUnpickler.stateDict(raw, path: "p")
+                    return "accepted"
+                } catch CheckpointError.invalidFile("p", let reason) {
+                    return reason
+                } catch {
+                    return "\(error)"
+                }
+            }
+        }
+        // A million nested tuples: freeing them must not recurse.
+        let deep = [0x80, 0x02, 0x29] + [UInt8](repeating: 0x85, count: 1_000_000) + [0x2E]
+        XCTAssertEqual(reason(deep), "pickle holds a tuple, not a state dict")
+        XCTAssertTrue(reason([0x80, 0x02] + Array("c__builtin__\neval\n.".utf8)).contains("__builtin__.eval"))
+        XCTAssertTrue(reason([0x80, 0x02] + Array("(i__main__\nX\n.".utf8)).contains("opcode 0x69 'i'"))
+        XCTAssertEqual(reason([0x80, 0x02, 0x7D]), "pickle ends early (truncated?)")
+        XCTAssertEqual(reason([0x80, 0x02, 0x68, 0x05]), "pickle reads memo 5, which was never written")
+        XCTAssertEqual(reason([0x80, 0x02, 0x7D, 0x4B, 0x01, 0x4B, 0x02, 0x73, 0x2E]), "state dict has a int key")
+        XCTAssertEqual(reason([0x80, 0x02, 0x7D, 0x58, 0x01, 0, 0, 0, 0x61, 0x4B, 0x02, 0x73, 0x2E]),
+                       "state dict entry a is a int, not a tensor")
+        // A self-containing dict is refused, not leaked into a cycle.
+        XCTAssertEqual(reason([0x80, 0x02, 0x7D, 0x71, 0x00, 0x58, 0x01, 0, 0, 0, 0x61, 0x68, 0x00, 0x73, 0x2E]),
+                       "state dict entry a is a dict, not a tensor")
+    }
 }

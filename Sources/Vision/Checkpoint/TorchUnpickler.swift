@@ -23,15 +23,18 @@ struct TorchTensorRef {
 /// Everything else, such as `os.system` or `torch.storage._load_from_bytes`, is an error naming it,
 /// which is the same allow-list idea as `torch.load(weights_only=True)`.
 struct TorchUnpickler {
-    private indirect enum Value {
+    /// A pickled value. Containers are indices into the unpickler's flat tables, so no value owns
+    /// another: a hostile pickle nesting a million tuples cannot overflow the stack when freed,
+    /// and a dict that contains itself is no reference cycle.
+    private enum Value {
         case none
         case bool(Bool)
         case int(Int)
         case float(Double)
         case string(String)
-        case tuple([Value])
-        case list(ListBox)
-        case dict(DictBox)
+        case tuple(Int)
+        case list(Int)
+        case dict(Int)
         case global(Global)
         case storage(TorchStorageRef)
         case tensor(TorchTensorRef)
@@ -52,9 +55,6 @@ struct TorchUnpickler {
             }
         }
     }
-
-    private final class ListBox { var items: [Value] = [] }
-    private final class DictBox { var items: [(key: Value, value: Value)] = [] }
 
     private enum Global {
         case orderedDict, rebuildTensorV2, rebuildParameter
@@ -94,6 +94,9 @@ struct TorchUnpickler {
     private var stack: [Value] = []
     private var marks: [Int] = []
     private var memo: [Int: Value] = [:]
+    private var tuples: [[Value]] = []
+    private var lists: [[Value]] = []
+    private var dicts: [[(key: Value, value: Value)]] = []
 
     private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -108,7 +111,7 @@ struct TorchUnpickler {
             guard case .dict(let dict) = root else {
                 throw Failure.reason("pickle holds a \(root.kind), not a state dict")
             }
-            return try dict.items.map { item in
+            return try u.dicts[dict].map { item in
                 guard case .string(let key) = item.key else { throw Failure.reason("state dict has a \(item.key.kind) key") }
                 guard case .tensor(let t) = item.value else {
                     throw Failure.reason("state dict entry \(key) is a \(item.value.kind), not a tensor")
@@ -187,9 +190,11 @@ struct TorchUnpickler {
                 guard stack.count == 1, marks.isEmpty else { throw Failure.reason("pickle stops with \(stack.count) values on the stack") }
                 return stack[0]
             case 0x28: marks.append(stack.count) // MARK
-            case 0x7D: stack.append(.dict(DictBox())) // EMPTY_DICT
-            case 0x5D: stack.append(.list(ListBox())) // EMPTY_LIST
-            case 0x29: stack.append(.tuple([])) // EMPTY_TUPLE
+            case 0x7D: stack.append(newDict()) // EMPTY_DICT
+            case 0x5D: // EMPTY_LIST
+                lists.append([])
+                stack.append(.list(lists.count - 1))
+            case 0x29: stack.append(tuple([])) // EMPTY_TUPLE
             case 0x4E: stack.append(.none) // NONE
             case 0x88: stack.append(.bool(true)) // NEWTRUE
             case 0x89: stack.append(.bool(false)) // NEWFALSE
@@ -212,14 +217,14 @@ struct TorchUnpickler {
             case 0x58: stack.append(.string(try string(try uint(4)))) // BINUNICODE
             case 0x8C: stack.append(.string(try string(try uint(1)))) // SHORT_BINUNICODE
             case 0x8D: stack.append(.string(try string(try uint(8)))) // BINUNICODE8
-            case 0x74: stack.append(.tuple(try popToMark())) // TUPLE
-            case 0x85: stack.append(.tuple([try pop()])) // TUPLE1
+            case 0x74: stack.append(tuple(try popToMark())) // TUPLE
+            case 0x85: stack.append(tuple([try pop()])) // TUPLE1
             case 0x86: // TUPLE2
                 let b = try pop(), a = try pop()
-                stack.append(.tuple([a, b]))
+                stack.append(tuple([a, b]))
             case 0x87: // TUPLE3
                 let c = try pop(), b = try pop(), a = try pop()
-                stack.append(.tuple([a, b, c]))
+                stack.append(tuple([a, b, c]))
             case 0x71: try put(try uint(1)) // BINPUT
             case 0x72: try put(try uint(4)) // LONG_BINPUT
             case 0x94: try put(memo.count) // MEMOIZE
@@ -245,18 +250,18 @@ struct TorchUnpickler {
                 try build(target, state)
             case 0x73: // SETITEM
                 let value = try pop(), key = try pop()
-                try dict(at: stack.count - 1).items.append((key, value))
+                dicts[try dict(at: stack.count - 1)].append((key, value))
             case 0x75: // SETITEMS
                 let items = try popToMark()
                 guard items.count % 2 == 0 else { throw Failure.reason("pickle SETITEMS with an odd number of values") }
                 let d = try dict(at: stack.count - 1)
-                for i in stride(from: 0, to: items.count, by: 2) { d.items.append((items[i], items[i + 1])) }
+                for i in stride(from: 0, to: items.count, by: 2) { dicts[d].append((items[i], items[i + 1])) }
             case 0x61: // APPEND
                 let v = try pop()
-                try list(at: stack.count - 1).items.append(v)
+                lists[try list(at: stack.count - 1)].append(v)
             case 0x65: // APPENDS
                 let items = try popToMark()
-                try list(at: stack.count - 1).items.append(contentsOf: items)
+                lists[try list(at: stack.count - 1)].append(contentsOf: items)
             default:
                 let printable = (0x21...0x7E).contains(op) ? " '\(Character(Unicode.Scalar(op)))'" : ""
                 throw Failure.reason("pickle opcode 0x\(String(op, radix: 16))\(printable) at byte \(at) is not allowed in a state dict")
@@ -274,19 +279,29 @@ struct TorchUnpickler {
         stack.append(v)
     }
 
-    private func dict(at i: Int) throws -> DictBox {
+    private mutating func tuple(_ items: [Value]) -> Value {
+        tuples.append(items)
+        return .tuple(tuples.count - 1)
+    }
+
+    private mutating func newDict() -> Value {
+        dicts.append([])
+        return .dict(dicts.count - 1)
+    }
+
+    private func dict(at i: Int) throws -> Int {
         guard i >= 0, case .dict(let d) = stack[i] else { throw Failure.reason("pickle sets an item on something that is not a dict") }
         return d
     }
 
-    private func list(at i: Int) throws -> ListBox {
+    private func list(at i: Int) throws -> Int {
         guard i >= 0, case .list(let l) = stack[i] else { throw Failure.reason("pickle appends to something that is not a list") }
         return l
     }
 
     /// `('storage', <storage type>, key, location, numel)`, as `torch.serialization` writes it.
     private func persistentLoad(_ pid: Value) throws -> Value {
-        guard case .tuple(let t) = pid, t.count == 5, case .string("storage") = t[0] else {
+        guard case .tuple(let index) = pid, case let t = tuples[index], t.count == 5, case .string("storage") = t[0] else {
             throw Failure.reason("pickle persistent id is not a ('storage', type, key, location, numel) tuple")
         }
         guard case .global(.storageType(let dtype, _)) = t[1] else {
@@ -298,13 +313,14 @@ struct TorchUnpickler {
         return .storage(TorchStorageRef(dtype: dtype, key: key, numel: numel))
     }
 
-    private func reduce(_ callable: Value, _ args: Value) throws -> Value {
+    private mutating func reduce(_ callable: Value, _ args: Value) throws -> Value {
         guard case .global(let g) = callable else { throw Failure.reason("pickle calls a \(callable.kind)") }
-        guard case .tuple(let a) = args else { throw Failure.reason("pickle calls \(g.name) without an argument tuple") }
+        guard case .tuple(let index) = args else { throw Failure.reason("pickle calls \(g.name) without an argument tuple") }
+        let a = tuples[index]
         switch g {
         case .orderedDict:
             guard a.isEmpty else { throw Failure.reason("pickle calls collections.OrderedDict with arguments") }
-            return .dict(DictBox())
+            return newDict()
         case .rebuildTensorV2:
             // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
             guard a.count == 6 || a.count == 7, case .storage(let s) = a[0], case .int(let offset) = a[1],
@@ -331,9 +347,9 @@ struct TorchUnpickler {
     }
 
     private func ints(_ v: Value) -> [Int]? {
-        guard case .tuple(let items) = v else { return nil }
+        guard case .tuple(let index) = v else { return nil }
         var out: [Int] = []
-        for item in items {
+        for item in tuples[index] {
             guard case .int(let i) = item else { return nil }
             out.append(i)
         }
