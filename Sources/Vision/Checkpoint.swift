@@ -31,61 +31,154 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A state dict read from `model.safetensors` or `pytorch_model.bin`.
+/// A state dict read from `model.safetensors` or `pytorch_model.bin` (or their sharded
+/// `*.index.json` forms).
 ///
 /// Strict in the way whisper.cpp's loader is: every tensor the model asks for must exist with the
 /// exact shape, and `finish()` reports tensors the model never asked for.
+///
+/// Files are memory-mapped read-only. fp32 tensors are views into the map (no copy); fp16, bf16
+/// and fp64 tensors, and tensors stored with non-contiguous strides, become fp32 buffers at load.
+/// Integer and bool tensors (old causal-mask buffers, position ids) are listed but refused by
+/// `tensor(_:shape:)`. After `load` the tensor table never changes; `tensor`, `contains` and
+/// `finish` may be called from any thread.
 public final class Checkpoint: @unchecked Sendable {
-    // NOTE(skeleton): a minimal safetensors reader so the model can be written against this API;
-    // the checkpoint work replaces the internals (mmap, fp16/bf16, pytorch_model.bin).
-    private let storage: Data
-    private var entries: [String: (shape: [Int], offset: Int, count: Int)] = [:]
+    private struct Entry {
+        var shape: [Int]
+        var dtype: DType
+        /// fp32 data for floating types; nil for integer and bool tensors.
+        var data: UnsafeBufferPointer<Float>?
+    }
+
+    /// The weight files this checkpoint was read from, in load order.
+    public let files: [URL]
+    private let mapped: [MappedFile]
+    private let arena: TensorArena
+    private let entries: [String: Entry]
+    private let lock = NSLock()
     private var taken = Set<String>()
-    /// Keys that are legitimately absent from the model's use (e.g. attention bias buffers).
-    public var ignoredKeyPatterns: [String] = []
+    private var ignored: [String] = []
+
+    /// Key suffixes that are legitimately unused by the model (e.g. attention bias buffers);
+    /// `finish()` does not report them.
+    public var ignoredKeyPatterns: [String] {
+        get { lock.withLock { ignored } }
+        set { lock.withLock { ignored = newValue } }
+    }
 
     public var keys: [String] { entries.keys.sorted() }
 
+    /// Weight file names `load(directory:)` looks for, in order of preference.
+    public static let weightFileNames = [
+        "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json",
+    ]
+
+    /// Loads the weights of a Hugging Face model directory: `model.safetensors`, else
+    /// `pytorch_model.bin`, else a sharded `*.index.json` of either (the order transformers'
+    /// `from_pretrained` prefers safetensors in).
     public static func load(directory: URL) throws -> Checkpoint {
-        let st = directory.appendingPathComponent("model.safetensors")
-        guard FileManager.default.fileExists(atPath: st.path) else {
-            throw CheckpointError.missingFile(st.path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw CheckpointError.missingFile(directory.path)
         }
-        return try Checkpoint(safetensors: st)
+        guard isDirectory.boolValue else {
+            throw CheckpointError.invalidFile(directory.path, reason: "not a directory")
+        }
+        for name in weightFileNames {
+            let url = directory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            if name.hasSuffix(".index.json") { return try Checkpoint(index: url) }
+            return try Checkpoint(files: [url])
+        }
+        throw CheckpointError.missingFile(directory.appendingPathComponent("model.safetensors").path
+            + " (nor pytorch_model.bin or a sharded *.index.json)")
     }
 
-    init(safetensors url: URL) throws {
-        storage = try Data(contentsOf: url, options: .alwaysMapped)
-        guard storage.count >= 8 else { throw CheckpointError.invalidFile(url.path, reason: "shorter than 8 bytes") }
-        let n = storage.prefix(8).withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self).littleEndian) }
-        guard n > 0, 8 + n <= storage.count,
-              let header = try JSONSerialization.jsonObject(with: storage.subdata(in: 8..<8 + n)) as? [String: Any]
-        else { throw CheckpointError.invalidFile(url.path, reason: "bad safetensors header") }
-        for (key, value) in header where key != "__metadata__" {
-            guard let v = value as? [String: Any], let dtype = v["dtype"] as? String,
-                  let shape = v["shape"] as? [Int], let offs = v["data_offsets"] as? [Int], offs.count == 2
-            else { throw CheckpointError.invalidFile(url.path, reason: "bad entry \(key)") }
-            guard dtype == "F32" else { throw CheckpointError.unsupportedDType(key: key, dtype: dtype) }
-            entries[key] = (shape, 8 + n + offs[0], (offs[1] - offs[0]) / 4)
+    /// Loads one weight file; the format is taken from its name (`.safetensors`, else torch zip).
+    public static func load(file: URL) throws -> Checkpoint {
+        try Checkpoint(files: [file])
+    }
+
+    private init(files: [URL]) throws {
+        var mapped: [MappedFile] = []
+        var raw: [String: RawTensor] = [:]
+        for url in files {
+            let file = try MappedFile(path: url.path)
+            mapped.append(file)
+            let tensors = url.pathExtension == "safetensors"
+                ? try SafetensorsReader.read(file) : try TorchArchiveReader.read(file)
+            for (key, t) in tensors {
+                guard raw[key] == nil else {
+                    throw CheckpointError.invalidFile(url.path, reason: "tensor \(key) also appears in an earlier shard")
+                }
+                raw[key] = t
+            }
+        }
+        let arena = TensorArena()
+        var entries: [String: Entry] = [:]
+        for (key, t) in raw {
+            entries[key] = Entry(shape: t.shape, dtype: t.dtype, data: t.dtype.isFloatingPoint ? t.floats(owner: arena) : nil)
+        }
+        self.files = files
+        self.mapped = mapped
+        self.arena = arena
+        self.entries = entries
+    }
+
+    /// `{"weight_map": {key: shard file}}`, as `save_pretrained` writes for large models.
+    private convenience init(index url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw CheckpointError.invalidFile(url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let map = json["weight_map"] as? [String: String]
+        else { throw CheckpointError.invalidFile(url.path, reason: "no weight_map object of key -> shard file") }
+        let directory = url.deletingLastPathComponent()
+        let shards = Set(map.values).sorted().map { name -> URL in
+            directory.appendingPathComponent(name)
+        }
+        for shard in shards where !FileManager.default.fileExists(atPath: shard.path) {
+            throw CheckpointError.missingFile(shard.path)
+        }
+        try self.init(files: shards)
+        for key in map.keys.sorted() where entries[key] == nil {
+            throw CheckpointError.invalidFile(url.path, reason: "weight_map lists \(key), which no shard holds")
         }
     }
 
     /// The tensor `key`, which must have exactly `shape`.
+    ///
+    /// - Throws: `missingTensor`, `shapeMismatch` (naming the key and both shapes), or
+    ///   `unsupportedDType` for an integer or bool tensor.
     public func tensor(_ key: String, shape: [Int]) throws -> Tensor {
         guard let e = entries[key] else { throw CheckpointError.missingTensor(key) }
         guard e.shape == shape else { throw CheckpointError.shapeMismatch(key: key, expected: shape, found: e.shape) }
-        taken.insert(key)
-        let base = storage.withUnsafeBytes { $0.baseAddress! }
-        let p = (base + e.offset).assumingMemoryBound(to: Float.self)
-        return Tensor(shape: shape, data: UnsafeBufferPointer(start: p, count: e.count))
+        guard let data = e.data else { throw CheckpointError.unsupportedDType(key: key, dtype: e.dtype.rawValue) }
+        lock.withLock { _ = taken.insert(key) }
+        return Tensor(shape: shape, data: data)
     }
 
     /// Whether the checkpoint holds `key` (for optional tensors such as `enc_to_dec_proj`).
     public func contains(_ key: String) -> Bool { entries[key] != nil }
 
+    /// The stored shape of `key`, if present (for checks before asking for a tensor).
+    public func shape(of key: String) -> [Int]? { entries[key]?.shape }
+
+    /// The address range of the first mapped weight file, so tests can tell views from copies.
+    var mappedRange: Range<UnsafeRawPointer>? {
+        guard let first = mapped.first, let base = first.bytes.baseAddress else { return nil }
+        return base..<(base + first.count)
+    }
+
+    /// The element type `key` is stored as (`F32`, `F16`, `BF16`, `I64`, ...), if present.
+    public func storedDType(of key: String) -> String? { entries[key]?.dtype.rawValue }
+
     /// Throws if the checkpoint holds tensors that were never taken and are not ignored.
     public func finish() throws {
-        let left = entries.keys.filter { k in !taken.contains(k) && !ignoredKeyPatterns.contains { k.hasSuffix($0) } }
+        let left = lock.withLock {
+            entries.keys.filter { k in !taken.contains(k) && !ignored.contains { k.hasSuffix($0) } }
+        }
         if !left.isEmpty { throw CheckpointError.unexpectedTensors(left.sorted()) }
     }
 }

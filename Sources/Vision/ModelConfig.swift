@@ -20,6 +20,34 @@ public struct VisionEncoderDecoderConfig: Codable, Sendable {
         case tieWordEmbeddings = "tie_word_embeddings"
     }
 
+    /// Reads `config.json` from a model directory.
+    ///
+    /// - Throws: `CheckpointError.missingFile` if it is absent, `.invalidFile` naming the file and
+    ///   the decoding problem (missing key, wrong type, not JSON) otherwise.
+    public static func load(directory: URL) throws -> VisionEncoderDecoderConfig {
+        let url = directory.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { throw CheckpointError.missingFile(url.path) }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw CheckpointError.invalidFile(url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(VisionEncoderDecoderConfig.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw CheckpointError.invalidFile(url.path, reason: "missing \(path(context.codingPath + [key]))")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw CheckpointError.invalidFile(url.path, reason: "\(path(context.codingPath)) is not a \(type)")
+        } catch let DecodingError.valueNotFound(type, context) {
+            throw CheckpointError.invalidFile(url.path, reason: "\(path(context.codingPath)) is null, expected \(type)")
+        } catch {
+            throw CheckpointError.invalidFile(url.path, reason: "not valid JSON")
+        }
+    }
+
+    private static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         encoder = try c.decode(ViTConfig.self, forKey: .encoder)
