@@ -7,6 +7,7 @@ usage: assistd <command> [options]
 commands:
   run        watch folders and the socket, caption each photo and speak it (see `assistd run --help`)
   caption    caption images once and print the result (see `assistd caption --help`)
+  bench      time the engine for scripts/bench (see `assistd bench --help`)
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -18,6 +19,7 @@ let rest = Array(arguments.dropFirst())
 switch command {
 case "run": exit(RunCommand.main(rest))
 case "caption": exit(CaptionCommand.main(rest))
+case "bench": exit(BenchCommand.main(rest))
 case "-h", "--help", "help": print(usage); exit(0)
 default:
     FileHandle.standardError.write(Data("assistd: unknown command '\(command)'\n\(usage)\n".utf8))

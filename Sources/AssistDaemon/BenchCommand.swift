@@ -1,0 +1,118 @@
+import Foundation
+import Glibc
+import Vision
+
+/// `assistd bench`: the Swift side of scripts/bench. Times the engine the way
+/// Benchmarks/reference_bench.py times transformers, and prints one JSON object with the same keys.
+enum BenchCommand {
+    static let help = """
+    usage: assistd bench --model DIR --image IMG [--threads N] [--runs R] [--new-tokens T] [--json]
+
+    Prints one JSON object: load_ms, preprocess_ms, encoder_ms, greedy_ms, beam4_ms (medians of R
+    runs, no warm-up), peak_rss_mb, greedy_tokens, beam4_tokens (new tokens only). Both generations
+    make exactly T new tokens (min_new_tokens = max_new_tokens = T). See docs/benchmarks.md.
+    """
+
+    static func main(_ args: [String]) -> Int32 {
+        var model: String?, image: String?
+        var threads = ProcessInfo.processInfo.activeProcessorCount, runs = 5, newTokens = 20
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            func next() -> String? { i += 1; return i < args.count ? args[i] : nil }
+            switch a {
+            case "-h", "--help": print(help); return 0
+            case "--json": break
+            case "--model": model = next()
+            case "--image": image = next()
+            case "--threads": threads = next().flatMap(Int.init) ?? 0
+            case "--runs": runs = next().flatMap(Int.init) ?? 0
+            case "--new-tokens": newTokens = next().flatMap(Int.init) ?? 0
+            default: return usage("unknown option \(a)")
+            }
+            i += 1
+        }
+        guard let model, let image else { return usage("--model and --image are required") }
+        guard threads > 0, runs > 0, newTokens > 0 else { return usage("--threads, --runs and --new-tokens must be positive") }
+        BLASThreads.set(threads)
+        do {
+            return try run(model: URL(fileURLWithPath: model), image: image, threads: threads, runs: runs, newTokens: newTokens)
+        } catch {
+            FileHandle.standardError.write(Data("assistd bench: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    private static func run(model dir: URL, image: String, threads: Int, runs: Int, newTokens: Int) throws -> Int32 {
+        var times: [String: [Double]] = [:]
+        var engine: CaptionEngine!
+        for _ in 0..<runs {
+            engine = nil
+            let (t, e) = try timed { try CaptionEngine(modelDirectory: dir) }
+            engine = e
+            times["load", default: []].append(t)
+        }
+        func preprocess() throws -> [Float] {
+            guard let data = FileManager.default.contents(atPath: image) else {
+                throw CaptionCommandError.cannotRead("\(image): unreadable")
+            }
+            return engine.processor.pixelValues(try ImageDecoder.decode(data))
+        }
+        func caption(beams: Int) throws -> [Int] {
+            var config = engine.generationConfig
+            try config.update(["num_beams": beams, "do_sample": false,
+                               "min_new_tokens": newTokens, "max_new_tokens": newTokens])
+            let pixels = try preprocess()
+            let tokens = try Generator(model: engine.model).generate(pixelValues: pixels, config: config)
+            _ = engine.tokenizer.decode(tokens)
+            return Array(tokens.dropFirst())
+        }
+        for _ in 0..<runs {
+            let (tp, pixels) = try timed(preprocess)
+            times["preprocess", default: []].append(tp)
+            let (te, _) = try timed { try engine.model.encode(pixelValues: pixels) }
+            times["encoder", default: []].append(te)
+        }
+        var tokens: [String: [Int]] = [:]
+        for (name, beams) in [("greedy", 1), ("beam4", 4)] {
+            for _ in 0..<runs {
+                let (t, ids) = try timed { try caption(beams: beams) }
+                times[name, default: []].append(t)
+                if let prev = tokens[name], prev != ids { throw CaptionCommandError.cannotRead("\(name) runs disagree") }
+                tokens[name] = ids
+            }
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        var fields: [String] = ["\"side\":\"swift\""]
+        for key in ["load", "preprocess", "encoder", "greedy", "beam4"] {
+            fields.append("\"\(key)_ms\":\(JSONText.number(median(times[key]!)))")
+        }
+        fields.append("\"peak_rss_mb\":\(JSONText.number(Double(usage.ru_maxrss) / 1024))")
+        fields.append("\"greedy_tokens\":[\(tokens["greedy"]!.map(String.init).joined(separator: ","))]")
+        fields.append("\"beam4_tokens\":[\(tokens["beam4"]!.map(String.init).joined(separator: ","))]")
+        fields.append("\"threads\":\(threads),\"runs\":\(runs),\"new_tokens\":\(newTokens)")
+        let perRun = times.keys.sorted().map { k in
+            "\"\(k)\":[\(times[k]!.map(JSONText.number).joined(separator: ","))]"
+        }
+        fields.append("\"runs_ms\":{\(perRun.joined(separator: ","))}")
+        print("{\(fields.joined(separator: ","))}")
+        return 0
+    }
+
+    private static func timed<T>(_ f: () throws -> T) rethrows -> (Double, T) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let r = try f()
+        return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6, r)
+    }
+
+    private static func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    private static func usage(_ message: String) -> Int32 {
+        FileHandle.standardError.write(Data("assistd bench: \(message)\n\(help)\n".utf8))
+        return 2
+    }
+}
