@@ -33,6 +33,25 @@ public struct QualityReport: Codable, Sendable, Equatable {
         /// No-reference perceptual blur in 0...1 (Crete-Roffet et al. 2007, the metric of
         /// scikit-image's `blur_effect`): 0 sharp, 1 fully blurred. Independent of contrast.
         public var blurEffect: Float
+
+        public init(width: Int, height: Int, meanLuminance: Float, p5: Float, p50: Float, p95: Float,
+                    contrast: Float, relativeContrast: Float, darkFraction: Float, brightFraction: Float,
+                    detail: Float, laplacianVariance: Float, laplacianRatio: Float, blurEffect: Float) {
+            self.width = width
+            self.height = height
+            self.meanLuminance = meanLuminance
+            self.p5 = p5
+            self.p50 = p50
+            self.p95 = p95
+            self.contrast = contrast
+            self.relativeContrast = relativeContrast
+            self.darkFraction = darkFraction
+            self.brightFraction = brightFraction
+            self.detail = detail
+            self.laplacianVariance = laplacianVariance
+            self.laplacianRatio = laplacianRatio
+            self.blurEffect = blurEffect
+        }
     }
 
     public var scores: Scores
