@@ -70,6 +70,9 @@ public final class TextReader: @unchecked Sendable {
         guard let api = TessBaseAPICreate() else {
             throw TextReaderError.initFailed(language: language, dataPath: path)
         }
+        // Leptonica reports harmless geometry errors on some photos ("box outside rectangle")
+        // straight to stderr; the reader reports its own failures.
+        _ = setMsgSeverity(Int32(L_SEVERITY_NONE))
         // Tesseract prints diagnostics ("Estimating resolution as ...") to stderr unless told
         // where to put them; a daemon's stderr is its journal.
         TessBaseAPISetVariable(api, "debug_file", "/dev/null")
@@ -78,7 +81,6 @@ public final class TextReader: @unchecked Sendable {
             throw TextReaderError.initFailed(language: language, dataPath: path)
         }
         TessBaseAPISetPageSegMode(api, PSM_AUTO)
-        TessBaseAPISetVariable(api, "debug_file", "/dev/null")
         self.api = api
         self.language = language
         self.dataPath = path
