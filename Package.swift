@@ -24,6 +24,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CAlsa", pkgConfig: "alsa",
                        providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CTesseract", pkgConfig: "tesseract",
+                       providers: [.apt(["libtesseract-dev", "tesseract-ocr-eng"])]),
 
         // Pixels to caption. Knows nothing of sockets, speech or logging.
         .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
@@ -32,6 +34,9 @@ let package = Package(
         .target(name: "IPC"),
         // Text to audio through libespeak-ng: device, WAV files, or nothing.
         .target(name: "Speech", dependencies: ["CEspeak", "CAlsa"]),
+        // Plain pixels to what a blind user needs first: the text in the photo (libtesseract),
+        // the photo's quality, and one spoken description. Knows nothing of models or speech.
+        .target(name: "PhotoAnalysis", dependencies: ["CTesseract"], swiftSettings: optimize),
 
         .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech"]),
         .executableTarget(name: "assist", dependencies: ["IPC"]),
@@ -39,6 +44,8 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
+        // Decodes its PNG/JPEG fixtures itself so the module under test stays free of file formats.
+        .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "CTurboJPEG", "CSpng"]),
         // Drives the built assistd and assist binaries end to end.
         .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist"]),
     ]

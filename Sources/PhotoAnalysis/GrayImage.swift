@@ -1,0 +1,105 @@
+/// An 8-bit single-channel image with the cheap geometric operations the analysis needs.
+struct GrayImage: Sendable {
+    let width: Int
+    let height: Int
+    /// (H, W)
+    var pixels: [UInt8]
+
+    init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height, "GrayImage buffer does not match its size")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
+    init(_ image: PixelImage) {
+        self.init(width: image.width, height: image.height, pixels: image.luminance())
+    }
+
+    /// The image turned clockwise by `degrees` (0, 90, 180 or 270): what makes text that was
+    /// photographed turned counterclockwise by that much upright again.
+    func rotatedClockwise(_ degrees: Int) -> GrayImage {
+        let w = width, h = height
+        switch degrees {
+        case 0:
+            return self
+        case 180:
+            return GrayImage(width: w, height: h, pixels: Array(pixels.reversed()))
+        case 90, 270:
+            var out = [UInt8](repeating: 0, count: w * h)
+            pixels.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    // Output is (W, H): out row r, column c.
+                    for y in 0..<h {
+                        for x in 0..<w {
+                            let (r, c) = degrees == 90 ? (x, h - 1 - y) : (w - 1 - x, y)
+                            dst[r * h + c] = src[y * w + x]
+                        }
+                    }
+                }
+            }
+            return GrayImage(width: h, height: w, pixels: out)
+        default:
+            preconditionFailure("rotation must be a multiple of 90 degrees, got \(degrees)")
+        }
+    }
+
+    /// Light text on a dark ground turned into dark on light, which Tesseract's page layout
+    /// analysis expects.
+    func inverted() -> GrayImage {
+        GrayImage(width: width, height: height, pixels: pixels.map { 255 - $0 })
+    }
+
+    /// Box-filter reduction by an integer factor (area averaging, like PIL's `reduce`).
+    func reduced(by factor: Int) -> GrayImage {
+        precondition(factor >= 1, "reduction factor must be positive")
+        if factor == 1 { return self }
+        let ow = max(1, width / factor), oh = max(1, height / factor)
+        var out = [UInt8](repeating: 0, count: ow * oh)
+        let area = UInt32(factor * factor)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var sum: UInt32 = 0
+                        for dy in 0..<factor {
+                            let row = (oy * factor + dy) * width + ox * factor
+                            for dx in 0..<factor { sum &+= UInt32(src[row + dx]) }
+                        }
+                        dst[oy * ow + ox] = UInt8((sum + area / 2) / area)
+                    }
+                }
+            }
+        }
+        return GrayImage(width: ow, height: oh, pixels: out)
+    }
+
+    /// Bilinear enlargement by an integer factor, for text too small for Tesseract's
+    /// recognizer (it was trained on x-heights of roughly 20-30 pixels).
+    func enlarged(by factor: Int) -> GrayImage {
+        precondition(factor >= 1, "enlargement factor must be positive")
+        if factor == 1 { return self }
+        let ow = width * factor, oh = height * factor
+        var out = [UInt8](repeating: 0, count: ow * oh)
+        let scale = 1.0 / Float(factor)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for oy in 0..<oh {
+                    // Pixel centres aligned as in PIL's resize: src = (dst + 0.5) / f - 0.5.
+                    let sy = max(0, min(Float(height - 1), (Float(oy) + 0.5) * scale - 0.5))
+                    let y0 = Int(sy), y1 = min(y0 + 1, height - 1)
+                    let fy = sy - Float(y0)
+                    for ox in 0..<ow {
+                        let sx = max(0, min(Float(width - 1), (Float(ox) + 0.5) * scale - 0.5))
+                        let x0 = Int(sx), x1 = min(x0 + 1, width - 1)
+                        let fx = sx - Float(x0)
+                        let top = Float(src[y0 * width + x0]) * (1 - fx) + Float(src[y0 * width + x1]) * fx
+                        let bottom = Float(src[y1 * width + x0]) * (1 - fx) + Float(src[y1 * width + x1]) * fx
+                        dst[oy * ow + ox] = UInt8(top * (1 - fy) + bottom * fy + 0.5)
+                    }
+                }
+            }
+        }
+        return GrayImage(width: ow, height: oh, pixels: out)
+    }
+}

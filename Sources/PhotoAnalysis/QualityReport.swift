@@ -1,0 +1,101 @@
+/// Measurements of one photo and the problems they reveal; encodes to the JSON the daemon
+/// reports alongside the spoken message.
+public struct QualityReport: Codable, Sendable, Equatable {
+    /// The numbers behind the verdict, all measured on luminance reduced to at most
+    /// `QualityCheck.Thresholds.analysisSide` pixels on the longer side.
+    public struct Scores: Codable, Sendable, Equatable {
+        /// Size actually analysed.
+        public var width: Int
+        public var height: Int
+        /// Mean luma, 0...255.
+        public var meanLuminance: Float
+        /// Luma percentiles from the histogram, 0...255.
+        public var p5: Float
+        public var p50: Float
+        public var p95: Float
+        /// Spread between the 5th and 95th percentile: how much the photo varies at all.
+        public var contrast: Float
+        /// The spread relative to the brightness, (p95 - p5) / (p95 + p5), 0...1 (Michelson
+        /// contrast of the percentiles): low for fog and glare however bright the photo is.
+        public var relativeContrast: Float
+        /// Fraction of pixels at or below 16 (crushed shadows) and at or above 245 (blown out).
+        public var darkFraction: Float
+        public var brightFraction: Float
+        /// Mean absolute difference between neighbouring pixels: how much detail there is.
+        public var detail: Float
+        /// Variance of the 4-neighbour Laplacian (Pech-Pacheco et al. 2000); depends on the
+        /// photo's content and contrast, so it is reported but not used for the verdict.
+        public var laplacianVariance: Float
+        /// `laplacianVariance / contrast^2`: the Laplacian variance made independent of the
+        /// photo's exposure and contrast, so one threshold fits dim and bright photos. Sensor
+        /// noise raises it, which is why a dark, noisy photo rarely reads as blurry.
+        public var laplacianRatio: Float
+        /// No-reference perceptual blur in 0...1 (Crete-Roffet et al. 2007, the metric of
+        /// scikit-image's `blur_effect`): 0 sharp, 1 fully blurred. Independent of contrast.
+        public var blurEffect: Float
+
+        public init(width: Int, height: Int, meanLuminance: Float, p5: Float, p50: Float, p95: Float,
+                    contrast: Float, relativeContrast: Float, darkFraction: Float, brightFraction: Float,
+                    detail: Float, laplacianVariance: Float, laplacianRatio: Float, blurEffect: Float) {
+            self.width = width
+            self.height = height
+            self.meanLuminance = meanLuminance
+            self.p5 = p5
+            self.p50 = p50
+            self.p95 = p95
+            self.contrast = contrast
+            self.relativeContrast = relativeContrast
+            self.darkFraction = darkFraction
+            self.brightFraction = brightFraction
+            self.detail = detail
+            self.laplacianVariance = laplacianVariance
+            self.laplacianRatio = laplacianRatio
+            self.blurEffect = blurEffect
+        }
+    }
+
+    public var scores: Scores
+    /// Problems found, most important first; empty for a good photo.
+    public var problems: [QualityProblem]
+
+    public init(scores: Scores, problems: [QualityProblem]) {
+        self.scores = scores
+        self.problems = problems
+    }
+
+    /// True when a problem was found.
+    public var hasProblems: Bool { !problems.isEmpty }
+
+    public func has(_ kind: QualityProblem.Kind) -> Bool { problems.contains { $0.kind == kind } }
+}
+
+/// One thing wrong with a photo, with what to say about it.
+public struct QualityProblem: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case covered, dark, bright, blurry, lowContrast
+    }
+
+    public var kind: Kind
+    /// One short spoken sentence pair: what is wrong, then what to do.
+    public var advice: String
+
+    public init(kind: Kind) {
+        self.kind = kind
+        self.advice = QualityProblem.advice(for: kind)
+    }
+
+    public static func advice(for kind: Kind) -> String {
+        switch kind {
+        case .covered:
+            return "The photo is black, as if the lens were covered. Check that nothing is in front of the camera and try again."
+        case .dark:
+            return "The photo is very dark. Turn on a light and try again."
+        case .bright:
+            return "The photo is too bright. Move away from strong light and try again."
+        case .blurry:
+            return "The photo is blurry. Hold the camera still and try again."
+        case .lowContrast:
+            return "The photo is faint and hazy. Wipe the lens, avoid glare and try again."
+        }
+    }
+}

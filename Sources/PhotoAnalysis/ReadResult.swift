@@ -1,0 +1,44 @@
+/// One line of text read from a photo.
+public struct TextLine: Codable, Sendable, Equatable {
+    /// The words Tesseract was confident about, joined by single spaces.
+    public var text: String
+    /// Mean Tesseract word confidence of the kept words, 0...100.
+    public var confidence: Float
+
+    public init(text: String, confidence: Float) {
+        self.text = text
+        self.confidence = confidence
+    }
+}
+
+/// The text found in one photo.
+public struct ReadResult: Codable, Sendable, Equatable {
+    /// Lines in reading order, only words at or above the confidence threshold.
+    public var lines: [TextLine]
+    /// The Tesseract language(s) used, e.g. "eng".
+    public var language: String
+    /// Degrees the photo was turned clockwise before the text came out upright (0/90/180/270).
+    public var rotation: Int
+    /// Whether the text was light on a dark ground (read from the inverted photo).
+    public var inverted: Bool
+    /// Words found but dropped because their confidence was below the threshold.
+    public var droppedWords: Int
+    /// Wall time of the whole read, seconds.
+    public var seconds: Double
+
+    public init(lines: [TextLine], language: String, rotation: Int, inverted: Bool,
+                droppedWords: Int, seconds: Double) {
+        self.lines = lines
+        self.language = language
+        self.rotation = rotation
+        self.inverted = inverted
+        self.droppedWords = droppedWords
+        self.seconds = seconds
+    }
+
+    /// All lines joined by spaces, as they would be spoken.
+    public var text: String { lines.map(\.text).joined(separator: " ") }
+
+    /// True when nothing readable was found.
+    public var isEmpty: Bool { lines.isEmpty }
+}
