@@ -44,8 +44,7 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
-        // Decodes its PNG/JPEG fixtures itself so the module under test stays free of file formats.
-        .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "CTurboJPEG", "CSpng"]),
+        .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
         // Drives the built assistd and assist binaries end to end.
         .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist"]),
     ]
