@@ -32,7 +32,8 @@ enum PhotoDescriber {
     static func describe(_ data: Data, name: String, model: ModelState, overrides: GenerationOverrides) -> PhotoDescription {
         guard let captioner = model.captioner else {
             return PhotoDescription(
-                outcome: .failed(code: .noModel, detail: model.problem ?? "No captioning model is installed."),
+                outcome: .failed(code: .noModel,
+                                 detail: "photo \(name) was not described: " + (model.problem ?? "no captioning model is installed")),
                 spokenParts: ["Photo \(name) arrived, but no captioning model is installed."])
         }
         do {
