@@ -50,7 +50,12 @@ public final class FrameConnection {
     /// Sends a request and returns the response that carries its id.
     public func call(_ body: RequestBody, attachment: Data = Data(), descriptor: Int32? = nil,
                      timeout: Double) throws -> Response {
-        let id = try send(body, attachment: attachment, descriptor: descriptor)
+        let id: UInt64
+        do { id = try send(body, attachment: attachment, descriptor: descriptor) } catch UnixSocketError.closed {
+            // The daemon may have refused the connection (busy, forbidden) and closed it before
+            // the request went out; its one error frame is still waiting to be read.
+            return try receive(timeout: timeout)
+        }
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let r = try receive(timeout: max(0.001, deadline.timeIntervalSinceNow))
