@@ -48,20 +48,23 @@ struct DaemonConfig: Equatable {
     var logLevel = Log.Level.info
     var voice = VoiceSettings()
 
-    /// Defaults that depend on the environment: a user service uses XDG paths, root uses the
-    /// system service's paths.
+    /// Defaults that depend on the environment. With `XDG_RUNTIME_DIR` (a user session or user
+    /// service) paths follow the XDG base directories; without it (a system service) they are
+    /// /run/assist and /var/lib/assist. systemd's `RUNTIME_DIRECTORY` and `STATE_DIRECTORY`
+    /// (from `RuntimeDirectory=`/`StateDirectory=`) win over both.
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         let home = environment["HOME"] ?? NSHomeDirectory()
-        if getuid() == 0 && environment["XDG_RUNTIME_DIR"] == nil {
-            socket = "/run/assist/assist.sock"
-            stateDir = environment["STATE_DIRECTORY"] ?? "/var/lib/assist"
-            model = "/var/lib/assist/models/current"
-        } else {
-            let runtime = environment["XDG_RUNTIME_DIR"] ?? "/run/user/\(getuid())"
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
             socket = "\(runtime)/assist/assist.sock"
             stateDir = "\(environment["XDG_STATE_HOME"] ?? "\(home)/.local/state")/assist"
             model = "\(environment["XDG_DATA_HOME"] ?? "\(home)/.local/share")/assist/models/current"
+        } else {
+            socket = "/run/assist/assist.sock"
+            stateDir = "/var/lib/assist"
+            model = "/var/lib/assist/models/current"
         }
+        if let r = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first { socket = "\(r)/assist.sock" }
+        if let s = environment["STATE_DIRECTORY"]?.split(separator: ":").first { stateDir = String(s) }
     }
 
     /// The config files read when `--config` is not given, in order.
