@@ -19,6 +19,8 @@ final class Daemon: @unchecked Sendable {
     private var spokenTexts: [UInt64: String] = [:]
     private var journalTrouble: String?
     private var speaker: Speaker?
+    /// Why speech could not be started, for `status`.
+    private var speakerProblem: String?
     private let started = Date()
     private let flags: DaemonConfig.Flags
 
@@ -50,14 +52,20 @@ final class Daemon: @unchecked Sendable {
         let c = lock.withLock { config }
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir, "journal": journal.path])
         logModel()
-        let s = try Speaker(sink: c.speech, voice: voice) { [weak self] event in self?.speechEvent(event) }
-        let health = s.health
-        if health.ok {
-            logInfo("speech", "speech ready", ["sink": health.sink])
-        } else {
-            logWarning("speech", "speech is not working; captions are still made and recorded", ["sink": health.sink, "detail": health.detail])
+        do {
+            let s = try Speaker(sink: c.speech, voice: voice) { [weak self] event in self?.speechEvent(event) }
+            let health = s.health
+            if health.ok {
+                logInfo("speech", "speech ready", ["sink": health.sink])
+            } else {
+                logWarning("speech", "speech is not working; captions are still made and recorded", ["sink": health.sink, "detail": health.detail])
+            }
+            lock.withLock { speaker = s }
+        } catch {
+            // Silence is better than no daemon: captions are still made, recorded and returned.
+            logError("speech", "cannot start speech; running without it", ["sink": c.speech.description, "reason": "\(error)"])
+            lock.withLock { speakerProblem = "\(error)" }
         }
-        lock.withLock { speaker = s }
 
         server = SocketServer(path: c.socket, group: try Daemon.resolveGroup(c.socketGroup), limits: Daemon.serverLimits(c)) {
             [weak self] request, photo, reply in
@@ -378,8 +386,8 @@ final class Daemon: @unchecked Sendable {
     }
 
     private func status() -> StatusInfo {
-        let (c, m, v, s) = lock.withLock { (config, model, voice, speaker) }
-        let health = s?.health ?? SpeechHealth(sink: c.speech.description, ok: false, detail: "speech not started")
+        let (c, m, v, s, problem) = lock.withLock { (config, model, voice, speaker, speakerProblem) }
+        let health = s?.health ?? SpeechHealth(sink: c.speech.description, ok: false, detail: problem ?? "speech not started")
         return StatusInfo(version: Daemon.version, protocolVersion: ProtocolVersion.current,
                           uptimeSeconds: Date().timeIntervalSince(started),
                           model: ModelStatus(loaded: m.captioner != nil, path: m.directory, problem: m.problem),
