@@ -38,9 +38,9 @@ struct DaemonConfig: Equatable {
     var rescanInterval: Double = 60
     var altText = false
     var maxQueue = 32
-    var maxConnections = 16
+    var maxConnections = 8
     var maxRequestBytes = 64 * 1024
-    var maxPhotoBytes = 32 * 1024 * 1024
+    var maxPhotoBytes = 20 * 1024 * 1024
     var clientTimeout: Double = 10
     var idleTimeout: Double = 60
     var maxAttempts = 3

@@ -22,8 +22,8 @@ enum ExitCode: Int32 {
         case .busy: self = .busy
         case .forbidden: self = .forbidden
         case .noModel: self = .noModel
-        case .timeout, .frameTooLarge, .unsupportedVersion, .shuttingDown, .internal: self = .communication
-        case .badRequest, .photoInvalid, .captionFailed, .nothingToRepeat, .voiceInvalid: self = .requestFailed
+        case .timeout, .unsupportedVersion, .shuttingDown, .internal: self = .communication
+        case .badRequest, .frameTooLarge, .photoInvalid, .captionFailed, .nothingToRepeat, .voiceInvalid: self = .requestFailed
         }
     }
 }
