@@ -75,4 +75,30 @@ final class CrashTests: XCTestCase {
         try BadPhotos.truncatedJPEG.write(to: URL(fileURLWithPath: p))
         XCTAssertNotNil(h.waitForResult(p), h.currentLog)
     }
+
+    /// A photo that was started `max_attempts` times without finishing (it crashed the daemon each
+    /// time) is recorded as failed instead of being tried again.
+    func testPhotoThatNeverFinishesIsQuarantined() throws {
+        let h = try DaemonHarness(config: ["max_attempts": "2"])
+        let p = try h.drop("crasher.jpg", BadPhotos.truncatedJPEG)
+        var st = stat()
+        XCTAssertEqual(stat(p, &st), 0)
+        try FileManager.default.createDirectory(atPath: h.state, withIntermediateDirectories: true)
+        let identity: [String: Any] = ["path": p, "dev": UInt64(st.st_dev), "ino": UInt64(st.st_ino), "size": Int64(st.st_size),
+                                       "mtime_ns": Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)]
+        var lines = Data()
+        for attempt in 1...2 {
+            let record: [String: Any] = ["state": "claimed", "photo": identity, "time": Date().timeIntervalSince1970, "attempt": attempt]
+            lines += try JSONSerialization.data(withJSONObject: record) + Data("\n".utf8)
+        }
+        // A torn line, as a kill -9 in mid-write leaves it.
+        lines += Data(#"{"state":"done","pho"#.utf8)
+        try lines.write(to: URL(fileURLWithPath: h.state + "/journal.jsonl"))
+        try h.start()
+        let r = h.waitForResult(p)
+        XCTAssertEqual(r?.state, "failed", h.currentLog)
+        XCTAssertTrue(r?.error?.contains("abandoned after 2 attempts") ?? false, r?.error ?? "nil")
+        XCTAssertTrue(h.currentLog.contains("ignored unreadable lines"))
+        XCTAssertFalse(h.currentLog.contains("crasher.jpg attempt=3"), "the photo was tried a third time")
+    }
 }
