@@ -123,4 +123,25 @@ final class ClientTests: XCTestCase {
         XCTAssertTrue(oneShot.contains(viaDescriptor.stdout.trimmingCharacters(in: .whitespacesAndNewlines)),
                       "assist caption: \(viaDescriptor.stdout) / assistd caption: \(oneShot)")
     }
+
+    /// Needs the real engine and the fixture model: a folder photo's caption is what `repeat`
+    /// says and what `history` lists, and it is still there after a restart.
+    func testNeedsEngine_RepeatAndHistoryAfterACaption() throws {
+        guard let model = DaemonHarness.fixtureModel else {
+            return XCTFail("needs the tiny fixture model (Tests/Fixtures/models/tiny-st) and the real CaptionEngine")
+        }
+        let images = DaemonHarness.fixtures.appendingPathComponent("images")
+        let name = try FileManager.default.contentsOfDirectory(atPath: images.path).sorted().first { $0.hasSuffix(".jpg") }!
+        let h = try DaemonHarness(config: ["model": model])
+        try h.start()
+        let p = try h.drop("desk.jpg", Data(contentsOf: images.appendingPathComponent(name)))
+        let r = h.waitForResult(p, timeout: 120)
+        XCTAssertEqual(r?.state, "done", h.currentLog)
+        let caption = r?.caption ?? ""
+        XCTAssertEqual(try h.client(["repeat"]).stdout, caption + "\n")
+        XCTAssertEqual(h.terminate(), 0)
+        try h.start()
+        let hist = try h.client(["history", "--limit", "1"])
+        XCTAssertTrue(hist.stdout.contains("desk.jpg: \(caption)"), hist.stdout)
+    }
 }
