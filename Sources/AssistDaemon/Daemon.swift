@@ -309,10 +309,13 @@ final class Daemon: @unchecked Sendable {
             if lock.withLock({ model.captioner == nil }) {
                 return reply(.failure(RemoteError(.noModel, lock.withLock { model.problem } ?? "No captioning model is installed.")))
             }
-            guard queue.addRequest(job) else {
-                return reply(.failure(RemoteError(.busy, "assistd has \(queue.maxRequests) caption requests waiting; try again later")))
-            }
+            // Announced before queueing so listeners never see the result before the arrival.
             emit(Event(kind: .photoReceived, time: Date().timeIntervalSince1970, photo: name))
+            guard queue.addRequest(job) else {
+                let busy = RemoteError(.busy, "assistd has \(queue.maxRequests) caption requests waiting; try again later")
+                emit(Event(kind: .failed, time: Date().timeIntervalSince1970, photo: name, error: busy.message))
+                return reply(.failure(busy))
+            }
         case .status:
             reply(.status(status()))
         case .say(let text):
