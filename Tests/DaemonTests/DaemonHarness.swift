@@ -106,6 +106,14 @@ final class DaemonHarness {
         wait(timeout: timeout) { currentLog.components(separatedBy: text).count - 1 >= count }
     }
 
+    /// Waits for one log line that contains every one of `parts`.
+    @discardableResult
+    func waitForLogLine(containing parts: [String], timeout: Double) -> Bool {
+        wait(timeout: timeout) {
+            currentLog.split(separator: "\n").contains { line in parts.allSatisfy { line.contains($0) } }
+        }
+    }
+
     func kill9() {
         guard let p = process else { return }
         kill(p.processIdentifier, SIGKILL)

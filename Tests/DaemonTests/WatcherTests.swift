@@ -60,7 +60,8 @@ final class WatcherTests: XCTestCase {
             let r = h.waitForResult(path)
             XCTAssertEqual(r?.state, "failed", "log:\n\(h.currentLog)")
             XCTAssertTrue(r?.error?.contains(name) ?? false, "error does not name the photo: \(r?.error ?? "nil")")
-            XCTAssertTrue(h.currentLog.contains("kind=error text=") && h.currentLog.contains(name), "error was not queued for speech")
+            XCTAssertTrue(h.waitForLogLine(containing: ["speech:", "kind=error", name, "queued"], timeout: 10),
+                          "error for \(name) was not queued for speech; log:\n\(h.currentLog)")
         }
         XCTAssertTrue(h.process?.isRunning ?? false)
         let status = try h.client(["status"])
