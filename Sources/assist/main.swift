@@ -1,6 +1,8 @@
 import Foundation
-import IPC
+#if canImport(Glibc)
+import Glibc
+#endif
 
-// assist: the client for assistd. NOTE(skeleton): filled in by the daemon work.
-FileHandle.standardError.write(Data("assist: not built yet\n".utf8))
-exit(1)
+// assist: the client for assistd. See ClientCommand for commands and exit codes.
+signal(SIGPIPE, SIG_IGN)
+exit(ClientCommand.main(Array(CommandLine.arguments.dropFirst())))

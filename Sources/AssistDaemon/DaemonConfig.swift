@@ -1,0 +1,221 @@
+import Foundation
+import Speech
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A config file or flag that cannot be used; names the file, line and key.
+enum ConfigError: Error, CustomStringConvertible, Equatable {
+    case unknownKey(source: String, key: String)
+    case badValue(source: String, key: String, value: String, expected: String)
+    case badLine(source: String, line: String)
+    case unreadable(path: String, reason: String)
+    case missingFlagValue(flag: String)
+    case unknownFlag(String)
+
+    var description: String {
+        switch self {
+        case .unknownKey(let s, let k): return "\(s): unknown key '\(k)' (see docs/daemon.md for the keys)"
+        case .badValue(let s, let k, let v, let e): return "\(s): \(k) = '\(v)' is not valid; expected \(e)"
+        case .badLine(let s, let l): return "\(s): cannot read '\(l)'; expected 'key = value'"
+        case .unreadable(let p, let r): return "cannot read config file \(p): \(r)"
+        case .missingFlagValue(let f): return "option \(f) needs a value"
+        case .unknownFlag(let f): return "unknown option '\(f)'"
+        }
+    }
+}
+
+/// Every setting of `assistd run`. Sources, later winning: built-in defaults,
+/// `/etc/assist/assistd.conf`, `$XDG_CONFIG_HOME/assist/assistd.conf` (or the one `--config`
+/// file), then command-line flags. Keys are documented in docs/daemon.md.
+struct DaemonConfig: Equatable {
+    var watch: [String] = []
+    var socket: String
+    var socketGroup: String?
+    var model: String
+    var speech: SpeechSinkSpec = .device
+    var stateDir: String
+    var rescanInterval: Double = 60
+    var altText = false
+    var maxQueue = 32
+    var maxConnections = 8
+    var maxRequestBytes = 64 * 1024
+    var maxPhotoBytes = 20 * 1024 * 1024
+    var clientTimeout: Double = 10
+    var idleTimeout: Double = 60
+    var maxAttempts = 3
+    var historySize = 50
+    var logLevel = Log.Level.info
+    var voice = VoiceSettings()
+
+    /// Defaults that depend on the environment. With `XDG_RUNTIME_DIR` (a user session or user
+    /// service) paths follow the XDG base directories; without it (a system service) they are
+    /// /run/assist and /var/lib/assist. systemd's `RUNTIME_DIRECTORY` and `STATE_DIRECTORY`
+    /// (from `RuntimeDirectory=`/`StateDirectory=`) win over both.
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
+            socket = "\(runtime)/assist/assist.sock"
+            stateDir = "\(environment["XDG_STATE_HOME"] ?? "\(home)/.local/state")/assist"
+            model = "\(environment["XDG_DATA_HOME"] ?? "\(home)/.local/share")/assist/models/current"
+        } else {
+            socket = "/run/assist/assist.sock"
+            stateDir = "/var/lib/assist"
+            model = "/var/lib/assist/models/current"
+        }
+        if let r = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first { socket = "\(r)/assist.sock" }
+        if let s = environment["STATE_DIRECTORY"]?.split(separator: ":").first { stateDir = String(s) }
+    }
+
+    /// The config files read when `--config` is not given, in order.
+    static func defaultFiles(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let xdg = environment["XDG_CONFIG_HOME"] ?? "\(home)/.config"
+        return ["/etc/assist/assistd.conf", "\(xdg)/assist/assistd.conf"]
+    }
+
+    /// Flags of `assistd run`: the path-valued ones from the issue, plus `--set KEY=VALUE` for any key.
+    struct Flags: Equatable {
+        var configFile: String?
+        var settings: [(key: String, value: String)] = []
+
+        static func == (a: Flags, b: Flags) -> Bool {
+            a.configFile == b.configFile && a.settings.map { "\($0.key)=\($0.value)" } == b.settings.map { "\($0.key)=\($0.value)" }
+        }
+
+        init(_ args: [String]) throws {
+            var i = 0
+            func value(_ flag: String) throws -> String {
+                i += 1
+                guard i < args.count else { throw ConfigError.missingFlagValue(flag: flag) }
+                return args[i]
+            }
+            let keyed = ["--watch": "watch", "--socket": "socket", "--model": "model", "--speech": "speech",
+                         "--state-dir": "state_dir", "--socket-group": "socket_group"]
+            while i < args.count {
+                var arg = args[i]
+                var inline: String?
+                if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                    inline = String(arg[arg.index(after: eq)...])
+                    arg = String(arg[..<eq])
+                }
+                let v = { (flag: String) throws -> String in try inline ?? value(flag) }
+                if arg == "--config" {
+                    configFile = try v(arg)
+                } else if let key = keyed[arg] {
+                    settings.append((key, try v(arg)))
+                } else if arg == "--set" {
+                    let kv = try v(arg)
+                    guard let eq = kv.firstIndex(of: "=") else { throw ConfigError.badLine(source: "--set", line: kv) }
+                    settings.append((String(kv[..<eq]).trimmingCharacters(in: .whitespaces),
+                                     String(kv[kv.index(after: eq)...]).trimmingCharacters(in: .whitespaces)))
+                } else {
+                    throw ConfigError.unknownFlag(arg)
+                }
+                i += 1
+            }
+        }
+    }
+
+    /// Reads the config files and applies the flags on top. `watch` from flags replaces the files'.
+    static func load(flags: Flags, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DaemonConfig {
+        var config = DaemonConfig(environment: environment)
+        let files = flags.configFile.map { [$0] } ?? defaultFiles(environment: environment)
+        for path in files {
+            guard FileManager.default.fileExists(atPath: path) else {
+                if flags.configFile != nil { throw ConfigError.unreadable(path: path, reason: "no such file") }
+                continue
+            }
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw ConfigError.unreadable(path: path, reason: "\(error.localizedDescription)")
+            }
+            var fileWatch: [String] = []
+            for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                let source = "\(path):\(n + 1)"
+                guard let eq = line.firstIndex(of: "=") else { throw ConfigError.badLine(source: source, line: line) }
+                let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+                let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                if key == "watch" { fileWatch.append(value) } else {
+                    try config.set(key, value, source: source)
+                }
+            }
+            if !fileWatch.isEmpty { config.watch = fileWatch }
+        }
+        var flagWatch: [String] = []
+        for (key, value) in flags.settings {
+            if key == "watch" { flagWatch.append(value) } else { try config.set(key, value, source: "command line") }
+        }
+        if !flagWatch.isEmpty { config.watch = flagWatch }
+        config.watch = config.watch.map { absolute($0) }
+        config.stateDir = absolute(config.stateDir)
+        config.model = absolute(config.model)
+        if case .wav(let d) = config.speech { config.speech = .wav(directory: absolute(d)) }
+        return config
+    }
+
+    static func absolute(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return expanded }
+        return FileManager.default.currentDirectoryPath + "/" + expanded
+    }
+
+    /// Sets one key from text, checking its type and range.
+    mutating func set(_ key: String, _ value: String, source: String) throws {
+        func bad(_ expected: String) -> ConfigError { .badValue(source: source, key: key, value: value, expected: expected) }
+        func int(_ range: ClosedRange<Int>) throws -> Int {
+            guard let v = Int(value), range.contains(v) else { throw bad("a whole number in \(range.lowerBound)...\(range.upperBound)") }
+            return v
+        }
+        func seconds(_ range: ClosedRange<Double>) throws -> Double {
+            guard let v = Double(value), range.contains(v) else { throw bad("seconds in \(range.lowerBound)...\(range.upperBound)") }
+            return v
+        }
+        func bool() throws -> Bool {
+            switch value.lowercased() {
+            case "true", "yes", "on", "1": return true
+            case "false", "no", "off", "0": return false
+            default: throw bad("true or false")
+            }
+        }
+        switch key {
+        case "watch": watch.append(value)
+        case "socket": socket = value
+        case "socket_group": socketGroup = value.isEmpty ? nil : value
+        case "model": model = value
+        case "speech":
+            guard let s = SpeechSinkSpec(value) else { throw bad("device, wav:DIR or none") }
+            speech = s
+        case "state_dir": stateDir = value
+        case "rescan_interval": rescanInterval = try seconds(0...86400)
+        case "alt_text": altText = try bool()
+        case "max_queue": maxQueue = try int(1...10000)
+        case "max_connections": maxConnections = try int(1...1000)
+        case "max_request_bytes": maxRequestBytes = try int(1024...16 * 1024 * 1024)
+        case "max_photo_bytes": maxPhotoBytes = try int(1024...1024 * 1024 * 1024)
+        case "client_timeout": clientTimeout = try seconds(0.1...3600)
+        case "idle_timeout": idleTimeout = try seconds(0.1...86400)
+        case "max_attempts": maxAttempts = try int(1...100)
+        case "history_size": historySize = try int(1...10000)
+        case "log_level":
+            guard let l = Log.Level(name: value) else { throw bad("debug, info, warning or error") }
+            logLevel = l
+        case "voice_rate": voice.rate = try int(VoiceLimits.rate)
+        case "voice_pitch": voice.pitch = try int(VoiceLimits.pitch)
+        case "voice_volume": voice.volume = try int(VoiceLimits.volume)
+        case "voice_name":
+            guard !value.isEmpty else { throw bad("an espeak-ng voice name such as en or de") }
+            voice.voice = value
+        default: throw ConfigError.unknownKey(source: source, key: key)
+        }
+    }
+}
+
+/// The ranges espeak-ng accepts (see Speech.VoiceSettings).
+enum VoiceLimits {
+    static let rate = 80...450
+    static let pitch = 0...100
+    static let volume = 0...200
+}

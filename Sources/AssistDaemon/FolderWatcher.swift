@@ -1,0 +1,236 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Watches folders with inotify and reports each complete file once it lands.
+///
+/// Events are only a hint; the scan is the truth (see /work/shared/docs/reliability.md). A folder
+/// is scanned when its watch is added (startup, re-creation), after IN_Q_OVERFLOW, and every
+/// `rescanInterval` seconds for network filesystems whose remote writes fire no events. A file
+/// is reported on IN_CLOSE_WRITE or IN_MOVED_TO only, never IN_CREATE, so a half-written file is
+/// not taken. A scan skips files modified in the last `settleSeconds` (they may still be being
+/// written) and looks again once they have settled. Duplicate reports are harmless: the job queue
+/// and the journal drop them.
+final class FolderWatcher: @unchecked Sendable {
+    /// Files written within this many seconds are left for a later scan.
+    static let settleSeconds = 2.0
+    /// How often a missing or deleted folder is looked for again.
+    static let retrySeconds = 1.0
+
+    private let lock = NSLock()
+    private var folders: [String]
+    private var rescanInterval: Double
+    private let onFile: @Sendable (String) -> Void
+    private var inotifyFD: Int32 = -1
+    private var wake: [Int32] = [-1, -1]
+    private var stopping = false
+    private var thread: Thread?
+
+    /// Watch descriptor per folder; a folder without one is missing and retried.
+    private var watches: [String: Int32] = [:]
+    private var missingSince: [String: Date] = [:]
+    private var nextRescan = Date.distantFuture
+    private var settleScanAt: Date?
+
+    init(folders: [String], rescanInterval: Double, onFile: @escaping @Sendable (String) -> Void) {
+        self.folders = folders
+        self.rescanInterval = rescanInterval
+        self.onFile = onFile
+    }
+
+    /// Names a camera app, a sync client or an editor uses while a file is incomplete, and the
+    /// alt-text files the daemon writes itself.
+    static func isIgnored(name: String) -> Bool {
+        if name.hasPrefix(".") || name.hasSuffix("~") { return true }
+        let lower = name.lowercased()
+        for suffix in [".tmp", ".part", ".swp", ".crdownload", ".partial", ".txt"] where lower.hasSuffix(suffix) {
+            return true
+        }
+        return false
+    }
+
+    func start() throws {
+        inotifyFD = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard inotifyFD >= 0 else { throw DurableWriteError(path: "inotify", call: "inotify_init1", errno: errno) }
+        guard Descriptors.makeWakePipe(&wake) else {
+            throw DurableWriteError(path: "pipe", call: "pipe2", errno: errno)
+        }
+        let t = Thread { [self] in run() }
+        t.name = "watcher"
+        thread = t
+        t.start()
+    }
+
+    /// Replaces the folder list and rescan interval (SIGHUP).
+    func update(folders newFolders: [String], rescanInterval newInterval: Double) {
+        lock.withLock {
+            folders = newFolders
+            rescanInterval = newInterval
+        }
+        poke()
+    }
+
+    func stop() {
+        lock.withLock { stopping = true }
+        poke()
+    }
+
+    private func poke() {
+        var b: UInt8 = 1
+        _ = write(wake[1], &b, 1)
+    }
+
+    private func run() {
+        var applied: [String] = []
+        var appliedInterval = -1.0
+        nextRescan = Date.distantFuture
+        while true {
+            let (wanted, interval, stop) = lock.withLock { (folders, rescanInterval, stopping) }
+            if stop { break }
+            if wanted != applied {
+                for (folder, wd) in watches where !wanted.contains(folder) {
+                    inotify_rm_watch(inotifyFD, wd)
+                    watches[folder] = nil
+                }
+                missingSince = missingSince.filter { wanted.contains($0.key) }
+                for folder in wanted where watches[folder] == nil { addWatch(folder) }
+                applied = wanted
+            }
+            if interval != appliedInterval {
+                appliedInterval = interval
+                nextRescan = interval > 0 ? Date().addingTimeInterval(interval) : .distantFuture
+            }
+            let now = Date()
+            if now >= nextRescan {
+                logDebug("watcher", "periodic rescan")
+                for folder in applied where watches[folder] != nil { scan(folder) }
+                nextRescan = now.addingTimeInterval(appliedInterval)
+            }
+            if let at = settleScanAt, now >= at {
+                settleScanAt = nil
+                for folder in applied where watches[folder] != nil { scan(folder) }
+            }
+            if !missingSince.isEmpty {
+                for folder in applied where watches[folder] == nil { addWatch(folder) }
+            }
+
+            var deadline = nextRescan
+            if let at = settleScanAt { deadline = min(deadline, at) }
+            if !missingSince.isEmpty { deadline = min(deadline, Date().addingTimeInterval(FolderWatcher.retrySeconds)) }
+            let ms = Int32(max(0, min(deadline.timeIntervalSinceNow * 1000 + 1, 3_600_000)))
+            var fds = [pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)]
+            let rc = poll(&fds, 2, ms)
+            if rc < 0 && errno != EINTR {
+                logError("watcher", "poll failed", ["errno": errno])
+                break
+            }
+            if fds[1].revents != 0 {
+                var buf = [UInt8](repeating: 0, count: 64)
+                while read(wake[0], &buf, 64) > 0 {}
+            }
+            if fds[0].revents != 0 { readEvents() }
+        }
+        for (_, wd) in watches { inotify_rm_watch(inotifyFD, wd) }
+        close(inotifyFD)
+        close(wake[0]); close(wake[1])
+    }
+
+    private func addWatch(_ folder: String) {
+        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+        let wd = inotify_add_watch(inotifyFD, folder, mask)
+        if wd < 0 {
+            let e = errno
+            if missingSince[folder] == nil {
+                missingSince[folder] = Date()
+                logWarning("watcher", "cannot watch folder; will keep trying", ["folder": folder, "reason": String(cString: strerror(e))])
+            }
+            return
+        }
+        if missingSince.removeValue(forKey: folder) != nil {
+            logInfo("watcher", "folder is back; watching it again", ["folder": folder])
+        } else {
+            logInfo("watcher", "watching folder", ["folder": folder])
+        }
+        watches[folder] = wd
+        scan(folder)
+    }
+
+    private func folder(for wd: Int32) -> String? {
+        watches.first { $0.value == wd }?.key
+    }
+
+    private func lost(_ folder: String, why: String) {
+        guard let wd = watches.removeValue(forKey: folder) else { return }
+        inotify_rm_watch(inotifyFD, wd)
+        missingSince[folder] = Date()
+        logWarning("watcher", "folder went away; will watch it again when it is back", ["folder": folder, "why": why])
+    }
+
+    private func readEvents() {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let headerSize = MemoryLayout<inotify_event>.size
+        while true {
+            let n = read(inotifyFD, &buffer, buffer.count)
+            if n <= 0 { return }
+            var offset = 0
+            while offset + headerSize <= n {
+                let (wd, mask, len) = buffer.withUnsafeBytes { raw -> (Int32, UInt32, Int) in
+                    let e = raw.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+                    return (e.wd, e.mask, Int(e.len))
+                }
+                var name = ""
+                if len > 0 {
+                    let bytes = buffer[(offset + headerSize)..<(offset + headerSize + len)]
+                    name = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                offset += headerSize + len
+                handle(wd: wd, mask: mask, name: name)
+            }
+        }
+    }
+
+    private func handle(wd: Int32, mask: UInt32, name: String) {
+        if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            logWarning("watcher", "inotify queue overflowed; rescanning every folder")
+            for folder in watches.keys { scan(folder) }
+            return
+        }
+        guard let folder = folder(for: wd) else { return }
+        if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
+            lost(folder, why: mask & UInt32(IN_MOVE_SELF) != 0 ? "moved" : "deleted")
+            return
+        }
+        if mask & UInt32(IN_ISDIR) != 0 || name.isEmpty || FolderWatcher.isIgnored(name: name) { return }
+        if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
+            onFile(folder + "/" + name)
+        }
+    }
+
+    /// Reports every settled regular file, oldest first, so a backlog is taken in arrival order.
+    private func scan(_ folder: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        var files: [(String, Int64)] = []
+        var unsettled = false
+        let now = Date().timeIntervalSince1970
+        for name in names where !FolderWatcher.isIgnored(name: name) {
+            var st = stat()
+            let path = folder + "/" + name
+            guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+            if now - mtime < FolderWatcher.settleSeconds {
+                unsettled = true
+                continue
+            }
+            files.append((path, Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)))
+        }
+        if unsettled {
+            let at = Date().addingTimeInterval(FolderWatcher.settleSeconds)
+            settleScanAt = min(settleScanAt ?? at, at)
+        }
+        files.sort { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+        logDebug("watcher", "scanned folder", ["folder": folder, "files": files.count])
+        for (path, _) in files { onFile(path) }
+    }
+}

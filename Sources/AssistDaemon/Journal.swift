@@ -1,0 +1,128 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The durable record of every photo the daemon has taken on.
+///
+/// An append-only file of JSON lines, each `fdatasync`ed before the call returns, in the state
+/// directory. A torn last line (a crash mid-write) is ignored on load, and the file is then
+/// rewritten with temp file + fsync + rename + directory fsync, keeping the newest record per photo.
+///
+/// Guarantees, given the worker's order (claim, caption, record, then speak):
+/// - a photo with a `done` or `failed` record is never captioned or spoken again;
+/// - a photo with only `claimed` records was in flight: it is redone, at most `max_attempts` times
+///   in all, then recorded as failed (so a photo that crashes the daemon is quarantined);
+/// - speech is at most once: it is queued only after the result is durable.
+final class Journal: @unchecked Sendable {
+    enum State: String, Codable { case claimed, done, failed }
+
+    struct Record: Codable, Equatable {
+        var state: State
+        var photo: PhotoIdentity
+        /// Seconds since 1970.
+        var time: Double
+        /// How many times this photo has been claimed, this record included.
+        var attempt: Int
+        var caption: String?
+        var error: String?
+    }
+
+    static let fileName = "journal.jsonl"
+
+    let path: String
+    private let lock = NSLock()
+    private var fd: Int32 = -1
+    private var latest: [PhotoIdentity: Record] = [:]
+    /// Finished records in the order they were made, for history.
+    private var finishedOrder: [PhotoIdentity] = []
+
+    /// Opens (creating) the journal in `directory` and compacts it.
+    init(directory: String) throws {
+        path = directory + "/" + Journal.fileName
+        if let data = FileManager.default.contents(atPath: path) {
+            var torn = 0
+            for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+                guard let r = try? JSONDecoder().decode(Record.self, from: Data(line)) else { torn += 1; continue }
+                latest[r.photo] = r
+            }
+            finishedOrder = latest.values.filter { $0.state != .claimed }.sorted { $0.time < $1.time }.map(\.photo)
+            if torn > 0 { logWarning("journal", "ignored unreadable lines (a crash mid-write)", ["path": path, "lines": torn]) }
+        }
+        try compact()
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else { throw DurableWriteError(path: path, call: "open", errno: errno) }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    private func compact() throws {
+        let unfinished = latest.values.filter { $0.state == .claimed }.sorted { $0.time < $1.time }
+        var out = Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for r in finishedOrder.compactMap({ latest[$0] }) + unfinished {
+            out.append(try encoder.encode(r))
+            out.append(UInt8(ascii: "\n"))
+        }
+        try DurableFile.write(out, to: path)
+    }
+
+    func record(for photo: PhotoIdentity) -> Record? {
+        lock.withLock { latest[photo] }
+    }
+
+    /// Counts of each state, for logs and tests.
+    var counts: [State: Int] {
+        lock.withLock { Dictionary(grouping: latest.values, by: \.state).mapValues(\.count) }
+    }
+
+    /// Records that the photo is being processed; returns the attempt number.
+    @discardableResult
+    func claim(_ photo: PhotoIdentity) throws -> Int {
+        let attempt = (record(for: photo)?.attempt ?? 0) + 1
+        try append(Record(state: .claimed, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt))
+        return attempt
+    }
+
+    func finish(_ photo: PhotoIdentity, caption: String) throws {
+        let attempt = record(for: photo)?.attempt ?? 1
+        try append(Record(state: .done, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt, caption: caption))
+    }
+
+    func fail(_ photo: PhotoIdentity, error: String) throws {
+        let attempt = record(for: photo)?.attempt ?? 1
+        try append(Record(state: .failed, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt, error: error))
+    }
+
+    /// The newest `limit` captions, oldest first.
+    func recentCaptions(limit: Int) -> [Record] {
+        lock.withLock {
+            var newestFirst: [Record] = []
+            for p in finishedOrder.reversed() where newestFirst.count < limit {
+                if let r = latest[p], r.state == .done { newestFirst.append(r) }
+            }
+            return newestFirst.reversed()
+        }
+    }
+
+    private func append(_ r: Record) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var line = try encoder.encode(r)
+        line.append(UInt8(ascii: "\n"))
+        try lock.withLock {
+            let end = lseek(fd, 0, SEEK_END)
+            do {
+                try DurableFile.writeAll(fd, line, path: path)
+                guard fdatasync(fd) == 0 else { throw DurableWriteError(path: path, call: "fdatasync", errno: errno) }
+            } catch {
+                // Cut a partial line off so the next record starts on a line of its own.
+                if end >= 0 { _ = ftruncate(fd, end) }
+                throw error
+            }
+            latest[r.photo] = r
+            if r.state != .claimed { finishedOrder.append(r.photo) }
+        }
+    }
+}

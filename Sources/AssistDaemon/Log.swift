@@ -1,0 +1,93 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One line per event on stderr: `timestamp level label: key=value ... message`, the shape
+/// swift-log's stream handler uses, so journald and grep both read it.
+final class Log: @unchecked Sendable {
+    enum Level: Int, Comparable, CaseIterable {
+        case debug, info, warning, error
+
+        var name: String {
+            switch self {
+            case .debug: return "debug"
+            case .info: return "info"
+            case .warning: return "warning"
+            case .error: return "error"
+            }
+        }
+
+        init?(name: String) {
+            guard let l = Level.allCases.first(where: { $0.name == name || (name == "warn" && $0 == .warning) }) else {
+                return nil
+            }
+            self = l
+        }
+
+        static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    static let shared = Log()
+
+    private let lock = NSLock()
+    private var minimum = Level.info
+
+    var level: Level {
+        get { lock.withLock { minimum } }
+        set { lock.withLock { minimum = newValue } }
+    }
+
+    /// Writes one line. Field values with spaces, quotes or `=` are quoted so lines stay parseable.
+    func log(_ level: Level, _ label: String, _ message: String, _ fields: KeyValuePairs<String, Any?> = [:]) {
+        guard level >= self.level else { return }
+        var line = Log.timestamp() + " " + level.name + " " + label + ":"
+        for (k, v) in fields {
+            guard let v else { continue }
+            line += " \(k)=" + Log.quote("\(v)")
+        }
+        line += " " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
+        lock.withLock {
+            line.utf8CString.withUnsafeBufferPointer { buf in
+                var off = 0
+                let total = buf.count - 1
+                while off < total {
+                    let n = write(2, buf.baseAddress! + off, total - off)
+                    if n <= 0 { if errno == EINTR { continue } else { break } }
+                    off += n
+                }
+            }
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        let needs = s.isEmpty || s.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" || $0 == "\t" }
+        guard needs else { return s }
+        let escaped = s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+        return "\"\(escaped)\""
+    }
+
+    static func timestamp() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = ts.tv_sec
+        var tmv = tm()
+        gmtime_r(&t, &tmv)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday,
+                      tmv.tm_hour, tmv.tm_min, tmv.tm_sec, Int(ts.tv_nsec / 1_000_000))
+    }
+}
+
+func logDebug(_ label: String, _ message: String, _ fields: KeyValuePairs<String, Any?> = [:]) {
+    Log.shared.log(.debug, label, message, fields)
+}
+func logInfo(_ label: String, _ message: String, _ fields: KeyValuePairs<String, Any?> = [:]) {
+    Log.shared.log(.info, label, message, fields)
+}
+func logWarning(_ label: String, _ message: String, _ fields: KeyValuePairs<String, Any?> = [:]) {
+    Log.shared.log(.warning, label, message, fields)
+}
+func logError(_ label: String, _ message: String, _ fields: KeyValuePairs<String, Any?> = [:]) {
+    Log.shared.log(.error, label, message, fields)
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// How a caption request carries its photo.
+public enum PhotoSource: String, Codable, Sendable {
+    /// An open descriptor passed with SCM_RIGHTS alongside the frame.
+    case descriptor
+    /// The frame's binary attachment.
+    case bytes
+}
+
+/// Fields of a `caption` request.
+public struct CaptionRequest: Codable, Sendable, Equatable {
+    public var photo: PhotoSource
+    /// A name for logs, events and spoken errors only; the daemon never opens it.
+    public var name: String?
+    /// When false the caption is returned but not spoken.
+    public var speak: Bool
+    public var numBeams: Int?
+    public var maxLength: Int?
+    public var maxNewTokens: Int?
+
+    public init(photo: PhotoSource, name: String? = nil, speak: Bool = true,
+                numBeams: Int? = nil, maxLength: Int? = nil, maxNewTokens: Int? = nil) {
+        self.photo = photo; self.name = name; self.speak = speak
+        self.numBeams = numBeams; self.maxLength = maxLength; self.maxNewTokens = maxNewTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case photo, name, speak, numBeams = "num_beams", maxLength = "max_length", maxNewTokens = "max_new_tokens"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        photo = try c.decode(PhotoSource.self, forKey: .photo)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        speak = try c.decodeIfPresent(Bool.self, forKey: .speak) ?? true
+        numBeams = try c.decodeIfPresent(Int.self, forKey: .numBeams)
+        maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
+        maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens)
+    }
+}
+
+/// Fields of a `voice` request; absent fields keep their current value, so an empty request
+/// only reads the settings.
+public struct VoiceChange: Codable, Sendable, Equatable {
+    public var rate: Int?
+    public var pitch: Int?
+    public var volume: Int?
+    public var voice: String?
+    /// A language tag such as "de" or "en-us"; used as the espeak-ng voice when `voice` is absent.
+    public var language: String?
+
+    public init(rate: Int? = nil, pitch: Int? = nil, volume: Int? = nil, voice: String? = nil, language: String? = nil) {
+        self.rate = rate; self.pitch = pitch; self.volume = volume; self.voice = voice; self.language = language
+    }
+
+    public var isEmpty: Bool { rate == nil && pitch == nil && volume == nil && voice == nil && language == nil }
+}
+
+/// What a client asks for.
+public enum RequestBody: Sendable, Equatable {
+    case caption(CaptionRequest)
+    case status
+    case say(text: String)
+    case stop
+    case repeatLast
+    case history(limit: Int)
+    case voice(VoiceChange)
+    /// Subscribe this connection to the event stream.
+    case events
+
+    /// The wire name in the `type` field.
+    public var typeName: String {
+        switch self {
+        case .caption: return "caption"
+        case .status: return "status"
+        case .say: return "say"
+        case .stop: return "stop"
+        case .repeatLast: return "repeat"
+        case .history: return "history"
+        case .voice: return "voice"
+        case .events: return "events"
+        }
+    }
+}
+
+/// A request frame: `{"v":1,"id":N,"type":"...", ...fields}`.
+public struct Request: Sendable, Equatable, Codable {
+    /// Chosen by the client; echoed in the response so replies can be matched.
+    public var id: UInt64
+    public var body: RequestBody
+
+    public init(id: UInt64, _ body: RequestBody) {
+        self.id = id
+        self.body = body
+    }
+
+    enum Keys: String, CodingKey { case v, id, type, text, limit }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(ProtocolVersion.current, forKey: .v)
+        try c.encode(id, forKey: .id)
+        try c.encode(body.typeName, forKey: .type)
+        switch body {
+        case .caption(let r): try r.encode(to: encoder)
+        case .say(let text): try c.encode(text, forKey: .text)
+        case .history(let limit): try c.encode(limit, forKey: .limit)
+        case .voice(let v): try v.encode(to: encoder)
+        case .status, .stop, .repeatLast, .events: break
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        id = try c.decode(UInt64.self, forKey: .id)
+        let type = try c.decode(String.self, forKey: .type)
+        switch type {
+        case "caption": body = .caption(try CaptionRequest(from: decoder))
+        case "status": body = .status
+        case "say": body = .say(text: try c.decode(String.self, forKey: .text))
+        case "stop": body = .stop
+        case "repeat": body = .repeatLast
+        case "history": body = .history(limit: try c.decodeIfPresent(Int.self, forKey: .limit) ?? 10)
+        case "voice": body = .voice(try VoiceChange(from: decoder))
+        case "events": body = .events
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c,
+                debugDescription: "unknown request type '\(type)'")
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+import IPC
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Parses `assist` command lines, sends one request and prints the answer.
+enum ClientCommand {
+    static let usage = """
+    usage: assist [--json] [--socket PATH] [--timeout SECONDS] <command> [options]
+
+    commands:
+      caption IMAGE|-     caption a photo (a file, or - for standard input) and speak it
+                          [--no-speak] [--beams N] [--max-length N] [--max-new-tokens N]
+      status              model, queue, speech and voice
+      say TEXT            speak TEXT
+      stop                silence speech now and drop what is queued
+      repeat              say the last caption again
+      history [--limit N] the last N captions (default 10)
+      voice [--rate N] [--pitch N] [--volume N] [--voice NAME] [--language TAG]
+                          show or change the voice (changes are kept after a restart)
+      events              print photo and speech events as they happen
+
+    --json prints the daemon's JSON answer. The socket is --socket, else $ASSIST_SOCKET, else
+    $XDG_RUNTIME_DIR/assist/assist.sock, else /run/assist/assist.sock.
+    exit codes: 0 ok, 1 request failed, 2 usage, 3 assistd not running, 4 not allowed,
+                5 busy, 6 no model installed, 7 communication error
+    """
+
+    struct UsageError: Error { var message: String }
+
+    struct Options {
+        var json = false
+        var socket: String?
+        var timeout: Double?
+        var command = ""
+        var rest: [String] = []
+    }
+
+    static func main(_ args: [String]) -> Int32 {
+        do {
+            let o = try parseGlobal(args)
+            if o.command == "help" || o.command.isEmpty {
+                print(usage)
+                return o.command.isEmpty ? ExitCode.usage.rawValue : 0
+            }
+            return try run(o).rawValue
+        } catch let e as UsageError {
+            FileHandle.standardError.write(Data("assist: \(e.message)\n\(usage)\n".utf8))
+            return ExitCode.usage.rawValue
+        } catch {
+            FileHandle.standardError.write(Data("assist: \(error)\n".utf8))
+            return ExitCode.communication.rawValue
+        }
+    }
+
+    static func parseGlobal(_ args: [String]) throws -> Options {
+        var o = Options()
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            switch a {
+            case "--json": o.json = true
+            case "--socket":
+                i += 1
+                guard i < args.count else { throw UsageError(message: "--socket needs a path") }
+                o.socket = args[i]
+            case "--timeout":
+                i += 1
+                guard i < args.count, let t = Double(args[i]), t > 0 else { throw UsageError(message: "--timeout needs a number of seconds") }
+                o.timeout = t
+            case "-h", "--help": o.command = "help"
+            default:
+                if o.command.isEmpty && !a.hasPrefix("--") { o.command = a } else { o.rest.append(a) }
+            }
+            i += 1
+        }
+        return o
+    }
+
+    static func socketPath(_ o: Options) -> String {
+        if let s = o.socket { return s }
+        let env = ProcessInfo.processInfo.environment
+        if let s = env["ASSIST_SOCKET"], !s.isEmpty { return s }
+        if let r = env["XDG_RUNTIME_DIR"] {
+            let user = "\(r)/assist/assist.sock"
+            if FileManager.default.fileExists(atPath: user) || !FileManager.default.fileExists(atPath: "/run/assist/assist.sock") {
+                return user
+            }
+        }
+        return "/run/assist/assist.sock"
+    }
+
+    /// Reads `--name VALUE` options of a subcommand.
+    static func options(_ rest: [String], allowed: Set<String>, flags: Set<String> = []) throws -> (values: [String: String], positional: [String]) {
+        var values: [String: String] = [:]
+        var positional: [String] = []
+        var i = 0
+        while i < rest.count {
+            let a = rest[i]
+            if flags.contains(a) {
+                values[a] = "true"
+            } else if allowed.contains(a) {
+                i += 1
+                guard i < rest.count else { throw UsageError(message: "\(a) needs a value") }
+                values[a] = rest[i]
+            } else if a.hasPrefix("--") {
+                throw UsageError(message: "unknown option '\(a)'")
+            } else {
+                positional.append(a)
+            }
+            i += 1
+        }
+        return (values, positional)
+    }
+
+    static func int(_ values: [String: String], _ key: String) throws -> Int? {
+        guard let v = values[key] else { return nil }
+        guard let n = Int(v) else { throw UsageError(message: "\(key) needs a whole number, not '\(v)'") }
+        return n
+    }
+
+    static func run(_ o: Options) throws -> ExitCode {
+        var attachment = Data()
+        var descriptor: Int32?
+        defer { if let d = descriptor { close(d) } }
+        let body: RequestBody
+        var timeout = o.timeout ?? 15
+        switch o.command {
+        case "caption":
+            let (v, pos) = try options(o.rest, allowed: ["--beams", "--max-length", "--max-new-tokens"], flags: ["--no-speak"])
+            guard pos.count == 1 else { throw UsageError(message: "caption needs one IMAGE, or - for standard input") }
+            var request = CaptionRequest(photo: .descriptor, name: nil, speak: v["--no-speak"] == nil,
+                                         numBeams: try int(v, "--beams"), maxLength: try int(v, "--max-length"),
+                                         maxNewTokens: try int(v, "--max-new-tokens"))
+            if pos[0] == "-" {
+                attachment = FileHandle.standardInput.readDataToEndOfFile()
+                request.photo = .bytes
+                request.name = "from standard input"
+            } else {
+                let fd = open(pos[0], O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else {
+                    FileHandle.standardError.write(Data("assist: cannot open \(pos[0]): \(String(cString: strerror(errno)))\n".utf8))
+                    return .requestFailed
+                }
+                descriptor = fd
+                request.name = (pos[0] as NSString).lastPathComponent
+            }
+            body = .caption(request)
+            timeout = o.timeout ?? 300
+        case "status":
+            guard o.rest.isEmpty else { throw UsageError(message: "status takes no arguments") }
+            body = .status
+        case "say":
+            guard !o.rest.isEmpty else { throw UsageError(message: "say needs TEXT") }
+            body = .say(text: o.rest.joined(separator: " "))
+        case "stop":
+            body = .stop
+        case "repeat":
+            body = .repeatLast
+        case "history":
+            let (v, pos) = try options(o.rest, allowed: ["--limit"])
+            guard pos.isEmpty else { throw UsageError(message: "history takes only --limit N") }
+            body = .history(limit: try int(v, "--limit") ?? 10)
+        case "voice":
+            let (v, pos) = try options(o.rest, allowed: ["--rate", "--pitch", "--volume", "--voice", "--language"])
+            guard pos.isEmpty else { throw UsageError(message: "voice takes only options") }
+            body = .voice(VoiceChange(rate: try int(v, "--rate"), pitch: try int(v, "--pitch"), volume: try int(v, "--volume"),
+                                      voice: v["--voice"], language: v["--language"]))
+        case "events":
+            body = .events
+        default:
+            throw UsageError(message: "unknown command '\(o.command)'")
+        }
+
+        let path = socketPath(o)
+        let connection: FrameConnection
+        do { connection = try FrameConnection(path: path) } catch let e as UnixSocketError {
+            return report(e, path: path)
+        }
+        do {
+            let response = try connection.call(body, attachment: attachment, descriptor: descriptor, timeout: timeout)
+            if let d = descriptor { close(d); descriptor = nil }
+            let code = show(response, json: o.json, path: path)
+            if case .subscribed = response.body { return try follow(connection, json: o.json, path: path) }
+            return code
+        } catch let e as UnixSocketError {
+            return report(e, path: path)
+        } catch let e as RemoteError {
+            FileHandle.standardError.write(Data("assist: \(e.message)\n".utf8))
+            return .communication
+        }
+    }
+
+    static func report(_ e: UnixSocketError, path: String) -> ExitCode {
+        switch e {
+        case .notListening:
+            say("assistd is not running (nothing is listening on \(path)).")
+            return .notRunning
+        case .permissionDenied:
+            say("You are not allowed to use assistd: permission denied on \(path).")
+            return .forbidden
+        case .closed:
+            say("assistd closed the connection before answering.")
+            return .communication
+        case .timedOut(let s):
+            say("assistd did not answer within \(Int(s)) seconds.")
+            return .communication
+        case .pathTooLong, .system:
+            say("Cannot talk to assistd: \(e).")
+            return .communication
+        }
+    }
+
+    static func say(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func printJSON(_ r: Response) {
+        let data = Wire.frame(r).json
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    /// Prints a response; returns the exit code it means.
+    static func show(_ r: Response, json: Bool, path: String) -> ExitCode {
+        if json { printJSON(r) }
+        switch r.body {
+        case .failure(let e):
+            if !json {
+                if e.code == .forbidden {
+                    say("assistd refused this connection: it accepts only its own user, root, or its configured group.")
+                } else {
+                    say(e.message)
+                }
+            }
+            return ExitCode(e.code)
+        case _ where json:
+            return .ok
+        case .caption(let c):
+            print(c.text)
+        case .status(let s):
+            print("assistd \(s.version), protocol \(s.protocolVersion), up \(Int(s.uptimeSeconds)) s")
+            print("model: " + (s.model.loaded ? "loaded from \(s.model.path ?? "?")" : (s.model.problem ?? "not loaded")))
+            print("queue: \(s.queueLength)")
+            print("speech: \(s.speech.sink), " + (s.speech.ok ? "working" : "not working") + (s.speech.detail.map { " (\($0))" } ?? "")
+                  + ", \(s.speech.queueLength) queued")
+            print("voice: rate \(s.voice.rate), pitch \(s.voice.pitch), volume \(s.voice.volume), voice \(s.voice.voice)")
+            print("watching: " + (s.watching.isEmpty ? "no folders" : s.watching.joined(separator: ", ")))
+        case .said, .stopped, .subscribed:
+            break
+        case .repeated(let text):
+            print(text)
+        case .history(let entries):
+            if entries.isEmpty { print("No captions yet.") }
+            let f = DateFormatter()
+            f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            for e in entries {
+                print("\(f.string(from: Date(timeIntervalSince1970: e.time)))  \(e.photo ?? "-"): \(e.text)")
+            }
+        case .voice(let v):
+            print("rate \(v.rate), pitch \(v.pitch), volume \(v.volume), voice \(v.voice)")
+        case .event(let e):
+            printEvent(e)
+        }
+        return .ok
+    }
+
+    static func printEvent(_ e: Event) {
+        var line = e.kind.rawValue
+        if let p = e.photo { line += " \(p)" }
+        if let t = e.text { line += ": \(t)" }
+        if let err = e.error { line += ": \(err)" }
+        print(line)
+        fflush(nil)
+    }
+
+    /// `assist events`: prints events until the daemon closes the connection.
+    static func follow(_ c: FrameConnection, json: Bool, path: String) throws -> ExitCode {
+        fflush(nil)
+        while true {
+            let r: Response
+            do { r = try c.receive(timeout: 365 * 86400) } catch UnixSocketError.closed {
+                say("assistd closed the event stream.")
+                return .ok
+            }
+            if json {
+                printJSON(r)
+                fflush(nil)
+            } else if case .event(let e) = r.body {
+                printEvent(e)
+            }
+        }
+    }
+}

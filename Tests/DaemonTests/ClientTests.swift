@@ -1,0 +1,147 @@
+import XCTest
+import Glibc
+
+/// The `assist` client as a person uses it, against the real daemon.
+final class ClientTests: XCTestCase {
+    func testDaemonNotRunningIsSaidInOneSentence() throws {
+        let h = try DaemonHarness()
+        let r = try h.client(["status"])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("not running"), r.stderr)
+    }
+
+    func testUsageErrorsExitTwo() throws {
+        let h = try DaemonHarness()
+        XCTAssertEqual(try h.client(["dance"]).status, 2)
+        XCTAssertEqual(try h.client(["history", "--limit", "ten"]).status, 2)
+        XCTAssertEqual(try h.client(["caption"]).status, 2)
+    }
+
+    func testCaptionWithoutAModelExplainsHowToInstallOne() throws {
+        let h = try DaemonHarness(config: ["model": "/nonexistent/model"])
+        try h.start()
+        let status = try h.client(["--json", "status"])
+        XCTAssertEqual(status.status, 0)
+        let o = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
+        let model = (o["status"] as! [String: Any])["model"] as! [String: Any]
+        XCTAssertEqual(model["loaded"] as? Bool, false)
+        let photo = h.root + "/photo.jpg"
+        try BadPhotos.truncatedJPEG.write(to: URL(fileURLWithPath: photo))
+        let r = try h.client(["caption", photo])
+        XCTAssertEqual(r.status, 6, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--model") && r.stderr.contains("/nonexistent/model"), r.stderr)
+        let json = try h.client(["--json", "caption", "-"], stdin: BadPhotos.truncatedJPEG)
+        XCTAssertEqual(json.status, 6)
+        let e = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual((e["error"] as? [String: Any])?["code"] as? String, "no_model")
+    }
+
+    func testVoiceChangesPersistAcrossRestartAndBadValuesAreRefused() throws {
+        let h = try DaemonHarness()
+        try h.start()
+        let set = try h.client(["voice", "--rate", "220", "--pitch", "40", "--voice", "en-us"])
+        XCTAssertEqual(set.status, 0, set.stderr)
+        let bad = try h.client(["voice", "--volume", "900"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("volume 900"), bad.stderr)
+        XCTAssertEqual(h.terminate(), 0)
+        try h.start()
+        let r = try h.client(["--json", "voice"])
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(o["rate"] as? Int, 220)
+        XCTAssertEqual(o["pitch"] as? Int, 40)
+        XCTAssertEqual(o["voice"] as? String, "en-us")
+        XCTAssertEqual(o["volume"] as? Int, 100)
+    }
+
+    func testRepeatAndHistoryBeforeAnyCaption() throws {
+        let h = try DaemonHarness()
+        try h.start()
+        let r = try h.client(["repeat"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("no caption to repeat"), r.stderr)
+        let hist = try h.client(["--json", "history", "--limit", "5"])
+        XCTAssertEqual(hist.status, 0)
+        let o = try JSONSerialization.jsonObject(with: Data(hist.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual((o["entries"] as? [Any])?.count, 0)
+    }
+
+    func testSayAndStopAreAcceptedWithJSON() throws {
+        let h = try DaemonHarness()
+        try h.start()
+        let say = try h.client(["--json", "say", "hello", "there"])
+        XCTAssertEqual(say.status, 0, say.stderr)
+        let o = try JSONSerialization.jsonObject(with: Data(say.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(o["v"] as? Int, 1)
+        XCTAssertEqual(o["type"] as? String, "say")
+        XCTAssertTrue(h.waitForLog("kind=message text=\"hello there\"", timeout: 5), h.currentLog)
+        XCTAssertEqual(try h.client(["stop"]).status, 0)
+    }
+
+    /// Needs the real Speaker: a long `say` to the WAV sink, then `stop`, ends the utterance
+    /// early (a `stopped` event, never `spoken`).
+    func testNeedsSpeech_StopDuringALongSayEndsItEarly() throws {
+        let h = try DaemonHarness()
+        try h.start()
+        let long = Array(repeating: "This sentence is here to make the utterance last for a long time.", count: 200).joined(separator: " ")
+        let say = try h.client(["--json", "say", long])
+        XCTAssertEqual(say.status, 0)
+        let id = (try JSONSerialization.jsonObject(with: Data(say.stdout.utf8)) as? [String: Any])?["utterance"] as? Int ?? -1
+        XCTAssertTrue(h.waitForLog("utterance=\(id) speaking", timeout: 10), "the utterance never started")
+        let stopped = Date()
+        XCTAssertEqual(try h.client(["stop"]).status, 0)
+        XCTAssertTrue(h.waitForLog("utterance=\(id) stopped", timeout: 5), "no stopped event for utterance \(id); log:\n\(h.currentLog)")
+        XCTAssertLessThan(Date().timeIntervalSince(stopped), 1.0)
+        XCTAssertFalse(h.currentLog.contains("utterance=\(id) file="), "the long utterance was spoken to the end")
+    }
+
+    /// Needs the real engine and the fixture model: the daemon's caption equals the one-shot
+    /// `assistd caption`, by descriptor and by bytes.
+    func testNeedsEngine_AssistCaptionMatchesOneShotCaption() throws {
+        guard let model = DaemonHarness.fixtureModel else {
+            return XCTFail("needs the tiny fixture model (Tests/Fixtures/models/tiny-st) and the real CaptionEngine")
+        }
+        let images = DaemonHarness.fixtures.appendingPathComponent("images")
+        let name = try FileManager.default.contentsOfDirectory(atPath: images.path).sorted().first { $0.hasSuffix(".jpg") }!
+        let image = images.appendingPathComponent(name).path
+        let h = try DaemonHarness(config: ["model": model])
+        try h.start()
+        let viaDescriptor = try h.client(["caption", "--no-speak", image])
+        XCTAssertEqual(viaDescriptor.status, 0, viaDescriptor.stderr)
+        let viaBytes = try h.client(["caption", "--no-speak", "-"], stdin: try Data(contentsOf: URL(fileURLWithPath: image)))
+        XCTAssertEqual(viaBytes.stdout, viaDescriptor.stdout)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: DaemonHarness.assistd)
+        p.arguments = ["caption", "--model", model, image]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let oneShot = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertTrue(oneShot.contains(viaDescriptor.stdout.trimmingCharacters(in: .whitespacesAndNewlines)),
+                      "assist caption: \(viaDescriptor.stdout) / assistd caption: \(oneShot)")
+    }
+
+    /// Needs the real engine and the fixture model: a folder photo's caption is what `repeat`
+    /// says and what `history` lists, and it is still there after a restart.
+    func testNeedsEngine_RepeatAndHistoryAfterACaption() throws {
+        guard let model = DaemonHarness.fixtureModel else {
+            return XCTFail("needs the tiny fixture model (Tests/Fixtures/models/tiny-st) and the real CaptionEngine")
+        }
+        let images = DaemonHarness.fixtures.appendingPathComponent("images")
+        let name = try FileManager.default.contentsOfDirectory(atPath: images.path).sorted().first { $0.hasSuffix(".jpg") }!
+        let h = try DaemonHarness(config: ["model": model])
+        try h.start()
+        let p = try h.drop("desk.jpg", Data(contentsOf: images.appendingPathComponent(name)))
+        let r = h.waitForResult(p, timeout: 120)
+        XCTAssertEqual(r?.state, "done", h.currentLog)
+        let caption = r?.caption ?? ""
+        XCTAssertEqual(try h.client(["repeat"]).stdout, caption + "\n")
+        XCTAssertEqual(h.terminate(), 0)
+        try h.start()
+        let hist = try h.client(["history", "--limit", "1"])
+        XCTAssertTrue(hist.stdout.contains("desk.jpg: \(caption)"), hist.stdout)
+    }
+}

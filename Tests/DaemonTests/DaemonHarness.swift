@@ -1,0 +1,218 @@
+import Foundation
+import XCTest
+import Glibc
+
+/// Runs the real `assistd` and `assist` binaries on temporary directories. Waits are on log lines,
+/// files and process exits with deadlines, never fixed sleeps.
+final class DaemonHarness {
+    /// The build products directory: the test bundle sits beside assistd and assist.
+    static let binDirectory: URL = {
+        var candidates = [Bundle(for: DaemonHarness.self).bundleURL.deletingLastPathComponent(),
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        candidates += candidates.map { $0.deletingLastPathComponent() }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("assistd").path) }
+            ?? candidates[0]
+    }()
+    static var assistd: String { binDirectory.appendingPathComponent("assistd").path }
+    static var assist: String { binDirectory.appendingPathComponent("assist").path }
+
+    /// Tests/Fixtures of this checkout (present once the fixtures branch is merged).
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+    static var fixtureModel: String? {
+        let m = fixtures.appendingPathComponent("models/tiny-st").path
+        return FileManager.default.fileExists(atPath: m + "/config.json") ? m : nil
+    }
+
+    let root: String
+    let inbox: String
+    let state: String
+    let runtime: String
+    let wav: String
+    let configPath: String
+    var socket: String { runtime + "/assist/assist.sock" }
+    private(set) var process: Process?
+    private(set) var logPaths: [String] = []
+    private var runs = 0
+
+    init(config extra: [String: String] = [:], rootMode: mode_t = 0o700) throws {
+        var template = Array("/tmp/assist-test-XXXXXX".utf8CString)
+        guard let dir = mkdtemp(&template) else { throw NSError(domain: "mkdtemp", code: Int(errno)) }
+        root = String(cString: dir)
+        chmod(root, rootMode)
+        inbox = root + "/inbox"
+        state = root + "/state"
+        runtime = root + "/run"
+        wav = root + "/speech"
+        configPath = root + "/assistd.conf"
+        for d in [inbox, wav] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
+        chmod(runtime, rootMode)
+        var settings = [
+            "watch": inbox, "state_dir": state, "socket": socket, "speech": "wav:\(wav)",
+            "model": DaemonHarness.fixtureModel ?? root + "/no-model", "rescan_interval": "0", "log_level": "debug",
+        ]
+        for (k, v) in extra { settings[k] = v }
+        let text = settings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n") + "\n"
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    deinit {
+        if let p = process, p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    var environment: [String: String] {
+        ["HOME": root, "XDG_RUNTIME_DIR": runtime, "XDG_CONFIG_HOME": root + "/config",
+         "XDG_STATE_HOME": root + "/xdg-state", "PATH": "/usr/bin:/bin"]
+    }
+
+    /// Starts `assistd run --config` and waits for its "ready" line.
+    func start(_ extraArgs: [String] = [], waitReady: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws {
+        runs += 1
+        let log = root + "/daemon-\(runs).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        logPaths.append(log)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: DaemonHarness.assistd)
+        p.arguments = ["run", "--config", configPath] + extraArgs
+        p.environment = environment
+        p.standardError = FileHandle(forWritingAtPath: log)
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        try p.run()
+        process = p
+        if waitReady {
+            XCTAssertTrue(waitForLog("watching folder", timeout: 20) || waitForLog("no folders to watch", timeout: 1),
+                          "daemon did not become ready; log:\n\(currentLog)", file: file, line: line)
+        }
+    }
+
+    var currentLog: String { logPaths.last.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "" }
+    var allLogs: String { logPaths.compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.joined() }
+
+    /// Waits until `predicate` holds, checking every 10 ms, for at most `timeout` seconds.
+    @discardableResult
+    func wait(timeout: Double, _ predicate: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if predicate() { return true }
+            usleep(10_000)
+        }
+        return predicate()
+    }
+
+    @discardableResult
+    func waitForLog(_ text: String, count: Int = 1, timeout: Double) -> Bool {
+        wait(timeout: timeout) { currentLog.components(separatedBy: text).count - 1 >= count }
+    }
+
+    /// Waits for one log line that contains every one of `parts`.
+    @discardableResult
+    func waitForLogLine(containing parts: [String], timeout: Double) -> Bool {
+        wait(timeout: timeout) {
+            currentLog.split(separator: "\n").contains { line in parts.allSatisfy { line.contains($0) } }
+        }
+    }
+
+    func kill9() {
+        guard let p = process else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+    }
+
+    /// Sends SIGTERM and returns the exit status (nil if it did not exit in `timeout`).
+    func terminate(timeout: Double = 20) -> Int32? {
+        guard let p = process else { return nil }
+        kill(p.processIdentifier, SIGTERM)
+        guard wait(timeout: timeout, { !p.isRunning }) else { return nil }
+        return p.terminationStatus
+    }
+
+    // MARK: - Journal
+
+    struct Record {
+        var state: String
+        var path: String
+        var time: Double
+        var caption: String?
+        var error: String?
+    }
+
+    /// Every line of the journal file as written (before the next start compacts it).
+    func journal() -> [Record] {
+        guard let text = try? String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let photo = o["photo"] as? [String: Any] else { return nil }
+            return Record(state: o["state"] as? String ?? "", path: photo["path"] as? String ?? "",
+                          time: o["time"] as? Double ?? 0, caption: o["caption"] as? String, error: o["error"] as? String)
+        }
+    }
+
+    func results(for path: String) -> [Record] {
+        journal().filter { $0.path == path && $0.state != "claimed" }
+    }
+
+    /// Waits until the journal has a result for `path`.
+    @discardableResult
+    func waitForResult(_ path: String, timeout: Double = 20) -> Record? {
+        var found: Record?
+        wait(timeout: timeout) {
+            found = results(for: path).first
+            return found != nil
+        }
+        return found
+    }
+
+    // MARK: - Files
+
+    func drop(_ name: String, _ data: Data) throws -> String {
+        let tmp = root + "/.staging-\(name)"
+        try data.write(to: URL(fileURLWithPath: tmp))
+        let path = inbox + "/" + name
+        guard rename(tmp, path) == 0 else { throw NSError(domain: "rename", code: Int(errno)) }
+        return path
+    }
+
+    /// Drops a photo and waits for it to be recorded: since the queue is first in, first out,
+    /// anything queued before it has been handled by then.
+    func dropSentinel(_ name: String = "sentinel.jpg") throws -> Record? {
+        let p = try drop(name, Data("sentinel \(UUID())".utf8))
+        return waitForResult(p)
+    }
+
+    // MARK: - Client
+
+    struct ClientResult {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `assist` with the harness's socket; `asUser` prefixes a setpriv invocation.
+    func client(_ args: [String], prefix: [String] = [], stdin: Data? = nil, timeout: Double = 30) throws -> ClientResult {
+        let p = Process()
+        let command = prefix + [DaemonHarness.assist, "--socket", socket] + args
+        p.executableURL = URL(fileURLWithPath: command[0])
+        p.arguments = Array(command.dropFirst())
+        p.environment = environment
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(stdin) }
+        try? inp.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return ClientResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                            stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+/// Bytes that are not a decodable image: a JPEG that stops after its first marker, and text.
+enum BadPhotos {
+    static let truncatedJPEG = Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00])
+    static let notAnImage = Data("This is a shopping list, not a photo.\nmilk\nbread\n".utf8)
+}

@@ -1,4 +1,0 @@
-import XCTest
-@testable import IPC
-
-final class IPCSmokeTests: XCTestCase {}
