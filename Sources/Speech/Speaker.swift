@@ -1,88 +1,445 @@
 import Foundation
 
-/// Voice settings, applied live and persisted by the daemon.
-public struct VoiceSettings: Codable, Sendable, Equatable {
-    /// Words per minute (espeakRATE, 80...450).
-    public var rate: Int
-    /// Base pitch, 0...100 (espeakPITCH).
-    public var pitch: Int
-    /// Volume, 0...200 (espeakVOLUME).
-    public var volume: Int
-    /// espeak-ng voice name, e.g. "en", "en-us", "de".
-    public var voice: String
-    public init(rate: Int = 175, pitch: Int = 50, volume: Int = 100, voice: String = "en") {
-        self.rate = rate; self.pitch = pitch; self.volume = volume; self.voice = voice
-    }
-}
-
-/// Where speech goes.
-public enum SpeechSinkSpec: Sendable, Equatable, CustomStringConvertible {
-    case device
-    case wav(directory: String)
-    case none
-
-    /// Parses `device`, `wav:DIR` or `none`.
-    public init?(_ text: String) {
-        if text == "device" { self = .device }
-        else if text == "none" { self = .none }
-        else if text.hasPrefix("wav:"), text.count > 4 { self = .wav(directory: String(text.dropFirst(4))) }
-        else { return nil }
+/// Speaks queued utterances one at a time on a thread of its own.
+///
+/// All libespeak-ng calls happen on the speech thread (see `EspeakEngine`). Callers only touch the
+/// queue and settings under a lock, so `enqueue`, `stop`, `setVoice`, `health` and `queueLength`
+/// never wait for speech. Events are delivered in order on a private serial queue, never on the
+/// caller's thread; an `onEvent` handler may call any method except `waitIdle`/`shutdown`'s wait
+/// (which it skips when called from there).
+///
+/// Queueing follows speech-dispatcher's "message"/"text" priorities as users of screen readers
+/// expect: a new caption supersedes captions not yet started, errors and messages are never
+/// dropped except by `stop`. Each utterance is spoken at most once: one that fails (no device) is
+/// reported and not replayed later, when it would be stale.
+public final class Speaker: @unchecked Sendable {
+    private struct Utterance {
+        let id: UInt64
+        let text: String
+        let kind: UtteranceKind
     }
 
-    public var description: String {
-        switch self {
-        case .device: return "device"
-        case .wav(let d): return "wav:\(d)"
-        case .none: return "none"
+    public let sink: SpeechSinkSpec
+    public let options: SpeakerOptions
+    private let onEvent: @Sendable (SpeechEvent) -> Void
+    private let events = DispatchQueue(label: "assist.speech.events")
+    private let onEventsQueue = DispatchSpecificKey<Bool>()
+    private let exited = DispatchSemaphore(value: 0)
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var queue: [Utterance] = []
+    private var current: Utterance?
+    private var abortCurrent = false
+    private var nextID: UInt64 = 1
+    private var isShutDown = false
+    private var settings: VoiceSettings
+    private var selection: VoiceSelection = .byName("en")
+    private var catalog = VoiceCatalog(voices: [], variants: [])
+    private var sinkHealth: SpeechHealth
+
+    // Owned by the speech thread.
+    private var player: AlsaPlayer?
+    private var nextDeviceAttempt = Date.distantPast
+    private var sampleRate = 22050
+
+    /// Starts the speech thread, initializes libespeak-ng there and prepares the sink.
+    /// Throws if libespeak-ng cannot start, or `voice` is unknown or out of range. A missing audio
+    /// device or unwritable WAV directory does not throw: it shows in `health` and each utterance
+    /// fails until the problem goes away.
+    public init(sink: SpeechSinkSpec, voice: VoiceSettings, options: SpeakerOptions = SpeakerOptions(),
+                onEvent: @escaping @Sendable (SpeechEvent) -> Void) throws {
+        try voice.validateRanges()
+        self.sink = sink
+        self.options = options
+        self.onEvent = onEvent
+        self.settings = voice
+        self.sinkHealth = SpeechHealth(sink: sink.description, ok: false, detail: "starting")
+        events.setSpecific(key: onEventsQueue, value: true)
+
+        let ready = DispatchSemaphore(value: 0)
+        let startup = StartupResult()
+        let thread = Thread { [self] in
+            do {
+                let engine = try EspeakEngine.shared.start()
+                condition.lock()
+                catalog = engine.catalog
+                condition.unlock()
+                sampleRate = engine.sampleRate
+                prepareSink()
+            } catch {
+                startup.error = error
+            }
+            ready.signal()
+            if startup.error == nil { runLoop() }
+            player?.close()
+            exited.signal()
+        }
+        thread.name = "assist.speech"
+        // libespeak-ng's clause translation keeps large arrays on the stack.
+        thread.stackSize = 8 << 20
+        thread.start()
+        ready.wait()
+        if let error = startup.error {
+            exited.wait()
+            throw error
+        }
+        do {
+            let resolved = try voiceCatalog.resolve(voice.voice)
+            condition.lock()
+            selection = resolved
+            condition.unlock()
+        } catch {
+            shutdown()
+            throw error
         }
     }
-}
 
-/// What an utterance is; decides queueing: a new caption replaces captions not yet started,
-/// errors and messages are never replaced (only `stop` drops them).
-public enum UtteranceKind: String, Sendable, Codable {
-    case caption, error, message
-}
-
-/// The sink's state, for `status`.
-public struct SpeechHealth: Sendable, Equatable {
-    public var sink: String
-    public var ok: Bool
-    public var detail: String?
-    public init(sink: String, ok: Bool, detail: String? = nil) { self.sink = sink; self.ok = ok; self.detail = detail }
-}
-
-/// Lifecycle of an utterance; `file` is the WAV path for the wav sink.
-public enum SpeechEvent: Sendable, Equatable {
-    case started(id: UInt64, text: String)
-    case finished(id: UInt64, file: String?)
-    case stopped(id: UInt64)
-    case superseded(id: UInt64)
-    case failed(id: UInt64, reason: String)
-}
-
-/// Speaks queued utterances one at a time on a thread of its own.
-public final class Speaker: @unchecked Sendable {
-    // NOTE(skeleton): the speech work fills this in with libespeak-ng.
-    public init(sink: SpeechSinkSpec, voice: VoiceSettings, onEvent: @escaping @Sendable (SpeechEvent) -> Void) throws {
-        self.voice = voice
-        self.health = SpeechHealth(sink: sink.description, ok: false, detail: "speech not built yet")
+    /// The settings the next utterance will use.
+    public var voice: VoiceSettings {
+        condition.lock(); defer { condition.unlock() }
+        return settings
     }
 
-    public private(set) var voice: VoiceSettings
-    public private(set) var health: SpeechHealth
-    public var queueLength: Int { 0 }
+    /// The sink's current state (thread-safe).
+    public var health: SpeechHealth {
+        condition.lock(); defer { condition.unlock() }
+        return sinkHealth
+    }
 
-    /// Queues `text`; returns its id.
+    /// Utterances waiting to start (the one speaking is not counted).
+    public var queueLength: Int {
+        condition.lock(); defer { condition.unlock() }
+        return queue.count
+    }
+
+    /// True while an utterance is being spoken.
+    public var isSpeaking: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return current != nil
+    }
+
+    /// Installed espeak-ng voices (variants and MBROLA voices excluded, as `espeak-ng --voices`).
+    public var availableVoices: [VoiceInfo] { voiceCatalog.voices }
+
+    /// Installed variant names, usable as `voice+variant` (e.g. "en+f3", "en-us+Alex").
+    public var availableVariants: [String] { voiceCatalog.variants }
+
+    private var voiceCatalog: VoiceCatalog {
+        condition.lock(); defer { condition.unlock() }
+        return catalog
+    }
+
+    /// Queues `text`; returns its id. Never blocks. A caption supersedes queued captions
+    /// (`superseded` events); an empty text, or one queued after `shutdown`, fails at once.
     @discardableResult
-    public func enqueue(_ text: String, kind: UtteranceKind) -> UInt64 { 0 }
-    /// Silences the current utterance at once and drops everything queued.
-    public func stop() {}
-    /// Applies new voice settings from the next audio chunk on; throws if the voice is unknown.
-    public func setVoice(_ v: VoiceSettings) throws { voice = v }
-    /// Waits until the queue is empty and nothing is speaking, or `timeout` passes.
+    public func enqueue(_ text: String, kind: UtteranceKind) -> UInt64 {
+        condition.lock(); defer { condition.unlock() }
+        let id = nextID
+        nextID += 1
+        if isShutDown {
+            post(.failed(id: id, reason: "speech is shut down"))
+            return id
+        }
+        if text.allSatisfy(\.isWhitespace) {
+            post(.failed(id: id, reason: "nothing to say: the text is empty"))
+            return id
+        }
+        if kind == .caption {
+            for stale in queue where stale.kind == .caption { post(.superseded(id: stale.id)) }
+            queue.removeAll { $0.kind == .caption }
+        }
+        queue.append(Utterance(id: id, text: text, kind: kind))
+        condition.broadcast()
+        return id
+    }
+
+    /// Silences the current utterance at once and drops everything queued (`stopped` events).
+    /// Returns immediately; the current utterance's `stopped` follows within milliseconds.
+    public func stop() {
+        condition.lock(); defer { condition.unlock() }
+        stopLocked()
+    }
+
+    /// Applies new voice settings from the next utterance on. Throws `SpeechError` for a value out
+    /// of range or a voice that is not installed; the settings in use then stay as they were.
+    public func setVoice(_ v: VoiceSettings) throws {
+        try v.validateRanges()
+        let resolved = try voiceCatalog.resolve(v.voice)
+        condition.lock(); defer { condition.unlock() }
+        settings = v
+        selection = resolved
+    }
+
+    /// Waits until the queue is empty, nothing is speaking and every event so far has been
+    /// delivered, or `timeout` passes. Returns false on timeout.
     @discardableResult
-    public func waitIdle(timeout: TimeInterval) -> Bool { true }
-    /// Stops speech and ends the speech thread.
-    public func shutdown() {}
+    public func waitIdle(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        while !queue.isEmpty || current != nil {
+            if !condition.wait(until: deadline), !queue.isEmpty || current != nil {
+                condition.unlock()
+                return false
+            }
+        }
+        condition.unlock()
+        if DispatchQueue.getSpecific(key: onEventsQueue) == nil { events.sync {} }
+        return true
+    }
+
+    /// Stops speech, ends the speech thread and waits for it. Later `enqueue`s fail at once.
+    public func shutdown() {
+        condition.lock()
+        let first = !isShutDown
+        isShutDown = true
+        stopLocked()
+        condition.unlock()
+        if first {
+            exited.wait()
+            exited.signal()
+        }
+        if DispatchQueue.getSpecific(key: onEventsQueue) == nil { events.sync {} }
+    }
+
+    // MARK: - Shared state
+
+    private func stopLocked() {
+        for dropped in queue { post(.stopped(id: dropped.id)) }
+        queue.removeAll()
+        if current != nil { abortCurrent = true }
+        condition.broadcast()
+    }
+
+    /// Hands an event to the delivery queue. Called with `condition` held, so events leave in
+    /// the order the state changed.
+    private func post(_ event: SpeechEvent) {
+        let handler = onEvent
+        events.async { handler(event) }
+    }
+
+    private func postLocked(_ event: SpeechEvent) {
+        condition.lock(); defer { condition.unlock() }
+        post(event)
+    }
+
+    private func setHealth(ok: Bool, detail: String?) {
+        condition.lock(); defer { condition.unlock() }
+        sinkHealth = SpeechHealth(sink: sink.description, ok: ok, detail: detail)
+    }
+
+    private var shouldAbort: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return abortCurrent
+    }
+
+    /// Sleeps until `deadline` or until the current utterance is stopped.
+    private func pause(until deadline: Date) {
+        condition.lock(); defer { condition.unlock() }
+        while !abortCurrent, Date() < deadline { _ = condition.wait(until: deadline) }
+    }
+
+    // MARK: - Speech thread
+
+    private func runLoop() {
+        while let (utterance, voice, selection) = nextUtterance() {
+            let outcome = speak(utterance, voice: voice, selection: selection)
+            condition.lock()
+            post(outcome)
+            current = nil
+            abortCurrent = false
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Takes the next utterance, waiting for one; retries a missing device meanwhile. Nil once
+    /// shut down.
+    private func nextUtterance() -> (Utterance, VoiceSettings, VoiceSelection)? {
+        condition.lock(); defer { condition.unlock() }
+        while true {
+            if !queue.isEmpty {
+                let next = queue.removeFirst()
+                current = next
+                abortCurrent = false
+                return (next, settings, selection)
+            }
+            if isShutDown { return nil }
+            if let player, !player.isOpen {
+                if Date() >= nextDeviceAttempt {
+                    condition.unlock()
+                    openDevice()
+                    condition.lock()
+                } else {
+                    _ = condition.wait(until: nextDeviceAttempt)
+                }
+            } else {
+                condition.wait()
+            }
+        }
+    }
+
+    private func prepareSink() {
+        switch sink {
+        case .none:
+            setHealth(ok: true, detail: "no audio output: utterances are only reported")
+        case .wav(let directory):
+            prepareWavDirectory(directory)
+        case .device:
+            player = AlsaPlayer(device: options.alsaDevice)
+            openDevice()
+        }
+    }
+
+    @discardableResult
+    private func prepareWavDirectory(_ directory: String) -> String? {
+        do {
+            try WavFileWriter.prepare(directory: directory)
+            setHealth(ok: true, detail: "writing WAV files to \(directory)")
+            return nil
+        } catch {
+            setHealth(ok: false, detail: "\(error)")
+            return "\(error)"
+        }
+    }
+
+    /// Tries to open the audio device; on failure schedules the next try. Returns the problem.
+    @discardableResult
+    private func openDevice() -> String? {
+        guard let player else { return "no audio device configured" }
+        do {
+            try player.open(sampleRate: sampleRate)
+            setHealth(ok: true, detail: "playing on ALSA PCM \"\(player.device)\" at \(player.sampleRate) Hz")
+            return nil
+        } catch {
+            deviceFailed("\(error)")
+            return "\(error)"
+        }
+    }
+
+    private func deviceFailed(_ problem: String) {
+        player?.close()
+        nextDeviceAttempt = Date().addingTimeInterval(options.deviceRetryInterval)
+        setHealth(ok: false, detail: "\(problem) (retrying every \(Self.seconds(options.deviceRetryInterval)))")
+    }
+
+    /// Speaks one utterance; returns its final event.
+    private func speak(_ utterance: Utterance, voice: VoiceSettings, selection: VoiceSelection) -> SpeechEvent {
+        switch sink {
+        case .none:
+            postLocked(.started(id: utterance.id, text: utterance.text))
+            return .finished(id: utterance.id, file: nil)
+        case .wav(let directory):
+            return speakToWav(utterance, directory: directory, voice: voice, selection: selection)
+        case .device:
+            return speakToDevice(utterance, voice: voice, selection: selection)
+        }
+    }
+
+    private func speakToWav(_ utterance: Utterance, directory: String, voice: VoiceSettings,
+                            selection: VoiceSelection) -> SpeechEvent {
+        let id = utterance.id
+        if let problem = prepareWavDirectory(directory) { return .failed(id: id, reason: problem) }
+        let stem = WavFileWriter.stem(date: Date(), id: id)
+        var writer: WavFileWriter?
+        var writeError: Error?
+        var paceStart = Date()
+        let paced = options.paceWavInRealTime
+        let outcome = EspeakEngine.shared.synthesize(
+            utterance.text, settings: voice, selection: selection,
+            begin: { rate in
+                writer = try WavFileWriter(directory: directory, stem: stem, sampleRate: rate)
+                paceStart = Date()
+                self.postLocked(.started(id: id, text: utterance.text))
+            },
+            onChunk: { samples in
+                guard let writer else { return false }
+                do { try writer.append(samples) } catch { writeError = error; return false }
+                if paced {
+                    self.pause(until: paceStart.addingTimeInterval(Double(writer.sampleCount) / Double(writer.sampleRate)))
+                }
+                return !self.shouldAbort
+            },
+            shouldAbort: { self.shouldAbort })
+        guard let writer else {
+            if case .failed(let reason) = outcome { return .failed(id: id, reason: reason) }
+            return .failed(id: id, reason: "no audio was produced")
+        }
+        if let writeError {
+            writer.discard()
+            setHealth(ok: false, detail: "\(writeError)")
+            return .failed(id: id, reason: "\(writeError)")
+        }
+        switch outcome {
+        case .failed(let reason):
+            writer.discard()
+            return .failed(id: id, reason: reason)
+        case .completed, .aborted:
+            do {
+                let file = try writer.commit(text: utterance.text)
+                return outcome == .completed ? .finished(id: id, file: file) : .stopped(id: id)
+            } catch {
+                writer.discard()
+                setHealth(ok: false, detail: "\(error)")
+                return .failed(id: id, reason: "\(error)")
+            }
+        }
+    }
+
+    private func speakToDevice(_ utterance: Utterance, voice: VoiceSettings,
+                               selection: VoiceSelection) -> SpeechEvent {
+        let id = utterance.id
+        guard let player else { return .failed(id: id, reason: "no audio device configured") }
+        if !player.isOpen {
+            guard Date() >= nextDeviceAttempt else {
+                return .failed(id: id, reason: "audio device unavailable: \(health.detail ?? "not open")")
+            }
+            if let problem = openDevice() {
+                return .failed(id: id, reason: "audio device unavailable: \(problem)")
+            }
+        }
+        var deviceError: Error?
+        let outcome = EspeakEngine.shared.synthesize(
+            utterance.text, settings: voice, selection: selection,
+            begin: { rate in
+                do { try player.open(sampleRate: rate) } catch { deviceError = error; throw error }
+                self.postLocked(.started(id: id, text: utterance.text))
+            },
+            onChunk: { samples in
+                do { return try player.play(samples, shouldAbort: { self.shouldAbort }) }
+                catch { deviceError = error; return false }
+            },
+            shouldAbort: { self.shouldAbort })
+        if let deviceError {
+            deviceFailed("\(deviceError)")
+            return .failed(id: id, reason: "audio device failed: \(deviceError)")
+        }
+        switch outcome {
+        case .failed(let reason):
+            player.drop()
+            return .failed(id: id, reason: reason)
+        case .aborted:
+            player.drop()
+            return .stopped(id: id)
+        case .completed:
+            do {
+                let played = try player.finish(shouldAbort: { self.shouldAbort },
+                                               pause: { self.pause(until: Date().addingTimeInterval($0)) })
+                return played ? .finished(id: id, file: nil) : .stopped(id: id)
+            } catch {
+                deviceFailed("\(error)")
+                return .failed(id: id, reason: "audio device failed: \(error)")
+            }
+        }
+    }
+
+    private static func seconds(_ interval: TimeInterval) -> String {
+        interval >= 1 ? "\(Int(interval.rounded())) s" : "\(Int((interval * 1000).rounded())) ms"
+    }
+}
+
+/// Carries the speech thread's start-up error back to `Speaker.init`; written before the
+/// semaphore is signalled and read after it is waited on.
+private final class StartupResult: @unchecked Sendable {
+    var error: Error?
 }

@@ -1,0 +1,198 @@
+import CEspeak
+import Foundation
+
+/// How one `espeak_ng_Synthesize` call ended.
+enum SynthesisOutcome: Equatable {
+    /// All audio was delivered (ENS_OK).
+    case completed
+    /// The chunk handler asked to stop and libespeak-ng returned ENS_SPEECH_STOPPED.
+    case aborted
+    /// libespeak-ng refused: voice, text decoding, or an internal error; the text says which.
+    case failed(String)
+}
+
+/// The chunk handler of one synthesis run, reached from libespeak-ng's C callback through the
+/// `user_data` pointer that espeak-ng copies into every event it passes to the callback.
+private final class SynthesisRun {
+    let onChunk: (UnsafeBufferPointer<Int16>) -> Bool
+    let shouldAbort: () -> Bool
+    init(onChunk: @escaping (UnsafeBufferPointer<Int16>) -> Bool, shouldAbort: @escaping () -> Bool) {
+        self.onChunk = onChunk; self.shouldAbort = shouldAbort
+    }
+}
+
+/// libespeak-ng for the whole process.
+///
+/// libespeak-ng keeps all of its state in globals (voice, parameters, translator, output buffer,
+/// the synth callback) and is not thread-safe, so there is one engine per process and every call
+/// into the library happens under `lock`. A `Speaker` makes all of its espeak calls on its own
+/// speech thread while holding that lock, one utterance at a time; two speakers in one process
+/// therefore take turns. The library is initialized once in AUDIO_OUTPUT_SYNCHRONOUS mode, as the
+/// espeak-ng CLI does for `-w` (src/espeak-ng.c), and never terminated: espeak_ng_Terminate
+/// followed by a new espeak_ng_Initialize is not supported by 1.51.
+final class EspeakEngine: @unchecked Sendable {
+    static let shared = EspeakEngine()
+
+    /// Text is always valid UTF-8 (Swift strings); the CLI's espeakCHARS_AUTO decodes it the same
+    /// way. espeakENDPAUSE adds the sentence-final pause as the CLI does. espeakPHONEMES (the
+    /// CLI's `[[phonemes]]` input) is left out: a caption is text to read, never markup.
+    static let synthFlags = UInt32(espeakCHARS_UTF8) | UInt32(espeakENDPAUSE)
+
+    private let lock = NSLock()
+    private var state: Result<VoiceCatalog, SpeechError>?
+    /// The settings libespeak-ng currently holds, nil when unknown (after a failed change).
+    private var applied: VoiceSettings?
+
+    private init() {}
+
+    /// Initializes libespeak-ng on first use; returns the installed voices and the sample rate
+    /// of its output (22050 Hz for every voice shipped with espeak-ng-data).
+    func start() throws -> (catalog: VoiceCatalog, sampleRate: Int) {
+        lock.lock(); defer { lock.unlock() }
+        let catalog = try initializeLocked().get()
+        return (catalog, Int(espeak_ng_GetSampleRate()))
+    }
+
+    /// Synthesizes `text` with `settings`, delivering 16-bit mono chunks (about 60 ms of audio
+    /// each, espeak-ng's minimum buffer) to `onChunk` on the calling thread. `begin` gets the
+    /// sample rate after the voice is set and before the first chunk; it may throw to refuse.
+    /// `onChunk` returns false, or `shouldAbort` true, to stop: libespeak-ng then abandons the
+    /// text at once (speech.c Synthesize: SpeakNextClause(2)) and the outcome is `.aborted`.
+    func synthesize(_ text: String, settings: VoiceSettings, selection: VoiceSelection,
+                    begin: (Int) throws -> Void,
+                    onChunk: @escaping (UnsafeBufferPointer<Int16>) -> Bool,
+                    shouldAbort: @escaping () -> Bool) -> SynthesisOutcome {
+        lock.lock(); defer { lock.unlock() }
+        if case .failure(let error) = initializeLocked() { return .failed(error.description) }
+        if let problem = applyLocked(settings, selection: selection) { return .failed(problem) }
+        do { try begin(Int(espeak_ng_GetSampleRate())) } catch { return .failed("\(error)") }
+
+        let run = SynthesisRun(onChunk: onChunk, shouldAbort: shouldAbort)
+        let userData = Unmanaged.passUnretained(run).toOpaque()
+        let status: espeak_ng_STATUS = withExtendedLifetime(run) {
+            text.withCString { cText in
+                espeak_ng_Synthesize(cText, strlen(cText) + 1, 0, POS_CHARACTER, 0,
+                                     Self.synthFlags, nil, userData)
+            }
+        }
+        if status == ENS_OK { return .completed }
+        if status == ENS_SPEECH_STOPPED { return .aborted }
+        // An abandoned run may leave parameters half-set; re-apply everything next time.
+        applied = nil
+        return .failed("espeak_ng_Synthesize: \(Self.message(status))")
+    }
+
+    // MARK: - Under the lock
+
+    private func initializeLocked() -> Result<VoiceCatalog, SpeechError> {
+        if let state { return state }
+        let result: Result<VoiceCatalog, SpeechError>
+        espeak_ng_InitializePath(nil)
+        var context: espeak_ng_ERROR_CONTEXT? = nil
+        let status = espeak_ng_Initialize(&context)
+        if status != ENS_OK {
+            espeak_ng_ClearErrorContext(&context)
+            result = .failure(.espeakInitializationFailed(Self.message(status)))
+        } else {
+            let output = espeak_ng_InitializeOutput(ENOUTPUT_MODE_SYNCHRONOUS, 0, nil)
+            if output != ENS_OK {
+                result = .failure(.espeakInitializationFailed("espeak_ng_InitializeOutput: \(Self.message(output))"))
+            } else {
+                espeak_SetSynthCallback { wav, count, events in
+                    // Every event espeak-ng hands over (at least the list terminator) carries the
+                    // user_data given to espeak_ng_Synthesize.
+                    guard let userData = events?.pointee.user_data else { return 0 }
+                    let run = Unmanaged<SynthesisRun>.fromOpaque(userData).takeUnretainedValue()
+                    if let wav, count > 0 {
+                        return run.onChunk(UnsafeBufferPointer(start: wav, count: Int(count))) ? 0 : 1
+                    }
+                    return run.shouldAbort() ? 1 : 0
+                }
+                result = .success(VoiceCatalog(voices: Self.listVoices(), variants: Self.listVariants()))
+            }
+        }
+        state = result
+        return result
+    }
+
+    /// Sets the voice, then rate, volume and pitch, in the espeak-ng CLI's order (the voice first
+    /// because loading a voice resets what it defines). Returns a problem description or nil.
+    private func applyLocked(_ settings: VoiceSettings, selection: VoiceSelection) -> String? {
+        if applied == settings { return nil }
+        applied = nil
+        let status: espeak_ng_STATUS
+        switch selection {
+        case .byName(let name):
+            status = espeak_ng_SetVoiceByName(name)
+        case .byLanguage(let language):
+            status = language.withCString { cLanguage in
+                var selector = espeak_VOICE()
+                selector.languages = cLanguage
+                return espeak_ng_SetVoiceByProperties(&selector)
+            }
+        }
+        if status != ENS_OK {
+            return "cannot select voice \"\(settings.voice)\": \(Self.message(status))"
+        }
+        for (parameter, value) in [(espeakRATE, settings.rate), (espeakVOLUME, settings.volume),
+                                   (espeakPITCH, settings.pitch)] {
+            let set = espeak_ng_SetParameter(parameter, Int32(value), 0)
+            if set != ENS_OK { return "espeak_ng_SetParameter(\(parameter.rawValue), \(value)): \(Self.message(set))" }
+        }
+        applied = settings
+        return nil
+    }
+
+    private static func listVoices() -> [VoiceInfo] {
+        guard let list = espeak_ListVoices(nil) else { return [] }
+        var voices: [VoiceInfo] = []
+        var index = 0
+        while let voice = list[index] {
+            voices.append(info(voice.pointee))
+            index += 1
+        }
+        return voices
+    }
+
+    /// Variants are the voices whose language is "variant" (as `espeak-ng --voices=variant`).
+    private static func listVariants() -> [String] {
+        "variant".withCString { cVariant in
+            var selector = espeak_VOICE()
+            selector.languages = cVariant
+            guard let list = espeak_ListVoices(&selector) else { return [] }
+            var names: [String] = []
+            var index = 0
+            while let voice = list[index] {
+                if let identifier = voice.pointee.identifier {
+                    names.append(String(String(cString: identifier).split(separator: "/").last ?? ""))
+                }
+                index += 1
+            }
+            return names
+        }
+    }
+
+    /// `languages` is a run of (priority byte, NUL-terminated language) pairs ending in a 0 byte.
+    private static func info(_ voice: espeak_VOICE) -> VoiceInfo {
+        var languages: [String] = []
+        if var p = voice.languages {
+            while p.pointee != 0 {
+                let language = String(cString: p + 1)
+                languages.append(language)
+                p += 2 + strlen(p + 1)
+            }
+        }
+        let gender: String? = voice.gender == 1 ? "male" : voice.gender == 2 ? "female" : nil
+        return VoiceInfo(name: voice.name.map { String(cString: $0) } ?? "",
+                         identifier: voice.identifier.map { String(cString: $0) } ?? "",
+                         languages: languages, gender: gender)
+    }
+
+    static func message(_ status: espeak_ng_STATUS) -> String {
+        var buffer = [CChar](repeating: 0, count: 512)
+        return buffer.withUnsafeMutableBufferPointer { chars in
+            espeak_ng_GetStatusCodeMessage(status, chars.baseAddress, chars.count)
+            return String(cString: chars.baseAddress!)
+        }
+    }
+}
