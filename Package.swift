@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "IPC"),
         // Text to audio through libespeak-ng: device, WAV files, or nothing.
         .target(name: "Speech", dependencies: ["CEspeak", "CAlsa"]),
+        // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
+        .target(name: "ModelStore"),
 
         .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech"]),
         .executableTarget(name: "assist", dependencies: ["IPC"]),
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore"]),
         // Drives the built assistd and assist binaries end to end.
         .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist"]),
     ]
