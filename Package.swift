@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
-        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
         .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist"]),
     ]

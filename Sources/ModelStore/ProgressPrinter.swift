@@ -108,7 +108,7 @@ public final class ProgressPrinter: @unchecked Sendable {
     private func rateText() -> String {
         guard let first = samples.first, let last = samples.last else { return "" }
         let seconds = last.time.timeIntervalSince(first.time)
-        guard seconds >= 0.5 else { return "" }
+        guard seconds >= 0.25 else { return "" }
         return " \(ByteCount.format(Int64(Double(last.bytes - first.bytes) / seconds)))/s"
     }
 
