@@ -97,6 +97,5 @@ public enum CheckpointFiles {
             || lower.hasSuffix(".onnx_data") || lower.hasSuffix(".gguf") || lower.hasSuffix(".ckpt")
             || lower.hasSuffix(".pt") || lower.hasSuffix(".pth") || lower.hasSuffix(".mlmodel")
             || lower.hasSuffix(".tflite") || lower.contains(".ckpt.") || lower.hasSuffix(".safetensors")
-            || lower.hasSuffix(".bin")
     }
 }
