@@ -37,6 +37,8 @@ let package = Package(
         // Plain pixels to what a blind user needs first: the text in the photo (libtesseract),
         // the photo's quality, and one spoken description. Knows nothing of models or speech.
         .target(name: "PhotoAnalysis", dependencies: ["CTesseract"], swiftSettings: optimize),
+        // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
+        .target(name: "ModelStore"),
 
         .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech"]),
         .executableTarget(name: "assist", dependencies: ["IPC"]),
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
         .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist"]),
     ]

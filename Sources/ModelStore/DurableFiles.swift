@@ -1,0 +1,109 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File-system steps that must not leave a half-done state behind: fsync'd writes, renames,
+/// an atomic directory exchange, free space, and an install lock. Follows the project's rule for
+/// durable writes (write a temp file, fsync it, rename, fsync the directory).
+enum DurableFiles {
+    static func syncFile(_ url: URL) throws {
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ModelStoreError.io(path: url.path, operation: "open", errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw PartFile.writeError(url, errno) }
+    }
+
+    static func syncDirectory(_ url: URL) throws {
+        let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ModelStoreError.io(path: url.path, operation: "open directory", errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ModelStoreError.io(path: url.path, operation: "fsync directory", errno: errno) }
+    }
+
+    /// Writes `data` to `url` through a temporary file in the same directory.
+    static func write(_ data: Data, to url: URL) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let file = try PartFile(url: temp)
+        do {
+            try file.truncate()
+            try file.append(data)
+            try file.sync()
+            file.close()
+            try rename(temp, to: url)
+        } catch {
+            file.close()
+            unlink(temp.path)
+            throw error
+        }
+        try syncDirectory(url.deletingLastPathComponent())
+    }
+
+    static func rename(_ from: URL, to: URL) throws {
+        guard Glibc.rename(from.path, to.path) == 0 else {
+            throw ModelStoreError.io(path: to.path, operation: "rename \(from.lastPathComponent) to", errno: errno)
+        }
+    }
+
+    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+
+    /// Swaps two directory entries in one step with `renameat2(RENAME_EXCHANGE)` (Linux 3.15,
+    /// glibc 2.28; looked up at run time because Swift's Glibc module does not declare it).
+    /// Returns false when the kernel, libc or file system cannot, so the caller can fall back.
+    static func exchange(_ a: URL, _ b: URL) -> Bool {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return false }
+        let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+        let renameExchange: UInt32 = 1 << 1
+        return renameat2(AT_FDCWD, a.path, AT_FDCWD, b.path, renameExchange) == 0
+    }
+
+    static func removeTree(_ url: URL) {
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    static func makeDirectory(_ url: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw ModelStoreError.io(path: url.path, operation: "create directory", errno: errnoOf(error))
+        }
+    }
+
+    private static func errnoOf(_ error: Error) -> Int32 {
+        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return Int32(underlying.code)
+        }
+        return EIO
+    }
+
+    /// Bytes an unprivileged process may still write on the file system holding `url`.
+    static func freeSpace(_ url: URL) -> Int64? {
+        var info = statvfs()
+        guard statvfs(url.path, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
+    static func fileSize(_ url: URL) -> Int64? {
+        var info = stat()
+        guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
+    /// Takes an exclusive `flock` on `url`, or throws `.busy`; the lock lasts until `release`.
+    static func lock(_ url: URL, name: String) throws -> Int32 {
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ModelStoreError.io(path: url.path, operation: "open lock", errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK { throw ModelStoreError.busy(name: name, lockFile: url.path) }
+            throw ModelStoreError.io(path: url.path, operation: "lock", errno: code)
+        }
+        return fd
+    }
+
+    static func release(_ fd: Int32) {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}
