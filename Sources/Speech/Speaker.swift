@@ -37,6 +37,12 @@ public final class Speaker: @unchecked Sendable {
     private var selection: VoiceSelection = .byName("en")
     private var catalog = VoiceCatalog(voices: [], variants: [])
     private var sinkHealth: SpeechHealth
+    /// How many times the device sink has tried to open its PCM (for tests of the retry pacing).
+    private(set) var deviceOpenAttempts: Int {
+        get { condition.lock(); defer { condition.unlock() }; return openAttempts }
+        set { condition.lock(); defer { condition.unlock() }; openAttempts = newValue }
+    }
+    private var openAttempts = 0
 
     // Owned by the speech thread.
     private var player: AlsaPlayer?
@@ -307,6 +313,7 @@ public final class Speaker: @unchecked Sendable {
     @discardableResult
     private func openDevice() -> String? {
         guard let player else { return "no audio device configured" }
+        deviceOpenAttempts += 1
         do {
             try player.open(sampleRate: sampleRate)
             setHealth(ok: true, detail: "playing on ALSA PCM \"\(player.device)\" at \(player.sampleRate) Hz")
@@ -319,8 +326,8 @@ public final class Speaker: @unchecked Sendable {
 
     private func deviceFailed(_ problem: String) {
         player?.close()
-        nextDeviceAttempt = Date().addingTimeInterval(options.deviceRetryInterval)
-        setHealth(ok: false, detail: "\(problem) (retrying every \(Self.seconds(options.deviceRetryInterval)))")
+        nextDeviceAttempt = Date().addingTimeInterval(retryInterval)
+        setHealth(ok: false, detail: "\(problem) (retrying every \(Self.seconds(retryInterval)))")
     }
 
     /// Speaks one utterance; returns its final event.
@@ -432,6 +439,9 @@ public final class Speaker: @unchecked Sendable {
             }
         }
     }
+
+    /// Never faster than 20 times a second, whatever the options say: opening a PCM is not free.
+    private var retryInterval: TimeInterval { max(options.deviceRetryInterval, 0.05) }
 
     private static func seconds(_ interval: TimeInterval) -> String {
         interval >= 1 ? "\(Int(interval.rounded())) s" : "\(Int((interval * 1000).rounded())) ms"
