@@ -290,7 +290,7 @@ public final class Speaker: @unchecked Sendable {
         case .none:
             setHealth(ok: true, detail: "no audio output: utterances are only reported")
         case .wav(let directory):
-            prepareWavDirectory(directory)
+            prepareWavDirectory(directory, removingLeftovers: true)
         case .device:
             player = AlsaPlayer(device: options.alsaDevice)
             openDevice()
@@ -298,9 +298,9 @@ public final class Speaker: @unchecked Sendable {
     }
 
     @discardableResult
-    private func prepareWavDirectory(_ directory: String) -> String? {
+    private func prepareWavDirectory(_ directory: String, removingLeftovers: Bool = false) -> String? {
         do {
-            try WavFileWriter.prepare(directory: directory)
+            try WavFileWriter.prepare(directory: directory, removingLeftovers: removingLeftovers)
             setHealth(ok: true, detail: "writing WAV files to \(directory)")
             return nil
         } catch {

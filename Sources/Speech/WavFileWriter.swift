@@ -53,15 +53,17 @@ final class WavFileWriter {
                       Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(milliseconds % 1000), id)
     }
 
-    /// Creates `directory` (with parents) if needed, removes temporary files a crash left behind,
-    /// and checks that it is writable.
-    static func prepare(directory: String) throws {
+    /// Creates `directory` (with parents) if needed and checks that it is writable; with
+    /// `removingLeftovers`, also deletes temporary files a crash left behind (done once at start:
+    /// an archive directory can hold thousands of files).
+    static func prepare(directory: String, removingLeftovers: Bool) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw SpeechError.wavFile(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
         }
         if access(directory, W_OK | X_OK) != 0 { throw Self.error(directory, "access") }
+        guard removingLeftovers else { return }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in leftovers where name.hasPrefix(".") && (name.hasSuffix(".wav.tmp") || name.hasSuffix(".txt.tmp")) {
             unlink((directory as NSString).appendingPathComponent(name))
