@@ -75,27 +75,4 @@ final class VoiceSettingsTests: XCTestCase {
         XCTAssertNil(SpeechSinkSpec("speaker"))
         XCTAssertEqual(SpeechSinkSpec("wav:/tmp/x")?.description, "wav:/tmp/x")
     }
-
-    func testWavNamesSortByTimeThenId() {
-        let date = Date(timeIntervalSince1970: 1_738_333_502.317)   // 2025-01-31 14:25:02.317 UTC
-        XCTAssertEqual(WavFileWriter.stem(date: date, id: 42), "20250131-142502-317-00000042")
-        let later = WavFileWriter.stem(date: date.addingTimeInterval(0.001), id: 7)
-        XCTAssertLessThan(WavFileWriter.stem(date: date, id: 42), later)
-        XCTAssertLessThan(WavFileWriter.stem(date: date, id: 9), WavFileWriter.stem(date: date, id: 10))
-    }
-
-    func testUnwritableWavDirectoryIsReportedNotFatal() throws {
-        let recorder = EventRecorder()
-        let blocker = try makeTemporaryDirectory().appendingPathComponent("file")
-        try Data("x".utf8).write(to: blocker)
-        let directory = blocker.appendingPathComponent("sub").path   // below a regular file
-        let speaker = try Speaker(sink: .wav(directory: directory), voice: VoiceSettings(), onEvent: recorder.handler)
-        defer { speaker.shutdown() }
-        XCTAssertFalse(speaker.health.ok)
-        XCTAssertTrue(speaker.health.detail?.contains(directory) ?? false, "\(speaker.health)")
-        let id = speaker.enqueue("Hello.", kind: .message)
-        wait(for: [recorder.expectEnd(of: id)], timeout: 5)
-        guard case .failed(id, let reason) = recorder.events.last else { return XCTFail("\(recorder.events)") }
-        XCTAssertTrue(reason.contains("cannot write \(directory)"), reason)
-    }
 }
