@@ -5,11 +5,11 @@ import Foundation
 /// All libespeak-ng calls happen on the speech thread (see `EspeakEngine`). Callers only touch the
 /// queue and settings under a lock, so `enqueue`, `stop`, `setVoice`, `health` and `queueLength`
 /// never wait for speech. Events are delivered in order on a private serial queue, never on the
-/// caller's thread; an `onEvent` handler may call any method except `waitIdle`/`shutdown`'s wait
-/// (which it skips when called from there).
+/// caller's thread; an `onEvent` handler may call any method (`waitIdle` and `shutdown` called
+/// from a handler do not wait for the event queue they run on).
 ///
-/// Queueing follows speech-dispatcher's "message"/"text" priorities as users of screen readers
-/// expect: a new caption supersedes captions not yet started, errors and messages are never
+/// Queueing resembles speech-dispatcher's "text" and "message" priorities, as screen-reader
+/// users expect: a new caption supersedes captions not yet started, errors and messages are never
 /// dropped except by `stop`. Each utterance is spoken at most once: one that fails (no device) is
 /// reported and not replayed later, when it would be stale.
 public final class Speaker: @unchecked Sendable {
