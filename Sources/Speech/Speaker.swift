@@ -251,7 +251,7 @@ public final class Speaker: @unchecked Sendable {
         while let (utterance, voice, selection) = nextUtterance() {
             let outcome = speak(utterance, voice: voice, selection: selection)
             condition.lock()
-            post(outcome)
+            if let outcome { post(outcome) }
             current = nil
             abortCurrent = false
             condition.broadcast()
@@ -330,8 +330,8 @@ public final class Speaker: @unchecked Sendable {
         setHealth(ok: false, detail: "\(problem) (retrying every \(Self.seconds(retryInterval)))")
     }
 
-    /// Speaks one utterance; returns its final event.
-    private func speak(_ utterance: Utterance, voice: VoiceSettings, selection: VoiceSelection) -> SpeechEvent {
+    /// Speaks one utterance; returns its final event, or nil when it has been posted already.
+    private func speak(_ utterance: Utterance, voice: VoiceSettings, selection: VoiceSelection) -> SpeechEvent? {
         switch sink {
         case .none:
             postLocked(.started(id: utterance.id, text: utterance.text))
@@ -344,7 +344,7 @@ public final class Speaker: @unchecked Sendable {
     }
 
     private func speakToWav(_ utterance: Utterance, directory: String, voice: VoiceSettings,
-                            selection: VoiceSelection) -> SpeechEvent {
+                            selection: VoiceSelection) -> SpeechEvent? {
         let id = utterance.id
         if let problem = prepareWavDirectory(directory) { return .failed(id: id, reason: problem) }
         let stem = WavFileWriter.stem(date: Date(), id: id)
@@ -381,15 +381,25 @@ public final class Speaker: @unchecked Sendable {
         case .failed(let reason):
             writer.discard()
             return .failed(id: id, reason: reason)
-        case .completed, .aborted:
+        case .completed:
             do {
-                let file = try writer.commit(text: utterance.text)
-                return outcome == .completed ? .finished(id: id, file: file) : .stopped(id: id)
+                return .finished(id: id, file: try writer.commit(text: utterance.text))
             } catch {
                 writer.discard()
                 setHealth(ok: false, detail: "\(error)")
                 return .failed(id: id, reason: "\(error)")
             }
+        case .aborted:
+            // Silence is what the listener waits for; the partial file follows (fsyncs can take
+            // tens of milliseconds on a busy SD card). `waitIdle` returns once it is in place.
+            postLocked(.stopped(id: id))
+            do {
+                _ = try writer.commit(text: utterance.text)
+            } catch {
+                writer.discard()
+                setHealth(ok: false, detail: "\(error)")
+            }
+            return nil
         }
     }
 
