@@ -28,8 +28,9 @@ private final class SynthesisRun {
 /// into the library happens under `lock`. A `Speaker` makes all of its espeak calls on its own
 /// speech thread while holding that lock, one utterance at a time; two speakers in one process
 /// therefore take turns. The library is initialized once in AUDIO_OUTPUT_SYNCHRONOUS mode, as the
-/// espeak-ng CLI does for `-w` (src/espeak-ng.c), and never terminated: espeak_ng_Terminate
-/// followed by a new espeak_ng_Initialize is not supported by 1.51.
+/// espeak-ng CLI does for `-w` (src/espeak-ng.c), and never terminated: in Debian's 1.51 a
+/// second espeak_ng_Initialize after espeak_ng_Terminate hangs. Initialization also sets the
+/// process's LC_CTYPE to C.UTF-8 (speech.c), which the rest of the daemon inherits.
 final class EspeakEngine: @unchecked Sendable {
     static let shared = EspeakEngine()
 

@@ -5,11 +5,11 @@ import Foundation
 /// All libespeak-ng calls happen on the speech thread (see `EspeakEngine`). Callers only touch the
 /// queue and settings under a lock, so `enqueue`, `stop`, `setVoice`, `health` and `queueLength`
 /// never wait for speech. Events are delivered in order on a private serial queue, never on the
-/// caller's thread; an `onEvent` handler may call any method except `waitIdle`/`shutdown`'s wait
-/// (which it skips when called from there).
+/// caller's thread; an `onEvent` handler may call any method (`waitIdle` and `shutdown` called
+/// from a handler do not wait for the event queue they run on).
 ///
-/// Queueing follows speech-dispatcher's "message"/"text" priorities as users of screen readers
-/// expect: a new caption supersedes captions not yet started, errors and messages are never
+/// Queueing resembles speech-dispatcher's "text" and "message" priorities, as screen-reader
+/// users expect: a new caption supersedes captions not yet started, errors and messages are never
 /// dropped except by `stop`. Each utterance is spoken at most once: one that fails (no device) is
 /// reported and not replayed later, when it would be stale.
 public final class Speaker: @unchecked Sendable {
@@ -37,6 +37,12 @@ public final class Speaker: @unchecked Sendable {
     private var selection: VoiceSelection = .byName("en")
     private var catalog = VoiceCatalog(voices: [], variants: [])
     private var sinkHealth: SpeechHealth
+    /// How many times the device sink has tried to open its PCM (for tests of the retry pacing).
+    private(set) var deviceOpenAttempts: Int {
+        get { condition.lock(); defer { condition.unlock() }; return openAttempts }
+        set { condition.lock(); defer { condition.unlock() }; openAttempts = newValue }
+    }
+    private var openAttempts = 0
 
     // Owned by the speech thread.
     private var player: AlsaPlayer?
@@ -245,7 +251,7 @@ public final class Speaker: @unchecked Sendable {
         while let (utterance, voice, selection) = nextUtterance() {
             let outcome = speak(utterance, voice: voice, selection: selection)
             condition.lock()
-            post(outcome)
+            if let outcome { post(outcome) }
             current = nil
             abortCurrent = false
             condition.broadcast()
@@ -284,7 +290,7 @@ public final class Speaker: @unchecked Sendable {
         case .none:
             setHealth(ok: true, detail: "no audio output: utterances are only reported")
         case .wav(let directory):
-            prepareWavDirectory(directory)
+            prepareWavDirectory(directory, removingLeftovers: true)
         case .device:
             player = AlsaPlayer(device: options.alsaDevice)
             openDevice()
@@ -292,9 +298,9 @@ public final class Speaker: @unchecked Sendable {
     }
 
     @discardableResult
-    private func prepareWavDirectory(_ directory: String) -> String? {
+    private func prepareWavDirectory(_ directory: String, removingLeftovers: Bool = false) -> String? {
         do {
-            try WavFileWriter.prepare(directory: directory)
+            try WavFileWriter.prepare(directory: directory, removingLeftovers: removingLeftovers)
             setHealth(ok: true, detail: "writing WAV files to \(directory)")
             return nil
         } catch {
@@ -307,6 +313,7 @@ public final class Speaker: @unchecked Sendable {
     @discardableResult
     private func openDevice() -> String? {
         guard let player else { return "no audio device configured" }
+        deviceOpenAttempts += 1
         do {
             try player.open(sampleRate: sampleRate)
             setHealth(ok: true, detail: "playing on ALSA PCM \"\(player.device)\" at \(player.sampleRate) Hz")
@@ -319,12 +326,12 @@ public final class Speaker: @unchecked Sendable {
 
     private func deviceFailed(_ problem: String) {
         player?.close()
-        nextDeviceAttempt = Date().addingTimeInterval(options.deviceRetryInterval)
-        setHealth(ok: false, detail: "\(problem) (retrying every \(Self.seconds(options.deviceRetryInterval)))")
+        nextDeviceAttempt = Date().addingTimeInterval(retryInterval)
+        setHealth(ok: false, detail: "\(problem) (retrying every \(Self.seconds(retryInterval)))")
     }
 
-    /// Speaks one utterance; returns its final event.
-    private func speak(_ utterance: Utterance, voice: VoiceSettings, selection: VoiceSelection) -> SpeechEvent {
+    /// Speaks one utterance; returns its final event, or nil when it has been posted already.
+    private func speak(_ utterance: Utterance, voice: VoiceSettings, selection: VoiceSelection) -> SpeechEvent? {
         switch sink {
         case .none:
             postLocked(.started(id: utterance.id, text: utterance.text))
@@ -337,7 +344,7 @@ public final class Speaker: @unchecked Sendable {
     }
 
     private func speakToWav(_ utterance: Utterance, directory: String, voice: VoiceSettings,
-                            selection: VoiceSelection) -> SpeechEvent {
+                            selection: VoiceSelection) -> SpeechEvent? {
         let id = utterance.id
         if let problem = prepareWavDirectory(directory) { return .failed(id: id, reason: problem) }
         let stem = WavFileWriter.stem(date: Date(), id: id)
@@ -374,15 +381,25 @@ public final class Speaker: @unchecked Sendable {
         case .failed(let reason):
             writer.discard()
             return .failed(id: id, reason: reason)
-        case .completed, .aborted:
+        case .completed:
             do {
-                let file = try writer.commit(text: utterance.text)
-                return outcome == .completed ? .finished(id: id, file: file) : .stopped(id: id)
+                return .finished(id: id, file: try writer.commit(text: utterance.text))
             } catch {
                 writer.discard()
                 setHealth(ok: false, detail: "\(error)")
                 return .failed(id: id, reason: "\(error)")
             }
+        case .aborted:
+            // Silence is what the listener waits for; the partial file follows (fsyncs can take
+            // tens of milliseconds on a busy SD card). `waitIdle` returns once it is in place.
+            postLocked(.stopped(id: id))
+            do {
+                _ = try writer.commit(text: utterance.text)
+            } catch {
+                writer.discard()
+                setHealth(ok: false, detail: "\(error)")
+            }
+            return nil
         }
     }
 
@@ -432,6 +449,9 @@ public final class Speaker: @unchecked Sendable {
             }
         }
     }
+
+    /// Never faster than 20 times a second, whatever the options say: opening a PCM is not free.
+    private var retryInterval: TimeInterval { max(options.deviceRetryInterval, 0.05) }
 
     private static func seconds(_ interval: TimeInterval) -> String {
         interval >= 1 ? "\(Int(interval.rounded())) s" : "\(Int((interval * 1000).rounded())) ms"

@@ -44,25 +44,26 @@ final class WavFileWriter {
     /// A sortable, unique name: UTC start time to the millisecond, then the utterance id,
     /// e.g. `20250131-142502-317-00000042`.
     static func stem(date: Date, id: UInt64) -> String {
-        let seconds = date.timeIntervalSince1970
-        var time = time_t(seconds.rounded(.down))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var time = time_t(milliseconds / 1000)
         var parts = tm()
         gmtime_r(&time, &parts)
-        let millis = Int((seconds - seconds.rounded(.down)) * 1000)
         return String(format: "%04d%02d%02d-%02d%02d%02d-%03d-%08llu",
                       Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), min(millis, 999), id)
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(milliseconds % 1000), id)
     }
 
-    /// Creates `directory` (with parents) if needed, removes temporary files a crash left behind,
-    /// and checks that it is writable.
-    static func prepare(directory: String) throws {
+    /// Creates `directory` (with parents) if needed and checks that it is writable; with
+    /// `removingLeftovers`, also deletes temporary files a crash left behind (done once at start:
+    /// an archive directory can hold thousands of files).
+    static func prepare(directory: String, removingLeftovers: Bool) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw SpeechError.wavFile(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
         }
         if access(directory, W_OK | X_OK) != 0 { throw Self.error(directory, "access") }
+        guard removingLeftovers else { return }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in leftovers where name.hasPrefix(".") && (name.hasSuffix(".wav.tmp") || name.hasSuffix(".txt.tmp")) {
             unlink((directory as NSString).appendingPathComponent(name))

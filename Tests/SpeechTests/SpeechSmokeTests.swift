@@ -1,4 +1,0 @@
-import XCTest
-@testable import Speech
-
-final class SpeechSmokeTests: XCTestCase {}
