@@ -22,7 +22,11 @@ extension Float: WeightElement {
 
 extension Int8: WeightElement {
     @inline(__always) static func lane(_ p: UnsafePointer<Int8>, _ i: Int) -> Lane {
-        Lane(SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Int8>.self)))
+        // Two 4-wide widenings: the 8-wide generic conversion is not inlined for baseline x86-64
+        // (measured 4.1 vs 5.5 GB/s of int8 weights).
+        let r = UnsafeRawPointer(p + i)
+        return Lane(lowHalf: SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: r.loadUnaligned(as: SIMD4<Int8>.self))),
+                    highHalf: SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: r.loadUnaligned(fromByteOffset: 4, as: SIMD4<Int8>.self))))
     }
     @inline(__always) static func scalar(_ p: UnsafePointer<Int8>, _ i: Int) -> Float { Float(p[i]) }
 }
