@@ -6,16 +6,19 @@ import Vision
 /// Benchmarks/reference_bench.py times transformers, and prints one JSON object with the same keys.
 enum BenchCommand {
     static let help = """
-    usage: assistd bench --model DIR --image IMG [--threads N] [--runs R] [--new-tokens T] [--json]
+    usage: assistd bench --model DIR --image IMG [--threads N] [--runs R] [--new-tokens T] [--precision fp32|int8] [--json]
 
     Prints one JSON object: load_ms, preprocess_ms, encoder_ms, greedy_ms, beam4_ms (medians of R
     runs, no warm-up), peak_rss_mb, greedy_tokens, beam4_tokens (new tokens only). Both generations
-    make exactly T new tokens (min_new_tokens = max_new_tokens = T). See docs/benchmarks.md.
+    make exactly T new tokens (min_new_tokens = max_new_tokens = T). --precision int8 quantizes
+    while loading unless DIR holds model.int8.safetensors (assistd model quantize), which is then
+    used; without it DIR's own weights decide. See docs/benchmarks.md.
     """
 
     static func main(_ args: [String]) -> Int32 {
         var model: String?, image: String?
         var threads = ProcessInfo.processInfo.activeProcessorCount, runs = 5, newTokens = 20
+        var precision: WeightPrecision?
         var i = 0
         while i < args.count {
             let a = args[i]
@@ -28,6 +31,9 @@ enum BenchCommand {
             case "--threads": threads = next().flatMap(Int.init) ?? 0
             case "--runs": runs = next().flatMap(Int.init) ?? 0
             case "--new-tokens": newTokens = next().flatMap(Int.init) ?? 0
+            case "--precision":
+                guard let p = next().flatMap(WeightPrecision.init(rawValue:)) else { return usage("--precision is fp32 or int8") }
+                precision = p
             default: return usage("unknown option \(a)")
             }
             i += 1
@@ -36,19 +42,21 @@ enum BenchCommand {
         guard threads > 0, runs > 0, newTokens > 0 else { return usage("--threads, --runs and --new-tokens must be positive") }
         BLASThreads.set(threads)
         do {
-            return try run(model: URL(fileURLWithPath: model), image: image, threads: threads, runs: runs, newTokens: newTokens)
+            return try run(model: URL(fileURLWithPath: model), image: image, threads: threads, runs: runs, newTokens: newTokens,
+                           precision: precision)
         } catch {
             FileHandle.standardError.write(Data("assistd bench: \(error)\n".utf8))
             return 1
         }
     }
 
-    private static func run(model dir: URL, image: String, threads: Int, runs: Int, newTokens: Int) throws -> Int32 {
+    private static func run(model dir: URL, image: String, threads: Int, runs: Int, newTokens: Int,
+                            precision: WeightPrecision?) throws -> Int32 {
         var times: [String: [Double]] = [:]
         var engine: CaptionEngine!
         for _ in 0..<runs {
             engine = nil
-            let (t, e) = try timed { try CaptionEngine(modelDirectory: dir) }
+            let (t, e) = try timed { try CaptionEngine(modelDirectory: dir, precision: precision) }
             engine = e
             times["load", default: []].append(t)
         }
@@ -91,6 +99,7 @@ enum BenchCommand {
         fields.append("\"peak_rss_mb\":\(JSONText.number(Double(usage.ru_maxrss) / 1024))")
         fields.append("\"greedy_tokens\":[\(tokens["greedy"]!.map(String.init).joined(separator: ","))]")
         fields.append("\"beam4_tokens\":[\(tokens["beam4"]!.map(String.init).joined(separator: ","))]")
+        fields.append("\"precision\":\"\(engine.model.precision.rawValue)\"")
         fields.append("\"threads\":\(threads),\"runs\":\(runs),\"new_tokens\":\(newTokens)")
         let perRun = times.keys.sorted().map { k in
             "\"\(k)\":[\(times[k]!.map(JSONText.number).joined(separator: ","))]"

@@ -47,14 +47,16 @@ public final class CaptionEngine: @unchecked Sendable {
     public let generationConfig: GenerationConfig
     public var imageLimits: ImageLimits
 
-    public init(modelDirectory: URL, imageLimits: ImageLimits = .default) throws {
+    /// `precision`: see `VisionEncoderDecoder.init(directory:precision:)` (nil loads
+    /// `model.int8.safetensors` when the directory has one, else the fp32 checkpoint).
+    public init(modelDirectory: URL, imageLimits: ImageLimits = .default, precision: WeightPrecision? = nil) throws {
         self.modelDirectory = modelDirectory
         self.imageLimits = imageLimits
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: modelDirectory.path, isDirectory: &isDir), isDir.boolValue else {
             throw CheckpointError.missingFile(modelDirectory.path)
         }
-        model = try VisionEncoderDecoder(directory: modelDirectory)
+        model = try VisionEncoderDecoder(directory: modelDirectory, precision: precision)
         let pre = modelDirectory.appendingPathComponent("preprocessor_config.json")
         guard FileManager.default.fileExists(atPath: pre.path) else { throw CheckpointError.missingFile(pre.path) }
         processor = ImageProcessor(config: try ImageProcessorConfig(contentsOf: pre))

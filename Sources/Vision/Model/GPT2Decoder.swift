@@ -15,18 +15,18 @@ struct GPT2Decoder: @unchecked Sendable {
     /// same values. Resets the self-attention cache.
     func setEncoderOutput(_ encoder: UnsafePointer<Float>, state st: DecoderState) {
         let s = d.encoderTokens, c = d.decoderWidth
+        let widenedCount = w.gptLayers.reduce(w.proj?.scratchCount(rows: s) ?? 0) { max($0, $1.crossKV.scratchCount(rows: s)) }
+        let scratch = widenedCount > 0 ? UnsafeMutablePointer<Float>.allocate(capacity: widenedCount) : nil
+        defer { scratch?.deallocate() }
         var projected: [Float] = []
-        var states = encoder
-        if let pw = w.projW {
+        if let proj = w.proj {
             projected = [Float](repeating: 0, count: s * c)   // (S, C)
-            Kernels.affine(encoder, rows: s, inFeatures: d.encoderWidth, outFeatures: c, weight: pw,
-                           weightIsOutIn: true, bias: w.projB, into: &projected)
+            proj.apply(encoder, rows: s, into: &projected, scratch: scratch)
         }
         projected.withUnsafeBufferPointer { pb in
-            if w.projW != nil { states = pb.baseAddress! }
+            let states = w.proj != nil ? pb.baseAddress! : encoder
             for (i, layer) in w.gptLayers.enumerated() {
-                Kernels.affine(states, rows: s, inFeatures: c, outFeatures: 2 * c, weight: layer.crossKVW,
-                               weightIsOutIn: false, bias: layer.crossKVB, into: st.crossKV + i * s * 2 * c)
+                layer.crossKV.apply(states, rows: s, into: st.crossKV + i * s * 2 * c, scratch: scratch)
             }
         }
         st.length = 0
@@ -45,8 +45,9 @@ struct GPT2Decoder: @unchecked Sendable {
         for row in 0..<b { for j in 0..<t {
             let tok = tokens[row * t + j]
             precondition(tok >= 0 && tok < d.vocab, "token \(tok) outside vocab")
-            let dst = x + (row * t + j) * c, te = w.wte + tok * c, pe = w.wpe + (start + j) * c
-            for i in 0..<c { dst[i] = te[i] + pe[i] }
+            let dst = x + (row * t + j) * c, pe = w.wpe + (start + j) * c
+            w.wte.row(tok, into: dst)
+            for i in 0..<c { dst[i] += pe[i] }
         } }
 
         let sqrtHD = Float(Double(hd).squareRoot())
@@ -66,14 +67,25 @@ struct GPT2Decoder: @unchecked Sendable {
 
             // MARK: Causal self-attention
             Kernels.layerNorm(x, rows: r, width: c, weight: layer.ln1W, bias: layer.ln1B, eps: d.decoderEps, into: h)
-            Kernels.affine(h, rows: r, inFeatures: c, outFeatures: 3 * c, weight: layer.attnW, weightIsOutIn: false,
-                           bias: layer.attnB, into: qkv)
+            layer.attn.apply(h, rows: r, into: qkv)
             for row in 0..<b {
                 let kRow = st.cacheRow(st.kCache, layer: li, row: row), vRow = st.cacheRow(st.vCache, layer: li, row: row)
                 for j in 0..<t {
                     let src = qkv + (row * t + j) * 3 * c
                     (kRow + (start + j) * c).update(from: src + c, count: c)
                     (vRow + (start + j) * c).update(from: src + 2 * c, count: c)
+                }
+                if t == 1 {
+                    // One query per head: dot products against the cache, no BLAS call.
+                    let q = qkv + row * 3 * c
+                    for head in 0..<nh {
+                        let off = head * hd
+                        Kernels.dots(q + off, rows: kRow + off, stride: c, count: total, width: hd, alpha: alpha, into: scores)
+                        scale(scores, total)
+                        Kernels.softmaxRow(scores, valid: total)
+                        Kernels.weightedSum(scores, rows: vRow + off, stride: c, count: total, width: hd, into: ctx + row * c + off)
+                    }
+                    continue
                 }
                 for head in 0..<nh {
                     let off = head * hd
@@ -90,16 +102,22 @@ struct GPT2Decoder: @unchecked Sendable {
                                  bTransposed: false, beta: 0, c: ctx + row * t * c + off, ldc: c)
                 }
             }
-            Kernels.affine(ctx, rows: r, inFeatures: c, outFeatures: c, weight: layer.attnProjW, weightIsOutIn: false,
-                           bias: layer.attnProjB, into: h)
+            layer.attnProj.apply(ctx, rows: r, into: h)
             Kernels.addInPlace(x, h, count: r * c)
 
             // MARK: Cross-attention over the image, all rows of all beams in one matmul per head
             Kernels.layerNorm(x, rows: r, width: c, weight: layer.lnCrossW, bias: layer.lnCrossB, eps: d.decoderEps, into: h)
-            Kernels.affine(h, rows: r, inFeatures: c, outFeatures: c, weight: layer.crossQW, weightIsOutIn: false,
-                           bias: layer.crossQB, into: qkv)
+            layer.crossQ.apply(h, rows: r, into: qkv)
             let kv = st.crossKV + li * s * 2 * c
-            for head in 0..<nh {
+            if r <= Dense.smallBatch {
+                for j in 0..<r { for head in 0..<nh {
+                    let off = head * hd
+                    Kernels.dots(qkv + j * c + off, rows: kv + off, stride: 2 * c, count: s, width: hd, alpha: alpha, into: scores)
+                    scale(scores, s)
+                    Kernels.softmaxRow(scores, valid: s)
+                    Kernels.weightedSum(scores, rows: kv + c + off, stride: 2 * c, count: s, width: hd, into: ctx + j * c + off)
+                } }
+            } else { for head in 0..<nh {
                 let off = head * hd
                 Kernels.gemm(m: r, n: s, k: hd, alpha: alpha, a: qkv + off, lda: c, b: kv + off, ldb: 2 * c,
                              bTransposed: true, beta: 0, c: scores, ldc: s)
@@ -107,18 +125,15 @@ struct GPT2Decoder: @unchecked Sendable {
                 for j in 0..<r { Kernels.softmaxRow(scores + j * s, valid: s) }
                 Kernels.gemm(m: r, n: hd, k: s, a: scores, lda: s, b: kv + c + off, ldb: 2 * c,
                              bTransposed: false, beta: 0, c: ctx + off, ldc: c)
-            }
-            Kernels.affine(ctx, rows: r, inFeatures: c, outFeatures: c, weight: layer.crossProjW, weightIsOutIn: false,
-                           bias: layer.crossProjB, into: h)
+            } }
+            layer.crossProj.apply(ctx, rows: r, into: h)
             Kernels.addInPlace(x, h, count: r * c)
 
             // MARK: MLP
             Kernels.layerNorm(x, rows: r, width: c, weight: layer.ln2W, bias: layer.ln2B, eps: d.decoderEps, into: h)
-            Kernels.affine(h, rows: r, inFeatures: c, outFeatures: d.decoderInner, weight: layer.fcW, weightIsOutIn: false,
-                           bias: layer.fcB, into: st.inner)
+            layer.fc.apply(h, rows: r, into: st.inner)
             d.decoderActivation.apply(st.inner, count: r * d.decoderInner)
-            Kernels.affine(st.inner, rows: r, inFeatures: d.decoderInner, outFeatures: c, weight: layer.mlpProjW,
-                           weightIsOutIn: false, bias: layer.mlpProjB, into: h)
+            layer.mlpProj.apply(st.inner, rows: r, into: h)
             Kernels.addInPlace(x, h, count: r * c)
         }
         st.length = total
@@ -128,7 +143,6 @@ struct GPT2Decoder: @unchecked Sendable {
             Kernels.layerNorm(x + (row * t + t - 1) * c, rows: 1, width: c, weight: w.lnfW, bias: w.lnfB,
                               eps: d.decoderEps, into: st.last + row * c)
         }
-        Kernels.gemm(m: b, n: d.vocab, k: c, a: st.last, lda: c, b: w.lmHead, ldb: c, bTransposed: true,
-                     beta: 0, c: st.logits, ldc: d.vocab)
+        w.lmHead.apply(st.last, rows: b, into: st.logits)
     }
 }

@@ -76,4 +76,40 @@ enum Kernels {
     static func addInPlace(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
         for i in 0..<n { y[i] += x[i] }
     }
+
+    /// `out[j] = alpha * dot(q, rows[j])` for `count` rows of `width` floats, `stride` apart: one
+    /// attention query against the keys, without a BLAS call.
+    static func dots(_ q: UnsafePointer<Float>, rows: UnsafePointer<Float>, stride: Int, count: Int, width: Int,
+                     alpha: Float, into out: UnsafeMutablePointer<Float>) {
+        let l = Lane.scalarCount
+        for j in 0..<count {
+            let kr = rows + j * stride
+            var acc = Lane()
+            var i = 0
+            while i + l <= width { acc += Float.lane(q, i) * Float.lane(kr, i); i += l }
+            var s = acc.sum()
+            while i < width { s += q[i] * kr[i]; i += 1 }
+            out[j] = alpha * s
+        }
+    }
+
+    /// `out = sum_j p[j] * rows[j]` for `count` rows of `width` floats, `stride` apart: one
+    /// attention query's context from the values.
+    static func weightedSum(_ p: UnsafePointer<Float>, rows: UnsafePointer<Float>, stride: Int, count: Int, width: Int,
+                            into out: UnsafeMutablePointer<Float>) {
+        let l = Lane.scalarCount
+        var i = 0
+        while i + l <= width {
+            var acc = Lane()
+            for j in 0..<count { acc += Lane(repeating: p[j]) * Float.lane(rows + j * stride, i) }
+            UnsafeMutableRawPointer(out + i).storeBytes(of: acc, as: Lane.self)
+            i += l
+        }
+        while i < width {
+            var s: Float = 0
+            for j in 0..<count { s += p[j] * rows[j * stride + i] }
+            out[i] = s
+            i += 1
+        }
+    }
 }

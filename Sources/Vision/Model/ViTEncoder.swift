@@ -20,6 +20,12 @@ struct ViTEncoder: @unchecked Sendable {
         var scores = [Float](repeating: 0, count: s * s)         // (S, S) one head
         var inner = [Float](repeating: 0, count: s * d.encoderInner) // (S, I)
         var cols = [Float](repeating: 0, count: n * k)           // (N, ch*P*P) unfolded patches
+        // An int8 matrix widened for sgemm (int8 mode only; empty for fp32).
+        let widenedCount = w.vitLayers.reduce(w.patch.scratchCount(rows: n)) {
+            max($0, $1.q.scratchCount(rows: s), $1.inter.scratchCount(rows: s), $1.out.scratchCount(rows: s))
+        }
+        let scratch = widenedCount > 0 ? UnsafeMutablePointer<Float>.allocate(capacity: widenedCount) : nil
+        defer { scratch?.deallocate() }
 
         // MARK: Embeddings: Conv2d(kernel = stride = P) as a matmul over unfolded patches.
         cols.withUnsafeMutableBufferPointer { cb in
@@ -33,8 +39,7 @@ struct ViTEncoder: @unchecked Sendable {
         }
         x.withUnsafeMutableBufferPointer { xb in
             let xp = xb.baseAddress!
-            Kernels.affine(cols, rows: n, inFeatures: k, outFeatures: c, weight: w.patchW,
-                           weightIsOutIn: true, bias: w.patchB, into: xp + c)
+            w.patch.apply(cols, rows: n, into: xp + c, scratch: scratch)
             xp.update(from: w.clsToken, count: c)
             Kernels.addInPlace(xp, w.posEmbed, count: s * c)
         }
@@ -45,9 +50,9 @@ struct ViTEncoder: @unchecked Sendable {
         for layer in w.vitLayers {
             Kernels.layerNorm(x, rows: s, width: c, weight: layer.lnBeforeW, bias: layer.lnBeforeB,
                               eps: d.encoderEps, into: &h)
-            Kernels.affine(h, rows: s, inFeatures: c, outFeatures: c, weight: layer.qW, weightIsOutIn: true, bias: layer.qB, into: &q)
-            Kernels.affine(h, rows: s, inFeatures: c, outFeatures: c, weight: layer.kW, weightIsOutIn: true, bias: layer.kB, into: &kk)
-            Kernels.affine(h, rows: s, inFeatures: c, outFeatures: c, weight: layer.vW, weightIsOutIn: true, bias: layer.vB, into: &v)
+            layer.q.apply(h, rows: s, into: &q, scratch: scratch)
+            layer.k.apply(h, rows: s, into: &kk, scratch: scratch)
+            layer.v.apply(h, rows: s, into: &v, scratch: scratch)
             q.withUnsafeBufferPointer { qb in kk.withUnsafeBufferPointer { kb in v.withUnsafeBufferPointer { vb in
             scores.withUnsafeMutableBufferPointer { sb in ctx.withUnsafeMutableBufferPointer { cb in
                 for head in 0..<d.encoderHeads {
@@ -60,15 +65,12 @@ struct ViTEncoder: @unchecked Sendable {
                                  bTransposed: false, beta: 0, c: cb.baseAddress! + off, ldc: c)
                 }
             } } } } }
-            Kernels.affine(ctx, rows: s, inFeatures: c, outFeatures: c, weight: layer.attnOutW, weightIsOutIn: true,
-                           bias: layer.attnOutB, into: &h)
+            layer.attnOut.apply(ctx, rows: s, into: &h, scratch: scratch)
             Kernels.addInPlace(&x, h, count: s * c)
             Kernels.layerNorm(x, rows: s, width: c, weight: layer.lnAfterW, bias: layer.lnAfterB, eps: d.encoderEps, into: &h)
-            Kernels.affine(h, rows: s, inFeatures: c, outFeatures: d.encoderInner, weight: layer.interW,
-                           weightIsOutIn: true, bias: layer.interB, into: &inner)
+            layer.inter.apply(h, rows: s, into: &inner, scratch: scratch)
             d.encoderActivation.apply(&inner, count: inner.count)
-            Kernels.affine(inner, rows: s, inFeatures: d.encoderInner, outFeatures: c, weight: layer.outW,
-                           weightIsOutIn: true, bias: layer.outB, into: &h)
+            layer.out.apply(inner, rows: s, into: &h, scratch: scratch)
             Kernels.addInPlace(&x, h, count: s * c)
         }
         Kernels.layerNorm(x, rows: s, width: c, weight: w.vitLnW, bias: w.vitLnB, eps: d.encoderEps, into: &h)

@@ -12,30 +12,63 @@ public final class VisionEncoderDecoder: @unchecked Sendable {
     let encoder: ViTEncoder
     let decoder: GPT2Decoder
     /// Keeps the memory behind `weights` alive.
-    private let checkpoint: Checkpoint
+    private let source: WeightSource
+    /// The precision the weights were loaded in.
+    public let precision: WeightPrecision
 
     /// Builds the model from a parsed config and a checkpoint, taking every tensor with its exact
-    /// shape and failing on missing, misshapen or unexpected tensors (see `ModelWeights`).
-    public init(config: VisionEncoderDecoderConfig, checkpoint: Checkpoint) throws {
+    /// shape and failing on missing, misshapen or unexpected tensors (see `ModelWeights`). With
+    /// `.int8` the matrices are quantized while loading (the fp32 pages are read once).
+    public convenience init(config: VisionEncoderDecoderConfig, checkpoint: Checkpoint,
+                            precision: WeightPrecision = .fp32) throws {
+        try self.init(config: config, source: CheckpointSource(checkpoint: checkpoint, quantize: precision == .int8),
+                      precision: precision)
+    }
+
+    init(config: VisionEncoderDecoderConfig, source: WeightSource, precision: WeightPrecision) throws {
         self.config = config
-        self.checkpoint = checkpoint
+        self.source = source
+        self.precision = precision
         dims = try ModelDimensions(config)
-        weights = try ModelWeights(dims: dims, checkpoint: checkpoint)
+        weights = try ModelWeights(dims: dims, source: source)
         encoder = ViTEncoder(d: dims, w: weights)
         decoder = GPT2Decoder(d: dims, w: weights)
     }
 
-    /// Loads `config.json` and the checkpoint from a Hugging Face model directory.
-    public convenience init(directory: URL) throws {
+    /// Loads `config.json` and the weights from a Hugging Face model directory.
+    ///
+    /// `precision` nil: `model.int8.safetensors` (written by `assistd model quantize`) when the
+    /// directory has one, else the fp32 checkpoint. `.int8`: that file, else the fp32 checkpoint
+    /// quantized while loading. `.fp32`: the checkpoint.
+    public convenience init(directory: URL, precision: WeightPrecision? = nil) throws {
+        let config = try Self.config(directory: directory)
+        let int8File = directory.appendingPathComponent(QuantizedCheckpoint.fileName)
+        let hasInt8File = FileManager.default.fileExists(atPath: int8File.path)
+        if precision != .fp32 && hasInt8File {
+            try self.init(config: config, source: QuantizedSource(url: int8File), precision: .int8)
+        } else {
+            try self.init(config: config, checkpoint: try Checkpoint.load(directory: directory), precision: precision ?? .fp32)
+        }
+    }
+
+    /// `config.json` of a model directory.
+    static func config(directory: URL) throws -> VisionEncoderDecoderConfig {
         let url = directory.appendingPathComponent("config.json")
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw CheckpointError.missingFile(url.path)
         }
-        let config: VisionEncoderDecoderConfig
-        do { config = try JSONDecoder().decode(VisionEncoderDecoderConfig.self, from: data) } catch {
+        do { return try JSONDecoder().decode(VisionEncoderDecoderConfig.self, from: data) } catch {
             throw CheckpointError.invalidFile(url.path, reason: "\(error)")
         }
-        try self.init(config: config, checkpoint: try Checkpoint.load(directory: directory))
+    }
+
+    /// Writes `model.int8.safetensors` for the fp32 checkpoint in `directory` into `output`
+    /// (see `QuantizedCheckpoint`), after building the quantized model once to validate it.
+    public static func writeQuantized(directory: URL, to output: URL) throws {
+        let config = try Self.config(directory: directory)
+        let source = CheckpointSource(checkpoint: try Checkpoint.load(directory: directory), quantize: true)
+        _ = try VisionEncoderDecoder(config: config, source: source, precision: .int8)
+        try QuantizedCheckpoint.write(source, to: output.appendingPathComponent(QuantizedCheckpoint.fileName))
     }
 
     /// Floats in one `pixel_values` image: `num_channels x image_size x image_size`.

@@ -1,0 +1,222 @@
+import Dispatch
+import Foundation
+
+/// The SIMD lane the small-batch kernels are written in. Eight floats: one AVX register, two
+/// SSE/NEON registers; measured faster than 4 or 16 lanes on the benchmark machine.
+typealias Lane = SIMD8<Float>
+
+/// A weight element type the dot-product kernel can stream: fp32 as stored in the checkpoint,
+/// or int8 from the quantized file (scaled per output row afterwards).
+protocol WeightElement {
+    /// `Lane.scalarCount` consecutive elements at `p + i`, widened to fp32.
+    static func lane(_ p: UnsafePointer<Self>, _ i: Int) -> Lane
+    static func scalar(_ p: UnsafePointer<Self>, _ i: Int) -> Float
+}
+
+extension Float: WeightElement {
+    @inline(__always) static func lane(_ p: UnsafePointer<Float>, _ i: Int) -> Lane {
+        UnsafeRawPointer(p + i).loadUnaligned(as: Lane.self)
+    }
+    @inline(__always) static func scalar(_ p: UnsafePointer<Float>, _ i: Int) -> Float { p[i] }
+}
+
+extension Int8: WeightElement {
+    @inline(__always) static func lane(_ p: UnsafePointer<Int8>, _ i: Int) -> Lane {
+        // Two 4-wide widenings: the 8-wide generic conversion is not inlined for baseline x86-64
+        // (measured 4.1 vs 5.5 GB/s of int8 weights).
+        let r = UnsafeRawPointer(p + i)
+        return Lane(lowHalf: SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: r.loadUnaligned(as: SIMD4<Int8>.self))),
+                    highHalf: SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: r.loadUnaligned(fromByteOffset: 4, as: SIMD4<Int8>.self))))
+    }
+    @inline(__always) static func scalar(_ p: UnsafePointer<Int8>, _ i: Int) -> Float { Float(p[i]) }
+}
+
+/// Matrix products for a few rows (the decoder's beams), where the weights are read once from
+/// memory and that read is the whole cost. BLAS `sgemm` is the wrong tool there: for M = 1..4 it
+/// still packs the whole weight matrix (a second full pass over it, measured at 40% of decoder
+/// time). These kernels stream each weight once, split the output columns over the worker
+/// threads, and allocate nothing.
+enum MatVec {
+    /// Worker threads for the kernels: the OpenBLAS thread count the caller set with
+    /// `BLASThreads.set`, so the process uses the same number of cores in and out of BLAS.
+    static var workers: Int { max(1, BLASThreads.current) }
+
+    /// Runs `body` over `parts` contiguous pieces of `0..<n`, each a multiple of `align` except
+    /// the last, on up to `workers` threads; on the calling thread alone when `work` (multiply-adds)
+    /// is too small to repay a thread handoff.
+    static func split(_ n: Int, align: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        let parts = work < 1 << 15 ? 1 : min(workers, max(1, n / align))
+        if parts == 1 { body(0..<n); return }
+        let chunk = (n + parts - 1) / parts
+        let step = (chunk + align - 1) / align * align
+        withoutActuallyEscaping(body) { f in
+            let box = UnsafeSendable(f)
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let lo = min(n, p * step), hi = min(n, lo + step)
+                if lo < hi { box.value(lo..<hi) }
+            }
+        }
+    }
+
+    /// `y (R, N) = scale ⊙ (x (R, K) · w^T) + bias` with `w` stored `(N, K)` (`nn.Linear`, the
+    /// LM head, and every int8 matrix): one dot product per output, over contiguous weight rows.
+    /// `scale` (N) is the per-row int8 scale, nil for fp32.
+    static func rowsDot<E: WeightElement>(_ x: UnsafePointer<Float>, rows r: Int, k: Int, n: Int,
+                                          weight w: UnsafePointer<E>, scale: UnsafePointer<Float>?,
+                                          bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        split(n, align: 8, work: r * n * k) { range in
+            if r == 1 {
+                dot1(x, k: k, range: range, weight: w, scale: scale, bias: bias, into: y)
+            } else {
+                var row = 0
+                while row < r {
+                    dot4(x + row * k, rows: min(4, r - row), k: k, ldy: n, range: range, weight: w, scale: scale,
+                         bias: bias, into: y + row * n)
+                    row += 4
+                }
+            }
+        }
+    }
+
+    /// One row: four independent accumulator chains over K keep the FMA pipeline full.
+    @inline(__always)
+    private static func dot1<E: WeightElement>(_ x: UnsafePointer<Float>, k: Int, range: Range<Int>,
+                                               weight w: UnsafePointer<E>, scale: UnsafePointer<Float>?,
+                                               bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        let l = Lane.scalarCount
+        for o in range {
+            let wr = w + o * k
+            var a0 = Lane(), a1 = Lane(), a2 = Lane(), a3 = Lane()
+            var i = 0
+            while i + 4 * l <= k {
+                a0 += E.lane(wr, i) * Float.lane(x, i)
+                a1 += E.lane(wr, i + l) * Float.lane(x, i + l)
+                a2 += E.lane(wr, i + 2 * l) * Float.lane(x, i + 2 * l)
+                a3 += E.lane(wr, i + 3 * l) * Float.lane(x, i + 3 * l)
+                i += 4 * l
+            }
+            while i + l <= k { a0 += E.lane(wr, i) * Float.lane(x, i); i += l }
+            var s = ((a0 + a1) + (a2 + a3)).sum()
+            while i < k { s += E.scalar(wr, i) * x[i]; i += 1 }
+            if let scale { s *= scale[o] }
+            if let bias { s += bias[o] }
+            y[o] = s
+        }
+    }
+
+    /// Up to four rows sharing each weight load (rows beyond `rows` repeat the last one and are
+    /// not stored).
+    @inline(__always)
+    private static func dot4<E: WeightElement>(_ x: UnsafePointer<Float>, rows: Int, k: Int, ldy: Int, range: Range<Int>,
+                                               weight w: UnsafePointer<E>, scale: UnsafePointer<Float>?,
+                                               bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        let l = Lane.scalarCount
+        let x0 = x, x1 = x + min(1, rows - 1) * k, x2 = x + min(2, rows - 1) * k, x3 = x + min(3, rows - 1) * k
+        for o in range {
+            let wr = w + o * k
+            var a0 = Lane(), a1 = Lane(), a2 = Lane(), a3 = Lane()
+            var i = 0
+            while i + l <= k {
+                let wv = E.lane(wr, i)
+                a0 += wv * Float.lane(x0, i); a1 += wv * Float.lane(x1, i)
+                a2 += wv * Float.lane(x2, i); a3 += wv * Float.lane(x3, i)
+                i += l
+            }
+            var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+            while i < k {
+                let wv = E.scalar(wr, i)
+                s += SIMD4(x0[i], x1[i], x2[i], x3[i]) * wv
+                i += 1
+            }
+            if let scale { s *= scale[o] }
+            if let bias { s += bias[o] }
+            for j in 0..<rows { y[j * ldy + o] = s[j] }
+        }
+    }
+
+    /// `y (R, N) = x (R, K) · w + bias` with fp32 `w` stored `(K, N)` (GPT-2 `Conv1D`). The
+    /// workers split K, so each streams a contiguous slab of whole weight rows (splitting N
+    /// instead makes every thread read short strided pieces, measured 3x slower), into its own
+    /// partial sums, which are added at the end.
+    static func rowsAxpy(_ x: UnsafePointer<Float>, rows r: Int, k: Int, n: Int, weight w: UnsafePointer<Float>,
+                         bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        let parts = r * n * k < 1 << 15 ? 1 : min(workers, max(1, k / 16))
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, (parts - 1) * r * n))  // (parts-1, R, N)
+        defer { partial.deallocate() }
+        let chunk = ((k + parts - 1) / parts + 3) / 4 * 4
+        split(parts, align: 1, work: parts > 1 ? Int.max : 0) { range in
+            for p in range {
+                let out = p == 0 ? y : partial + (p - 1) * r * n
+                for row in 0..<r {
+                    if p == 0, let bias { (out + row * n).update(from: bias, count: n) } else { (out + row * n).update(repeating: 0, count: n) }
+                }
+                let lo = min(k, p * chunk), hi = min(k, lo + chunk)
+                if lo < hi { axpy(x, rows: r, k: k, n: n, kRange: lo..<hi, weight: w, into: out) }
+            }
+        }
+        for p in 1..<parts {
+            let src = partial + (p - 1) * r * n
+            for i in 0..<(r * n) { y[i] += src[i] }
+        }
+    }
+
+    /// `out (R, N) += x[:, kRange] · w[kRange, :]`, four weight rows at a time.
+    @inline(__always)
+    private static func axpy(_ x: UnsafePointer<Float>, rows r: Int, k: Int, n: Int, kRange: Range<Int>,
+                             weight w: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let l = Lane.scalarCount, vectorEnd = n / l * l
+        var kk = kRange.lowerBound
+        while kk < kRange.upperBound {
+            let g = min(4, kRange.upperBound - kk)
+            let w0 = w + kk * n, w1 = w + (kk + min(1, g - 1)) * n
+            let w2 = w + (kk + min(2, g - 1)) * n, w3 = w + (kk + min(3, g - 1)) * n
+            for row in 0..<r {
+                let xr = x + row * k + kk, yr = out + row * n
+                // Rows of the group beyond the range get weight 0 so they add nothing.
+                let s0 = xr[0], s1 = g > 1 ? xr[1] : 0, s2 = g > 2 ? xr[2] : 0, s3 = g > 3 ? xr[3] : 0
+                let v0 = Lane(repeating: s0), v1 = Lane(repeating: s1)
+                let v2 = Lane(repeating: s2), v3 = Lane(repeating: s3)
+                var c = 0
+                while c < vectorEnd {
+                    var t = v0 * Float.lane(w0, c)
+                    t += v1 * Float.lane(w1, c)
+                    t += v2 * Float.lane(w2, c)
+                    t += v3 * Float.lane(w3, c)
+                    let p = UnsafeMutableRawPointer(yr + c)
+                    p.storeBytes(of: p.loadUnaligned(as: Lane.self) + t, as: Lane.self)
+                    c += l
+                }
+                while c < n {
+                    yr[c] += s0 * w0[c] + s1 * w1[c] + s2 * w2[c] + s3 * w3[c]
+                    c += 1
+                }
+            }
+            kk += 4
+        }
+    }
+
+    /// `dst (N, K) = q (N, K) * scale (N)`: an int8 matrix widened to fp32 for `sgemm` when many
+    /// rows (encoder tokens) share it and compute, not memory, is the bound.
+    static func dequantize(_ q: UnsafePointer<Int8>, scale: UnsafePointer<Float>, rows n: Int, columns k: Int,
+                           into dst: UnsafeMutablePointer<Float>) {
+        let l = Lane.scalarCount
+        split(n, align: 1, work: n * k) { range in
+            for o in range {
+                let src = q + o * k, out = dst + o * k, s = scale[o]
+                var i = 0
+                while i + l <= k {
+                    UnsafeMutableRawPointer(out + i).storeBytes(of: Int8.lane(src, i) * s, as: Lane.self)
+                    i += l
+                }
+                while i < k { out[i] = Float(src[i]) * s; i += 1 }
+            }
+        }
+    }
+}
+
+/// Hands a non-escaping closure to `concurrentPerform`'s workers. Safe because every worker
+/// writes a disjoint range and `concurrentPerform` returns only after all of them finish.
+private struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
