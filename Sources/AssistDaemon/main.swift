@@ -8,6 +8,7 @@ commands:
   run        watch folders and the socket, caption each photo and speak it (see `assistd run --help`)
   caption    caption images once and print the result (see `assistd caption --help`)
   bench      time the engine for scripts/bench (see `assistd bench --help`)
+  model      `assistd model quantize`: write an int8 copy of a checkpoint (see `assistd model --help`)
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -20,6 +21,7 @@ switch command {
 case "run": exit(RunCommand.main(rest))
 case "caption": exit(CaptionCommand.main(rest))
 case "bench": exit(BenchCommand.main(rest))
+case "model": exit(ModelQuantizeCommand.main(rest))
 case "-h", "--help", "help": print(usage); exit(0)
 default:
     FileHandle.standardError.write(Data("assistd: unknown command '\(command)'\n\(usage)\n".utf8))
