@@ -384,8 +384,8 @@ final class Daemon: @unchecked Sendable {
         return .voice(Daemon.info(new))
     }
 
-    static func info(_ v: VoiceSettings) -> VoiceInfo {
-        VoiceInfo(rate: v.rate, pitch: v.pitch, volume: v.volume, voice: v.voice)
+    static func info(_ v: VoiceSettings) -> IPC.VoiceInfo {
+        IPC.VoiceInfo(rate: v.rate, pitch: v.pitch, volume: v.volume, voice: v.voice)
     }
 
     private func status() -> StatusInfo {
