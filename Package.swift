@@ -38,7 +38,7 @@ let package = Package(
         // the photo's quality, and one spoken description. Knows nothing of models or speech.
         .target(name: "PhotoAnalysis", dependencies: ["CTesseract"], swiftSettings: optimize),
 
-        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech"]),
+        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis"]),
         .executableTarget(name: "assist", dependencies: ["IPC"]),
 
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
