@@ -160,7 +160,7 @@ final class Daemon: @unchecked Sendable {
         let r = lock.withLock { reading }
         switch r {
         case .ready(let reader):
-            logInfo("text", "text reading ready", ["language": reader.language, "data": reader.dataPath])
+            logInfo("text", "text reading available", ["language": reader.language, "data": reader.dataPath])
         case .off:
             logInfo("text", "text reading is turned off (ocr_language = none)")
         case .unavailable(let language, let problem):
@@ -260,13 +260,15 @@ final class Daemon: @unchecked Sendable {
         case .failed(let detail, let spoken):
             fail(photo, detail: detail, spoken: [spoken])
         case .described(let d):
+            // Before the record, so a photo recorded as done has its alt text (a crash in
+            // between only rewrites the same file when the photo is redone).
+            if c.altText, let alt = Daemon.altText(d) { writeAltText(alt, beside: path) }
             do { try journal.finish(photo, description: d) } catch {
                 journalFailed(error, photo: name)
                 return
             }
             journalRecovered()
             logDescribed(d, photo: path, request: false)
-            if c.altText, let alt = Daemon.altText(d) { writeAltText(alt, beside: path) }
             remember(d, photo: name)
             emit(Event(kind: .captioned, time: Date().timeIntervalSince1970, photo: name, text: d.message, description: d))
             speak([d.message], kind: .caption)
