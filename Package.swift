@@ -40,7 +40,7 @@ let package = Package(
         // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
         .target(name: "ModelStore"),
 
-        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech"]),
+        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis"]),
         .executableTarget(name: "assist", dependencies: ["IPC"]),
 
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),

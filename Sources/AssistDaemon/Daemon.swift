@@ -1,5 +1,6 @@
 import Foundation
 import IPC
+import PhotoAnalysis
 import Speech
 import Vision
 #if canImport(Glibc)
@@ -7,13 +8,16 @@ import Glibc
 #endif
 
 /// The composition of `assistd run`: folder watcher and socket feed one job queue; one worker
-/// describes each photo, records it in the journal, then speaks it.
+/// describes each photo (quality, caption, text; see `PhotoDescriber`), records it in the
+/// journal, then speaks it. The socket server runs on its own threads, so a long description
+/// never delays `status`, `stop` or `say`.
 final class Daemon: @unchecked Sendable {
     static let version = "0.1.0"
 
     private let lock = NSLock()
     private var config: DaemonConfig
     private var model: ModelState
+    private var reading: ReadingState
     private var history: CaptionHistory
     private var voice: VoiceSettings
     private var spokenTexts: [UInt64: String] = [:]
@@ -41,9 +45,10 @@ final class Daemon: @unchecked Sendable {
         voice = voiceStore.load(default: config.voice)
         history = CaptionHistory(capacity: config.historySize)
         for r in journal.recentCaptions(limit: config.historySize) {
-            history.add(HistoryEntry(time: r.time, photo: r.photo.name, text: r.caption ?? ""))
+            history.add(HistoryEntry(time: r.time, photo: r.photo.name, text: r.message ?? r.caption ?? "", description: r.description))
         }
         model = ModelState.load(directory: config.model)
+        reading = ReadingState.load(language: config.ocrLanguage)
     }
 
     // MARK: - Lifecycle
@@ -52,6 +57,7 @@ final class Daemon: @unchecked Sendable {
         let c = lock.withLock { config }
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir, "journal": journal.path])
         logModel()
+        logReading()
         do {
             let s = try Speaker(sink: c.speech, voice: voice) { [weak self] event in self?.speechEvent(event) }
             let health = s.health
@@ -124,6 +130,12 @@ final class Daemon: @unchecked Sendable {
             history = history.resized(to: applied.historySize)
             return new.model != old.model || model.captioner == nil
         }
+        if new.ocrLanguage != old.ocrLanguage || lock.withLock({ reading.reader == nil }) {
+            // A reader in use keeps working until its photo is done; the next photo takes the new one.
+            let r = ReadingState.load(language: new.ocrLanguage)
+            lock.withLock { reading = r }
+            logReading()
+        }
         queue.maxRequests = applied.maxQueue
         server.update(limits: Daemon.serverLimits(applied))
         watcher.update(folders: applied.watch, rescanInterval: applied.rescanInterval)
@@ -131,15 +143,29 @@ final class Daemon: @unchecked Sendable {
             // Loading runs on the worker so it never overlaps an inference.
             queue.addReloadModel()
         }
-        logInfo("assistd", "config reloaded", ["watch": applied.watch.joined(separator: ","), "model": applied.model])
+        logInfo("assistd", "config reloaded", ["watch": applied.watch.joined(separator: ","), "model": applied.model,
+                                               "verbosity": applied.verbosity.configName])
     }
 
     private func logModel() {
         let m = lock.withLock { model }
         if let problem = m.problem {
-            logWarning("model", "no captioning model; photos will be recorded as failed", ["path": m.directory, "problem": problem])
+            logWarning("model", "no captioning model; photos are described by their quality and text only", ["path": m.directory, "problem": problem])
         } else {
             logInfo("model", "model loaded", ["path": m.directory])
+        }
+    }
+
+    private func logReading() {
+        let r = lock.withLock { reading }
+        switch r {
+        case .ready(let reader):
+            logInfo("text", "text reading available", ["language": reader.language, "data": reader.dataPath])
+        case .off:
+            logInfo("text", "text reading is turned off (ocr_language = none)")
+        case .unavailable(let language, let problem):
+            logWarning("text", "text reading is not available; photos are described without their text",
+                       ["language": language, "problem": problem])
         }
     }
 
@@ -227,24 +253,45 @@ final class Daemon: @unchecked Sendable {
             fail(photo, detail: "cannot read photo \(name): \(String(cString: strerror(errno)))", spoken: ["I could not read photo \(name)."])
             return
         }
-        let m = lock.withLock { model }
-        let description = PhotoDescriber.describe(data, name: name, model: m, overrides: GenerationOverrides())
+        let (m, r) = lock.withLock { (model, reading) }
+        let description = PhotoDescriber.describe(data, name: name, model: m, reading: r, verbosity: c.verbosity,
+                                                  overrides: GenerationOverrides())
         switch description.outcome {
-        case .failed(_, let detail):
-            fail(photo, detail: detail, spoken: description.spokenParts)
-        case .captioned(let caption):
-            do { try journal.finish(photo, caption: caption.text) } catch {
+        case .failed(let detail, let spoken):
+            fail(photo, detail: detail, spoken: [spoken])
+        case .described(let d):
+            // Before the record, so a photo recorded as done has its alt text (a crash in
+            // between only rewrites the same file when the photo is redone).
+            if c.altText, let alt = Daemon.altText(d) { writeAltText(alt, beside: path) }
+            do { try journal.finish(photo, description: d) } catch {
                 journalFailed(error, photo: name)
                 return
             }
             journalRecovered()
-            logInfo("worker", "photo captioned", ["path": path, "caption": caption.text,
-                                                  "ms": Int(caption.timings.decode + caption.timings.encode + caption.timings.generate)])
-            if c.altText { writeAltText(caption.text, beside: path) }
-            remember(caption.text, photo: name)
-            emit(Event(kind: .captioned, time: Date().timeIntervalSince1970, photo: name, text: caption.text))
-            speak(description.spokenParts, kind: .caption)
+            logDescribed(d, photo: path, request: false)
+            remember(d, photo: name)
+            emit(Event(kind: .captioned, time: Date().timeIntervalSince1970, photo: name, text: d.message, description: d))
+            speak([d.message], kind: .caption)
         }
+    }
+
+    private func logDescribed(_ d: DescriptionInfo, photo: String, request: Bool) {
+        let problems = d.quality?.problems.map(\.kind).joined(separator: ",")
+        logInfo("worker", request ? "request described" : "photo described",
+                [request ? "photo" : "path": photo, "message": d.message, "caption": d.caption?.text,
+                 "quality": problems?.isEmpty == false ? problems : nil, "text_lines": d.text?.lines.count,
+                 "ms": Int(d.timings.total)])
+    }
+
+    /// What `PHOTO.txt` says: the message without the advice about taking the photo again, and
+    /// nothing when the photo showed neither a caption nor text.
+    static func altText(_ d: DescriptionInfo) -> String? {
+        guard d.caption != nil || !(d.text?.lines.isEmpty ?? true) else { return nil }
+        var text = d.message
+        if let warning = d.quality?.warning, text.hasPrefix(warning) {
+            text = String(text.dropFirst(warning.count)).trimmingCharacters(in: .whitespaces)
+        }
+        return text.isEmpty ? nil : text
     }
 
     /// Records a failed photo, then speaks the short form (the journal keeps the detail).
@@ -306,9 +353,6 @@ final class Daemon: @unchecked Sendable {
             let job = SocketJob(data: photo ?? Data(), name: name, speak: cr.speak,
                                 overrides: GenerationOverrides(numBeams: cr.numBeams, maxLength: cr.maxLength, maxNewTokens: cr.maxNewTokens),
                                 reply: reply)
-            if lock.withLock({ model.captioner == nil }) {
-                return reply(.failure(RemoteError(.noModel, lock.withLock { model.problem } ?? "No captioning model is installed.")))
-            }
             // Announced before queueing so listeners never see the result before the arrival.
             emit(Event(kind: .photoReceived, time: Date().timeIntervalSince1970, photo: name))
             guard queue.addRequest(job) else {
@@ -329,7 +373,7 @@ final class Daemon: @unchecked Sendable {
             reply(.stopped)
         case .repeatLast:
             guard let last = lock.withLock({ history.last }) else {
-                return reply(.failure(RemoteError(.nothingToRepeat, "There is no caption to repeat yet.")))
+                return reply(.failure(RemoteError(.nothingToRepeat, "There is no caption to repeat yet: no photo has been described.")))
             }
             speak([last.text], kind: .caption)
             reply(.repeated(text: last.text))
@@ -344,24 +388,23 @@ final class Daemon: @unchecked Sendable {
     }
 
     private func processRequest(_ job: SocketJob) {
-        guard let captioner = lock.withLock({ model.captioner }) else {
-            return job.reply(.failure(RemoteError(.noModel, lock.withLock { model.problem } ?? "No captioning model is installed.")))
-        }
-        do {
-            let caption = try captioner.caption(imageData: job.data, overrides: job.overrides)
-            logInfo("worker", "request captioned", ["photo": job.name, "caption": caption.text])
-            remember(caption.text, photo: job.name)
-            emit(Event(kind: .captioned, time: Date().timeIntervalSince1970, photo: job.name, text: caption.text))
-            if job.speak { speak([caption.text], kind: .caption) }
-            let t = caption.timings
-            job.reply(.caption(CaptionResult(text: caption.text, tokens: caption.tokens,
-                                             timings: Timings(decode: t.decode, encode: t.encode, generate: t.generate), spoken: job.speak)))
-        } catch {
-            let detail = "photo \(job.name): \(error)"
-            logWarning("worker", "request failed", ["photo": job.name, "error": "\(error)"])
+        let (c, m, r) = lock.withLock { (config, model, reading) }
+        let description = PhotoDescriber.describe(job.data, name: job.name, model: m, reading: r, verbosity: c.verbosity,
+                                                  overrides: job.overrides)
+        switch description.outcome {
+        case .failed(let detail, let spoken):
+            logWarning("worker", "request failed", ["photo": job.name, "error": detail])
             emit(Event(kind: .failed, time: Date().timeIntervalSince1970, photo: job.name, error: detail))
-            if job.speak { speak(["I could not read photo \(job.name)."], kind: .error) }
+            if job.speak { speak([spoken], kind: .error) }
             job.reply(.failure(RemoteError(.photoInvalid, detail)))
+        case .described(let d):
+            logDescribed(d, photo: job.name, request: true)
+            remember(d, photo: job.name)
+            emit(Event(kind: .captioned, time: Date().timeIntervalSince1970, photo: job.name, text: d.message, description: d))
+            if job.speak { speak([d.message], kind: .caption) }
+            let t = d.caption?.timings ?? Timings(decode: 0, encode: 0, generate: 0)
+            job.reply(.caption(CaptionResult(text: d.message, tokens: d.caption?.tokens ?? [], timings: t,
+                                             spoken: job.speak, description: d)))
         }
     }
 
@@ -389,14 +432,14 @@ final class Daemon: @unchecked Sendable {
     }
 
     private func status() -> StatusInfo {
-        let (c, m, v, s, problem) = lock.withLock { (config, model, voice, speaker, speakerProblem) }
+        let (c, m, v, s, problem, r) = lock.withLock { (config, model, voice, speaker, speakerProblem, reading) }
         let health = s?.health ?? SpeechHealth(sink: c.speech.description, ok: false, detail: problem ?? "speech not started")
         return StatusInfo(version: Daemon.version, protocolVersion: ProtocolVersion.current,
                           uptimeSeconds: Date().timeIntervalSince(started),
                           model: ModelStatus(loaded: m.captioner != nil, path: m.directory, problem: m.problem),
                           queueLength: queue.count,
                           speech: SpeechStatus(sink: health.sink, ok: health.ok, detail: health.detail, queueLength: s?.queueLength ?? 0),
-                          voice: Daemon.info(v), watching: c.watch)
+                          voice: Daemon.info(v), watching: c.watch, reading: r.status, verbosity: c.verbosity.configName)
     }
 
     // MARK: - Speech and events
@@ -431,8 +474,8 @@ final class Daemon: @unchecked Sendable {
         }
     }
 
-    private func remember(_ text: String, photo: String) {
-        lock.withLock { history.add(HistoryEntry(time: Date().timeIntervalSince1970, photo: photo, text: text)) }
+    private func remember(_ d: DescriptionInfo, photo: String) {
+        lock.withLock { history.add(HistoryEntry(time: Date().timeIntervalSince1970, photo: photo, text: d.message, description: d)) }
     }
 
     private func emit(_ event: Event) {

@@ -1,4 +1,5 @@
 import Foundation
+import PhotoAnalysis
 import Speech
 #if canImport(Glibc)
 import Glibc
@@ -47,6 +48,10 @@ struct DaemonConfig: Equatable {
     var historySize = 50
     var logLevel = Log.Level.info
     var voice = VoiceSettings()
+    /// How much is said about each photo (docs/daemon.md, "Describing photos").
+    var verbosity = Verbosity.everything
+    /// Tesseract language(s) for reading text, e.g. `eng` or `eng+deu`; nil turns reading off.
+    var ocrLanguage: String? = "eng"
 
     /// Defaults that depend on the environment. With `XDG_RUNTIME_DIR` (a user session or user
     /// service) paths follow the XDG base directories; without it (a system service) they are
@@ -91,7 +96,8 @@ struct DaemonConfig: Equatable {
                 return args[i]
             }
             let keyed = ["--watch": "watch", "--socket": "socket", "--model": "model", "--speech": "speech",
-                         "--state-dir": "state_dir", "--socket-group": "socket_group"]
+                         "--state-dir": "state_dir", "--socket-group": "socket_group",
+                         "--verbosity": "verbosity", "--ocr-language": "ocr_language"]
             while i < args.count {
                 var arg = args[i]
                 var inline: String?
@@ -208,8 +214,33 @@ struct DaemonConfig: Equatable {
         case "voice_name":
             guard !value.isEmpty else { throw bad("an espeak-ng voice name such as en or de") }
             voice.voice = value
+        case "verbosity":
+            guard let v = Verbosity(configName: value) else { throw bad("caption, caption-and-text or everything") }
+            verbosity = v
+        case "ocr_language":
+            let off = ["none", "off", ""].contains(value.lowercased())
+            guard off || value.allSatisfy({ $0.isLetter || $0.isNumber || "_-+".contains($0) }) else {
+                throw bad("a Tesseract language such as eng or eng+deu, or none")
+            }
+            ocrLanguage = off ? nil : value
         default: throw ConfigError.unknownKey(source: source, key: key)
         }
+    }
+}
+
+extension Verbosity {
+    /// The names used by the `verbosity` key and in JSON: `caption`, `caption-and-text`, `everything`.
+    var configName: String {
+        switch self {
+        case .captionOnly: return "caption"
+        case .captionAndText: return "caption-and-text"
+        case .everything: return "everything"
+        }
+    }
+
+    init?(configName: String) {
+        guard let v = Verbosity.allCases.first(where: { $0.configName == configName.lowercased() }) else { return nil }
+        self = v
     }
 }
 

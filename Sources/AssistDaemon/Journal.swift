@@ -1,4 +1,5 @@
 import Foundation
+import IPC
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,8 +25,13 @@ final class Journal: @unchecked Sendable {
         var time: Double
         /// How many times this photo has been claimed, this record included.
         var attempt: Int
+        /// The caption exactly as the model wrote it; absent when there was none.
         var caption: String?
         var error: String?
+        /// The message spoken for a `done` photo; absent in records from before descriptions.
+        var message: String?
+        /// The parts of that message (quality, text, caption, timings).
+        var description: DescriptionInfo?
     }
 
     static let fileName = "journal.jsonl"
@@ -85,9 +91,10 @@ final class Journal: @unchecked Sendable {
         return attempt
     }
 
-    func finish(_ photo: PhotoIdentity, caption: String) throws {
+    func finish(_ photo: PhotoIdentity, description: DescriptionInfo) throws {
         let attempt = record(for: photo)?.attempt ?? 1
-        try append(Record(state: .done, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt, caption: caption))
+        try append(Record(state: .done, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt,
+                          caption: description.caption?.text, message: description.message, description: description))
     }
 
     func fail(_ photo: PhotoIdentity, error: String) throws {
@@ -95,7 +102,7 @@ final class Journal: @unchecked Sendable {
         try append(Record(state: .failed, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt, error: error))
     }
 
-    /// The newest `limit` captions, oldest first.
+    /// The newest `limit` described photos, oldest first.
     func recentCaptions(limit: Int) -> [Record] {
         lock.withLock {
             var newestFirst: [Record] = []

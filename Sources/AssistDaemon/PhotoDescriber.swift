@@ -1,47 +1,190 @@
 import Foundation
+import IPC
+import PhotoAnalysis
 import Vision
 
-/// What the daemon learned about one photo: the parts to say, in order, and what to record.
-///
-/// Today a description is the model's caption or one error. The pipeline is kept as this one
-/// function so later stages (reading text, photo-quality warnings, a no-model fallback) add parts
-/// here without touching the queue, journal or server.
+/// What the daemon learned about one photo: the message to speak and what to record.
 struct PhotoDescription: Sendable {
     enum Outcome: Sendable {
-        case captioned(Caption)
-        case failed(code: FailureCode, detail: String)
-    }
-
-    enum FailureCode: Sendable {
-        case noModel, unreadable
+        /// The photo was decoded and described (with or without a caption).
+        case described(DescriptionInfo)
+        /// The photo could not be decoded; `spoken` is the short sentence for the person.
+        case failed(detail: String, spoken: String)
     }
 
     var outcome: Outcome
-    /// Sentences to speak, in order.
-    var spokenParts: [String]
+}
 
-    var caption: Caption? {
-        if case .captioned(let c) = outcome { return c }
+/// Whether text can be read, with the reader that does it.
+enum ReadingState: Sendable {
+    case ready(TextReader)
+    /// `ocr_language = none`.
+    case off
+    case unavailable(language: String, problem: String)
+
+    /// Loads the Tesseract language(s); never throws, because the daemon must start without them.
+    static func load(language: String?) -> ReadingState {
+        guard let language else { return .off }
+        do {
+            return .ready(try TextReader(language: language))
+        } catch {
+            return .unavailable(language: language, problem: "Text cannot be read: \(error).")
+        }
+    }
+
+    var reader: TextReader? {
+        if case .ready(let r) = self { return r }
         return nil
+    }
+
+    var language: String {
+        switch self {
+        case .ready(let r): return r.language
+        case .off: return "none"
+        case .unavailable(let l, _): return l
+        }
+    }
+
+    var problem: String? {
+        switch self {
+        case .ready: return nil
+        case .off: return "Text reading is turned off (ocr_language = none)."
+        case .unavailable(_, let p): return p
+        }
+    }
+
+    var status: ReadingStatus {
+        ReadingStatus(available: reader != nil, language: language, problem: problem)
     }
 }
 
-/// Turns a photo into a description with whatever model state the daemon has.
+/// Turns a photo into one description: the photo is decoded once, its quality checked and its
+/// text read on the upright pixels, the caption made if a model is loaded, and
+/// `PhotoAnalysis.Description.compose` puts the parts in the order a blind user needs them
+/// (quality warning, caption, text; docs/analysis.md).
 enum PhotoDescriber {
     /// `name` is the file name (or the client's name for the photo), used in spoken errors.
-    static func describe(_ data: Data, name: String, model: ModelState, overrides: GenerationOverrides) -> PhotoDescription {
-        guard let captioner = model.captioner else {
-            return PhotoDescription(
-                outcome: .failed(code: .noModel,
-                                 detail: "photo \(name) was not described: " + (model.problem ?? "no captioning model is installed")),
-                spokenParts: ["Photo \(name) arrived, but no captioning model is installed."])
-        }
+    static func describe(_ data: Data, name: String, model: ModelState, reading: ReadingState,
+                         verbosity: Verbosity, overrides: GenerationOverrides) -> PhotoDescription {
+        let start = DispatchTime.now()
+        let image: PixelImage
         do {
-            let caption = try captioner.caption(imageData: data, overrides: overrides)
-            return PhotoDescription(outcome: .captioned(caption), spokenParts: [caption.text])
+            let rgb = try ImageDecoder.decode(data)
+            image = try PixelImage(width: rgb.width, height: rgb.height, rgb: rgb.pixels)
         } catch {
-            return PhotoDescription(outcome: .failed(code: .unreadable, detail: "photo \(name): \(error)"),
-                                    spokenParts: ["I could not read photo \(name)."])
+            return PhotoDescription(outcome: .failed(detail: "photo \(name): \(error)", spoken: "I could not read photo \(name)."))
         }
+        let decoded = DispatchTime.now()
+        let quality = QualityCheck().check(image)
+        let checked = DispatchTime.now()
+
+        // Text is read beside the caption (the two use different libraries and, on a
+        // multi-core device, different cores), unless verbosity says it will not be spoken.
+        let captioner = model.captioner
+        let covered = quality.has(.covered)
+        let willCaption = captioner != nil && !covered
+        let textJob = TextJob(reader: reading.reader, image: image)
+        if verbosity != .captionOnly || !willCaption { textJob.start() }
+
+        var caption: Caption?
+        var captionProblem: String?
+        var captionMs: Double?
+        if let captioner, !covered {
+            let t = DispatchTime.now()
+            do { caption = try captioner.caption(imageData: data, overrides: overrides) } catch {
+                captionProblem = "The captioning model failed on this photo: \(error)"
+            }
+            captionMs = milliseconds(t, DispatchTime.now())
+        } else if captioner != nil {
+            // A caption of a black frame would be invented (docs/users.md: never invent).
+            captionProblem = "Not captioned: the photo is black, as if the lens were covered."
+        } else {
+            captionProblem = model.problem ?? "No captioning model is installed."
+        }
+        // With `caption` verbosity the text is the fallback when the model gave nothing.
+        if caption == nil { textJob.start() }
+        let read = textJob.wait()
+
+        var textProblem: String?
+        if let error = read?.error {
+            textProblem = "Reading text failed on this photo: \(error)"
+        } else if reading.reader == nil {
+            textProblem = reading.problem
+        }
+        let reading = read?.result
+        let composed = Description.compose(quality: quality, caption: caption?.text, reading: reading,
+                                           verbosity: verbosity, captioningInstalled: captioner != nil)
+        let info = DescriptionInfo(
+            message: composed.message, verbosity: verbosity.configName,
+            quality: QualityInfo(problems: quality.problems.map { QualityProblemInfo(kind: $0.kind.rawValue, advice: $0.advice) },
+                                 warning: composed.qualityWarning, scores: scores(quality.scores)),
+            text: reading.map { r in
+                TextInfo(lines: r.lines.map { TextLineInfo(text: $0.text, confidence: Double($0.confidence)) },
+                         language: r.language, rotation: r.rotation, inverted: r.inverted, droppedWords: r.droppedWords)
+            },
+            caption: caption.map { c in
+                CaptionInfo(text: c.text, tokens: c.tokens,
+                            timings: Timings(decode: c.timings.decode, encode: c.timings.encode, generate: c.timings.generate))
+            },
+            captionProblem: caption == nil ? captionProblem : nil, textProblem: textProblem,
+            timings: DescriptionTimings(decode: milliseconds(start, decoded), quality: milliseconds(decoded, checked),
+                                        text: read.map { $0.milliseconds }, caption: captionMs,
+                                        total: milliseconds(start, DispatchTime.now())))
+        return PhotoDescription(outcome: .described(info))
+    }
+
+    /// The quality measurements by their JSON names, so the wire format follows
+    /// `QualityReport.Scores` without listing its fields twice.
+    static func scores(_ s: QualityReport.Scores) -> [String: Double] {
+        guard let data = try? JSONEncoder().encode(s),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+    }
+
+    static func milliseconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
+        Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e6
+    }
+}
+
+/// Reading one photo's text on a background thread, started at most once.
+private final class TextJob: @unchecked Sendable {
+    struct Outcome {
+        var result: ReadResult?
+        var error: Error?
+        var milliseconds: Double
+    }
+
+    private let reader: TextReader?
+    private let image: PixelImage
+    private let group = DispatchGroup()
+    private var started = false
+    /// Written on the reading thread before `group.leave()`, read after `group.wait()`.
+    private var outcome: Outcome?
+
+    init(reader: TextReader?, image: PixelImage) {
+        self.reader = reader
+        self.image = image
+    }
+
+    /// Starts reading unless there is no reader or it has started already.
+    func start() {
+        guard let reader, !started else { return }
+        started = true
+        group.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let t = DispatchTime.now()
+            var o = Outcome(milliseconds: 0)
+            do { o.result = try reader.read(image) } catch { o.error = error }
+            o.milliseconds = PhotoDescriber.milliseconds(t, DispatchTime.now())
+            outcome = o
+            group.leave()
+        }
+    }
+
+    /// The outcome, once reading finished; nil if it never started.
+    func wait() -> Outcome? {
+        guard started else { return nil }
+        group.wait()
+        return outcome
     }
 }

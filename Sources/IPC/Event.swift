@@ -2,7 +2,8 @@
 public enum EventKind: String, Codable, Sendable {
     /// A photo was found in a watched folder or arrived by socket and was queued.
     case photoReceived = "photo_received"
-    /// A caption was made (`text`).
+    /// A photo was described (`text` is the message, `description` its parts), with or
+    /// without a captioning model.
     case captioned
     /// An utterance finished playing (`text`).
     case spoken
@@ -19,8 +20,12 @@ public struct Event: Codable, Sendable, Equatable {
     public var photo: String?
     public var text: String?
     public var error: String?
+    /// The parts of the description, on `captioned`.
+    public var description: DescriptionInfo?
 
-    public init(kind: EventKind, time: Double, photo: String? = nil, text: String? = nil, error: String? = nil) {
+    public init(kind: EventKind, time: Double, photo: String? = nil, text: String? = nil, error: String? = nil,
+                description: DescriptionInfo? = nil) {
         self.kind = kind; self.time = time; self.photo = photo; self.text = text; self.error = error
+        self.description = description
     }
 }

@@ -11,14 +11,139 @@ public struct Timings: Codable, Sendable, Equatable {
 }
 
 /// The answer to `caption`.
+///
+/// `text`, `tokens` and `timings` are the version 1 fields: `text` is the message that was (or,
+/// with `speak: false`, would have been) spoken, and `tokens`/`timings` are the caption's, empty
+/// and zero when no caption was made. `description` holds each part separately.
 public struct CaptionResult: Codable, Sendable, Equatable {
     public var text: String
     public var tokens: [Int]
     public var timings: Timings
-    /// True when the caption was queued for speech.
+    /// True when the message was queued for speech.
     public var spoken: Bool
-    public init(text: String, tokens: [Int], timings: Timings, spoken: Bool) {
+    /// The parts of the description; absent only from daemons older than this field.
+    public var description: DescriptionInfo?
+    public init(text: String, tokens: [Int], timings: Timings, spoken: Bool, description: DescriptionInfo? = nil) {
         self.text = text; self.tokens = tokens; self.timings = timings; self.spoken = spoken
+        self.description = description
+    }
+}
+
+/// One photo's description: the spoken message and, separately, each part it was made from
+/// (docs/protocol.md, "Descriptions"). A part is absent when it did not run.
+public struct DescriptionInfo: Codable, Sendable, Equatable {
+    /// The one message spoken for the photo: quality warning, caption, then "It says: " text.
+    public var message: String
+    /// `caption`, `caption-and-text` or `everything` (the daemon's `verbosity` setting).
+    public var verbosity: String
+    public var quality: QualityInfo?
+    public var text: TextInfo?
+    public var caption: CaptionInfo?
+    /// Why `caption` is absent (no model installed, the model failed, the photo was black).
+    public var captionProblem: String?
+    /// Why `text` is absent (text reading not available, or it failed on this photo).
+    public var textProblem: String?
+    public var timings: DescriptionTimings
+
+    public init(message: String, verbosity: String, quality: QualityInfo?, text: TextInfo?, caption: CaptionInfo?,
+                captionProblem: String? = nil, textProblem: String? = nil, timings: DescriptionTimings) {
+        self.message = message; self.verbosity = verbosity; self.quality = quality; self.text = text
+        self.caption = caption; self.captionProblem = captionProblem; self.textProblem = textProblem
+        self.timings = timings
+    }
+}
+
+/// The photo-quality check of one photo.
+public struct QualityInfo: Codable, Sendable, Equatable {
+    /// Problems found, most important first; empty for a good photo.
+    public var problems: [QualityProblemInfo]
+    /// The warning included in the message (one problem's advice, or every problem's with
+    /// `everything`); absent when nothing was wrong.
+    public var warning: String?
+    /// The measurements by name (`meanLuminance`, `p5`, `laplacianRatio`, `blurEffect`, ...;
+    /// docs/analysis.md lists them). A map, so new measurements need no protocol change.
+    public var scores: [String: Double]
+
+    public init(problems: [QualityProblemInfo], warning: String?, scores: [String: Double]) {
+        self.problems = problems; self.warning = warning; self.scores = scores
+    }
+}
+
+/// One thing wrong with a photo.
+public struct QualityProblemInfo: Codable, Sendable, Equatable {
+    /// `covered`, `dark`, `bright`, `blurry` or `lowContrast`.
+    public var kind: String
+    /// What is said about it: what is wrong, then what to do.
+    public var advice: String
+    public init(kind: String, advice: String) {
+        self.kind = kind; self.advice = advice
+    }
+}
+
+/// The text read from one photo.
+public struct TextInfo: Codable, Sendable, Equatable {
+    /// Lines in reading order; empty when the photo has no readable text.
+    public var lines: [TextLineInfo]
+    /// The reading language(s), e.g. `eng` or `eng+deu`.
+    public var language: String
+    /// Degrees the photo was turned clockwise to read the text (0 or 180).
+    public var rotation: Int
+    /// True when the text was light on a dark ground.
+    public var inverted: Bool
+    /// Words found but left out because they were too unclear.
+    public var droppedWords: Int
+    public init(lines: [TextLineInfo], language: String, rotation: Int, inverted: Bool, droppedWords: Int) {
+        self.lines = lines; self.language = language; self.rotation = rotation; self.inverted = inverted
+        self.droppedWords = droppedWords
+    }
+}
+
+/// One line of text read from a photo.
+public struct TextLineInfo: Codable, Sendable, Equatable {
+    public var text: String
+    /// Mean confidence of the line's words, 0...100.
+    public var confidence: Double
+    public init(text: String, confidence: Double) {
+        self.text = text; self.confidence = confidence
+    }
+}
+
+/// The captioning model's part of a description.
+public struct CaptionInfo: Codable, Sendable, Equatable {
+    /// The caption exactly as the model wrote it.
+    public var text: String
+    public var tokens: [Int]
+    public var timings: Timings
+    public init(text: String, tokens: [Int], timings: Timings) {
+        self.text = text; self.tokens = tokens; self.timings = timings
+    }
+}
+
+/// Milliseconds per stage of one description; a stage that did not run is absent.
+public struct DescriptionTimings: Codable, Sendable, Equatable {
+    /// Decoding the photo to upright pixels (once, shared by the other stages).
+    public var decode: Double
+    public var quality: Double?
+    /// Reading text.
+    public var text: Double?
+    /// Captioning (the model's own decode, encode and generate).
+    public var caption: Double?
+    /// The whole description, wall time (text and caption may overlap).
+    public var total: Double
+    public init(decode: Double, quality: Double?, text: Double?, caption: Double?, total: Double) {
+        self.decode = decode; self.quality = quality; self.text = text; self.caption = caption; self.total = total
+    }
+}
+
+/// Text reading for `status`.
+public struct ReadingStatus: Codable, Sendable, Equatable {
+    public var available: Bool
+    /// The configured `ocr_language` (`none` when reading is turned off).
+    public var language: String
+    /// Why text cannot be read, and how to fix it.
+    public var problem: String?
+    public init(available: Bool, language: String, problem: String?) {
+        self.available = available; self.language = language; self.problem = problem
     }
 }
 
@@ -67,23 +192,31 @@ public struct StatusInfo: Codable, Sendable, Equatable {
     public var speech: SpeechStatus
     public var voice: VoiceInfo
     public var watching: [String]
+    /// Text reading; absent only from daemons older than this field.
+    public var reading: ReadingStatus?
+    /// The `verbosity` setting; absent only from daemons older than this field.
+    public var verbosity: String?
     public init(version: String, protocolVersion: Int, uptimeSeconds: Double, model: ModelStatus,
-                queueLength: Int, speech: SpeechStatus, voice: VoiceInfo, watching: [String]) {
+                queueLength: Int, speech: SpeechStatus, voice: VoiceInfo, watching: [String],
+                reading: ReadingStatus? = nil, verbosity: String? = nil) {
         self.version = version; self.protocolVersion = protocolVersion; self.uptimeSeconds = uptimeSeconds
         self.model = model; self.queueLength = queueLength; self.speech = speech; self.voice = voice
-        self.watching = watching
+        self.watching = watching; self.reading = reading; self.verbosity = verbosity
     }
 }
 
-/// One remembered caption.
+/// One remembered description.
 public struct HistoryEntry: Codable, Sendable, Equatable {
     /// Seconds since 1970.
     public var time: Double
     /// The photo's file name, or the client's name for it.
     public var photo: String?
+    /// The message spoken for the photo (what `repeat` says again).
     public var text: String
-    public init(time: Double, photo: String?, text: String) {
-        self.time = time; self.photo = photo; self.text = text
+    /// Its parts; absent for entries recorded before descriptions had parts.
+    public var description: DescriptionInfo?
+    public init(time: Double, photo: String?, text: String, description: DescriptionInfo? = nil) {
+        self.time = time; self.photo = photo; self.text = text; self.description = description
     }
 }
 

@@ -10,13 +10,14 @@ enum ClientCommand {
     usage: assist [--json] [--socket PATH] [--timeout SECONDS] <command> [options]
 
     commands:
-      caption IMAGE|-     caption a photo (a file, or - for standard input) and speak it
+      caption IMAGE|-     describe a photo (a file, or - for standard input) and speak it:
+                          quality warning, caption, text; prints what is said
                           [--no-speak] [--beams N] [--max-length N] [--max-new-tokens N]
-      status              model, queue, speech and voice
+      status              model, text reading, queue, speech and voice
       say TEXT            speak TEXT
       stop                silence speech now and drop what is queued
-      repeat              say the last caption again
-      history [--limit N] the last N captions (default 10)
+      repeat              say the last description again
+      history [--limit N] the last N descriptions (default 10)
       voice [--rate N] [--pitch N] [--volume N] [--voice NAME] [--language TAG]
                           show or change the voice (changes are kept after a restart)
       events              print photo and speech events as they happen
@@ -237,10 +238,14 @@ enum ClientCommand {
         case _ where json:
             return .ok
         case .caption(let c):
-            print(c.text)
+            print(c.description?.message ?? c.text)
         case .status(let s):
             print("assistd \(s.version), protocol \(s.protocolVersion), up \(Int(s.uptimeSeconds)) s")
             print("model: " + (s.model.loaded ? "loaded from \(s.model.path ?? "?")" : (s.model.problem ?? "not loaded")))
+            if let r = s.reading {
+                print("text reading: " + (r.available ? "language \(r.language)" : (r.problem ?? "not available")))
+            }
+            if let v = s.verbosity { print("verbosity: \(v)") }
             print("queue: \(s.queueLength)")
             print("speech: \(s.speech.sink), " + (s.speech.ok ? "working" : "not working") + (s.speech.detail.map { " (\($0))" } ?? "")
                   + ", \(s.speech.queueLength) queued")
@@ -251,7 +256,7 @@ enum ClientCommand {
         case .repeated(let text):
             print(text)
         case .history(let entries):
-            if entries.isEmpty { print("No captions yet.") }
+            if entries.isEmpty { print("No descriptions yet.") }
             let f = DateFormatter()
             f.dateFormat = "yyyy-MM-dd HH:mm:ss"
             for e in entries {

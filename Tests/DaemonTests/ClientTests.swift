@@ -18,6 +18,8 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(try h.client(["caption"]).status, 2)
     }
 
+    /// Without a model a photo is still described (quality and text); `status` and the
+    /// description explain how to install a model, and an unreadable photo is `photo_invalid`.
     func testCaptionWithoutAModelExplainsHowToInstallOne() throws {
         let h = try DaemonHarness(config: ["model": "/nonexistent/model"])
         try h.start()
@@ -26,15 +28,29 @@ final class ClientTests: XCTestCase {
         let o = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
         let model = (o["status"] as! [String: Any])["model"] as! [String: Any]
         XCTAssertEqual(model["loaded"] as? Bool, false)
+        let problem = model["problem"] as? String ?? ""
+        XCTAssertTrue(problem.contains("--model") && problem.contains("/nonexistent/model"), problem)
+        let plainStatus = try h.client(["status"])
+        XCTAssertTrue(plainStatus.stdout.contains("model: No captioning model is installed"), plainStatus.stdout)
+
+        let good = DaemonHarness.fixtures.appendingPathComponent("analysis/notext/plain-wall.jpg").path
+        let described = try h.client(["--json", "caption", "--no-speak", good])
+        XCTAssertEqual(described.status, 0, described.stderr)
+        let d = (try JSONSerialization.jsonObject(with: Data(described.stdout.utf8)) as? [String: Any])?["description"] as? [String: Any]
+        XCTAssertNil(d?["caption"])
+        let captionProblem = d?["captionProblem"] as? String ?? ""
+        XCTAssertTrue(captionProblem.contains("--model") && captionProblem.contains("/nonexistent/model"), captionProblem)
+        XCTAssertEqual(d?["message"] as? String, "I could not find text in this photo, and no captioning model is installed.")
+
         let photo = h.root + "/photo.jpg"
         try BadPhotos.truncatedJPEG.write(to: URL(fileURLWithPath: photo))
         let r = try h.client(["caption", photo])
-        XCTAssertEqual(r.status, 6, r.stderr)
-        XCTAssertTrue(r.stderr.contains("--model") && r.stderr.contains("/nonexistent/model"), r.stderr)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("photo.jpg") && r.stderr.contains("truncated"), r.stderr)
         let json = try h.client(["--json", "caption", "-"], stdin: BadPhotos.truncatedJPEG)
-        XCTAssertEqual(json.status, 6)
+        XCTAssertEqual(json.status, 1)
         let e = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
-        XCTAssertEqual((e["error"] as? [String: Any])?["code"] as? String, "no_model")
+        XCTAssertEqual((e["error"] as? [String: Any])?["code"] as? String, "photo_invalid")
     }
 
     func testVoiceChangesPersistAcrossRestartAndBadValuesAreRefused() throws {
@@ -97,7 +113,7 @@ final class ClientTests: XCTestCase {
     }
 
     /// Needs the real engine and the fixture model: the daemon's caption equals the one-shot
-    /// `assistd caption`, by descriptor and by bytes.
+    /// `assistd caption`, by descriptor and by bytes, and is part of the printed message.
     func testNeedsEngine_AssistCaptionMatchesOneShotCaption() throws {
         guard let model = DaemonHarness.fixtureModel else {
             return XCTFail("needs the tiny fixture model (Tests/Fixtures/models/tiny-st) and the real CaptionEngine")
@@ -107,10 +123,20 @@ final class ClientTests: XCTestCase {
         let image = images.appendingPathComponent(name).path
         let h = try DaemonHarness(config: ["model": model])
         try h.start()
-        let viaDescriptor = try h.client(["caption", "--no-speak", image])
+        func described(_ r: DaemonHarness.ClientResult) -> (caption: String?, message: String?) {
+            let d = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["description"] as? [String: Any]
+            return ((d?["caption"] as? [String: Any])?["text"] as? String, d?["message"] as? String)
+        }
+        let viaDescriptor = try h.client(["--json", "caption", "--no-speak", image])
         XCTAssertEqual(viaDescriptor.status, 0, viaDescriptor.stderr)
-        let viaBytes = try h.client(["caption", "--no-speak", "-"], stdin: try Data(contentsOf: URL(fileURLWithPath: image)))
-        XCTAssertEqual(viaBytes.stdout, viaDescriptor.stdout)
+        let viaBytes = try h.client(["--json", "caption", "--no-speak", "-"], stdin: try Data(contentsOf: URL(fileURLWithPath: image)))
+        let (caption, message) = described(viaDescriptor)
+        let captionText = try XCTUnwrap(caption, viaDescriptor.stdout)
+        XCTAssertEqual(described(viaBytes).caption, captionText)
+        XCTAssertEqual(described(viaBytes).message, message)
+        XCTAssertTrue(message?.contains(captionText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? false, "\(message ?? "nil")")
+        let plain = try h.client(["caption", "--no-speak", image])
+        XCTAssertEqual(plain.stdout, (message ?? "") + "\n")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: DaemonHarness.assistd)
         p.arguments = ["caption", "--model", model, image]
@@ -120,12 +146,13 @@ final class ClientTests: XCTestCase {
         let oneShot = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
-        XCTAssertTrue(oneShot.contains(viaDescriptor.stdout.trimmingCharacters(in: .whitespacesAndNewlines)),
-                      "assist caption: \(viaDescriptor.stdout) / assistd caption: \(oneShot)")
+        XCTAssertTrue(oneShot.contains(captionText.trimmingCharacters(in: .whitespacesAndNewlines)),
+                      "assist caption: \(captionText) / assistd caption: \(oneShot)")
     }
 
-    /// Needs the real engine and the fixture model: a folder photo's caption is what `repeat`
-    /// says and what `history` lists, and it is still there after a restart.
+    /// Needs the real engine and the fixture model: a folder photo's message (which includes
+    /// its caption) is what `repeat` says and what `history` lists, and it is still there after
+    /// a restart.
     func testNeedsEngine_RepeatAndHistoryAfterACaption() throws {
         guard let model = DaemonHarness.fixtureModel else {
             return XCTFail("needs the tiny fixture model (Tests/Fixtures/models/tiny-st) and the real CaptionEngine")
@@ -137,11 +164,14 @@ final class ClientTests: XCTestCase {
         let p = try h.drop("desk.jpg", Data(contentsOf: images.appendingPathComponent(name)))
         let r = h.waitForResult(p, timeout: 120)
         XCTAssertEqual(r?.state, "done", h.currentLog)
-        let caption = r?.caption ?? ""
-        XCTAssertEqual(try h.client(["repeat"]).stdout, caption + "\n")
+        let caption = try XCTUnwrap(r?.caption, "the journal records the model's caption")
+        let message = try XCTUnwrap(DescribedRecord.latest(in: h, path: p)?.message)
+        XCTAssertTrue(message.contains(caption.trimmingCharacters(in: .whitespacesAndNewlines)), message)
+        XCTAssertEqual(try h.client(["repeat"]).stdout, message + "\n")
         XCTAssertEqual(h.terminate(), 0)
         try h.start()
         let hist = try h.client(["history", "--limit", "1"])
-        XCTAssertTrue(hist.stdout.contains("desk.jpg: \(caption)"), hist.stdout)
+        XCTAssertTrue(hist.stdout.contains("desk.jpg: \(message)"), hist.stdout)
+        XCTAssertEqual(try h.client(["repeat"]).stdout, message + "\n", "repeat after a restart")
     }
 }

@@ -55,7 +55,10 @@ final class ConfigTests: XCTestCase {
         p.standardError = FileHandle(forWritingAtPath: log)
         try p.run()
         defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
-        let ready = h.wait(timeout: 20) { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(" ready") }
+        // The daemon's own "ready" line, not "speech ready" that comes before it.
+        let ready = h.wait(timeout: 20) {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").contains { $0.contains(" assistd: ") && $0.hasSuffix(" ready") }
+        }
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         XCTAssertTrue(ready, text)
         XCTAssertTrue(text.contains("watch=\(fromFlag)"), text)
