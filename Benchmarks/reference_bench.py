@@ -56,6 +56,8 @@ def main():
     from transformers.image_utils import load_image
 
     torch.set_num_threads(args.threads)
+    # Loading warnings (decoder config overwritten, no attention mask) would bury the results.
+    transformers.logging.set_verbosity_error()
 
     def log(msg):
         print(f"reference_bench: {msg}", file=sys.stderr, flush=True)
@@ -128,7 +130,9 @@ def main():
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
                      "transformers": transformers.__version__, "pillow": PIL.__version__,
                      "attn_implementation": getattr(model.config, "_attn_implementation", None),
-                     "cpu_capability": torch.backends.cpu.get_cpu_capability()},
+                     "cpu_capability": (torch.backends.cpu.get_cpu_capability()
+                                        if hasattr(torch.backends.cpu, "get_cpu_capability")
+                                        else None)},
     }
     print(json.dumps(out))
     return 0

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Writes docs/benchmarks.md from one run of scripts/bench.
+
+Inputs are the JSON objects the run produced: the Swift side (`assistd bench --json`, optional:
+absent means "reference only so far"), the PyTorch side (Benchmarks/reference_bench.py), the
+hardware probe (Benchmarks/hwlimits.c) and the run's settings. The machine description is read
+here, from /proc and the tools' own version output.
+Run by scripts/bench; standard library only.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+
+# Work per caption for the benchmark checkpoint (ViT-base/16 at 224, GPT-2 small + cross-attention).
+ENC_TOKENS, WIDTH, HEADS, MLP, LAYERS, VOCAB = 197, 768, 12, 3072, 12, 50257
+ENCODER_GFLOP = (2 * 196 * 768 * WIDTH  # patch embedding (16x16x3 = 768 inputs per patch)
+                 + LAYERS * (2 * ENC_TOKENS * WIDTH * 3 * WIDTH  # QKV
+                             + 2 * 2 * ENC_TOKENS * ENC_TOKENS * WIDTH  # scores and weighted sum
+                             + 2 * ENC_TOKENS * WIDTH * WIDTH  # output projection
+                             + 2 * 2 * ENC_TOKENS * WIDTH * MLP)) / 1e9  # MLP
+# fp32 weights a decoder step must read: self-attn QKV + proj, cross-attn Q + proj (cross K/V are
+# computed once per image), MLP, and the tied LM head.
+DECODER_STEP_BYTES = 4 * (LAYERS * WIDTH * (3 * WIDTH + WIDTH + WIDTH + WIDTH + 2 * MLP)
+                          + VOCAB * WIDTH)
+GB = 1e9
+MIB = 1024 * 1024
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def command_version(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return "not found"
+
+
+def machine():
+    cpuinfo = read("/proc/cpuinfo")
+    model = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines()
+                  if l.startswith("model name")), platform.processor() or "unknown")
+    fam = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines()
+                if l.startswith("cpu family")), "?")
+    mod = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines()
+                if l.startswith("model\t")), "?")
+    flags = next((l.split(":", 1)[1].split() for l in cpuinfo.splitlines()
+                  if l.startswith("flags")), [])
+    simd = " ".join(f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni") if f in flags)
+    mem_kb = next((int(l.split()[1]) for l in read("/proc/meminfo").splitlines()
+                   if l.startswith("MemTotal")), 0)
+    osname = next((l.split("=", 1)[1].strip('"') for l in read("/etc/os-release").splitlines()
+                   if l.startswith("PRETTY_NAME=")), platform.system())
+    hypervisor = "hypervisor" in flags
+    return {
+        "cpu": f"{model} (family {fam}, model {mod}){' under a hypervisor' if hypervisor else ''}",
+        "simd": simd,
+        "cores": os.cpu_count(),
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "os": f"{osname}, Linux {platform.release()}, {platform.machine()}",
+        "swift": command_version(["swift", "--version"]),
+        "cc": command_version(["cc", "--version"]),
+    }
+
+
+def fmt_s(ms):
+    return "—" if ms is None else f"{ms / 1000:.2f} s"
+
+
+def fmt_mb(mb):
+    return "—" if mb is None else f"{mb:.0f} MiB"
+
+
+def ratio(ref, swift):
+    return "—" if ref is None or swift is None or swift <= 0 else f"{ref / swift:.2f}x"
+
+
+def verdict(ok):
+    return "—" if ok is None else ("met" if ok else "**not met**")
+
+
+def report(args):
+    ref = json.load(open(args.reference))
+    hw = json.load(open(args.hw))
+    swift = json.load(open(args.swift)) if args.swift else None
+    m = machine()
+    s = (lambda k: swift.get(k)) if swift else (lambda k: None)
+
+    peak = max(hw["sgemm_2048_gflops_best"], hw["sgemm_197x3072x768_gflops"],
+               hw["sgemm_197x2304x768_gflops"])
+    bw = max(hw["read_gbs"], hw["sgemv_50257x768_gbs"])
+    enc_limit_ms = ENCODER_GFLOP / peak * 1000
+    step_limit_ms = DECODER_STEP_BYTES / (bw * GB) * 1000
+    greedy_limit_ms = enc_limit_ms + ref["new_tokens"] * step_limit_ms
+
+    def met(value, limit, factor=None, ref_value=None):
+        if value is None:
+            return None
+        ok = value <= limit
+        if factor is not None:
+            ok = ok and ref_value / value >= factor
+        return ok
+
+    enc = s("encoder_ms")
+    enc_gflops = None if enc is None else ENCODER_GFLOP / (enc / 1000)
+    rss_limit_mib = 1.2 * GB / MIB
+    rows = [
+        ("model load to ready", fmt_s(s("load_ms")), fmt_s(ref["load_ms"]),
+         ratio(ref["load_ms"], s("load_ms")), "≤ 0.5 s", verdict(met(s("load_ms"), 500)),
+         "~0 (mmap)"),
+        ("decode + preprocess", fmt_s(s("preprocess_ms")), fmt_s(ref["preprocess_ms"]),
+         ratio(ref["preprocess_ms"], s("preprocess_ms")), "—", "—", "—"),
+        (f"encoder ({ENCODER_GFLOP:.1f} GFLOP)",
+         fmt_s(enc) + ("" if enc_gflops is None else f" ({enc_gflops:.0f} GFLOP/s, "
+                                                        f"{100 * enc_gflops / peak:.0f}% of peak)"),
+         fmt_s(ref["encoder_ms"]), ratio(ref["encoder_ms"], enc),
+         f"≤ 0.30 s and ≥ 75% of sgemm peak (≤ {ENCODER_GFLOP / (0.75 * peak):.2f} s here)",
+         verdict(None if enc is None else enc <= min(300, ENCODER_GFLOP / (0.75 * peak) * 1000)),
+         fmt_s(enc_limit_ms)),
+        (f"greedy, {ref['new_tokens']} tokens, end to end", fmt_s(s("greedy_ms")),
+         fmt_s(ref["greedy_ms"]), ratio(ref["greedy_ms"], s("greedy_ms")),
+         "≤ 0.9 s and ≥ 3x faster", verdict(met(s("greedy_ms"), 900, 3, ref["greedy_ms"])),
+         fmt_s(greedy_limit_ms)),
+        (f"beam-4, {ref['new_tokens']} tokens, end to end", fmt_s(s("beam4_ms")),
+         fmt_s(ref["beam4_ms"]), ratio(ref["beam4_ms"], s("beam4_ms")),
+         "≤ 1.5 s and ≥ 5x faster", verdict(met(s("beam4_ms"), 1500, 5, ref["beam4_ms"])),
+         f"≈ greedy ({fmt_s(greedy_limit_ms)}) with the beams in one matmul"),
+        ("peak RSS", fmt_mb(s("peak_rss_mb")), fmt_mb(ref["peak_rss_mb"]),
+         ratio(ref["peak_rss_mb"], s("peak_rss_mb")), f"≤ 1.2 GB ({rss_limit_mib:.0f} MiB)",
+         verdict(met(s("peak_rss_mb"), rss_limit_mib)), "~913 MiB of fp32 weights"),
+    ]
+    same = {}
+    for k in ("greedy_tokens", "beam4_tokens"):
+        same[k] = None if swift is None else swift.get(k) == ref[k]
+    if swift is not None:
+        rows.append(("greedy tokens identical", "yes" if same["greedy_tokens"] else "**NO**", "", "",
+                     "identical", verdict(same["greedy_tokens"]), ""))
+        rows.append(("beam-4 tokens identical", "yes" if same["beam4_tokens"] else "**NO**", "", "",
+                     "identical", verdict(same["beam4_tokens"]), ""))
+
+    status = ("Swift and PyTorch side by side, from one run of `scripts/bench`" if swift else
+              "**reference only so far**: `assistd bench` does not exist yet, so the Swift column "
+              "is empty")
+    L = []
+    L.append("# Benchmarks\n")
+    L.append("Generated by `scripts/bench` (do not edit by hand; re-run it). "
+             "This is a benchmark, not a test: CI does not run it.\n")
+    L.append(f"Status: {status}.\n")
+    L.append("## What is measured\n")
+    L.append(
+        "One run of `scripts/bench` builds a release, makes the benchmark checkpoint if it is "
+        "missing (`scripts/make_bench_model.py`: a full-size random-weight "
+        "`VisionEncoderDecoderModel` that transformers made, ViT-base/16 encoder + GPT-2 decoder "
+        "with cross-attention, 239,195,904 parameters, fp32 safetensors, 50257-token byte-level "
+        "BPE tokenizer; never committed), then times the Swift engine (`assistd bench`) and the "
+        "reference (`Benchmarks/reference_bench.py`: transformers on PyTorch CPU) on the same "
+        "image (`Benchmarks/photo.jpg`, 640x480 JPEG) with the same thread count. Both generate "
+        "exactly the same number of new tokens (min_new_tokens = max_new_tokens), so both do the "
+        "same work. Every time is the median of several runs, with no warm-up run.\n")
+    L.append("- **load to ready**: checkpoint, image processor and tokenizer loaded, ready to caption.\n"
+             "- **decode + preprocess**: read the JPEG, decode, EXIF-orient, resize to 224x224, "
+             "normalize.\n"
+             "- **encoder**: the ViT forward pass on the preprocessed pixels.\n"
+             "- **greedy / beam-4**: end to end from the image file to the caption text.\n"
+             "- **peak RSS**: the process's `ru_maxrss` at the end (MiB), which includes loading.\n"
+             "- **ratio**: PyTorch time (or RSS) divided by Swift's: above 1 means Swift is faster "
+             "(smaller).\n")
+    L.append("## Results\n")
+    L.append(f"Threads: {ref['threads']} (both sides). Runs per measurement: {ref['runs']}. "
+             f"New tokens: {ref['new_tokens']}. Date: {args.date}.\n")
+    L.append("| | Swift | PyTorch | PyTorch / Swift | target | | hardware limit (estimate) |")
+    L.append("|---|---|---|---|---|---|---|")
+    for r in rows:
+        L.append("| " + " | ".join(r) + " |")
+    L.append("")
+    L.append(f"PyTorch side: torch {ref['versions']['torch']}, transformers "
+             f"{ref['versions']['transformers']}, Pillow {ref['versions']['pillow']}, Python "
+             f"{ref['versions']['python']}, attention `{ref['versions']['attn_implementation']}`, "
+             f"CPU capability {ref['versions']['cpu_capability']}; "
+             f"per-run times (ms): `{json.dumps(ref['runs_ms'])}`.\n")
+    if swift:
+        extra = {k: v for k, v in swift.items() if k not in ("greedy_tokens", "beam4_tokens")}
+        L.append(f"Swift side, as printed: `{json.dumps(extra)}`.\n")
+    L.append(f"Greedy tokens (PyTorch): `{ref['greedy_tokens']}`  ")
+    L.append(f"Beam-4 tokens (PyTorch): `{ref['beam4_tokens']}`\n")
+    L.append("The weights are random, so the captions are gibberish and greedy repeats one token; "
+             "the token check still compares every id.\n")
+
+    L.append("## Hardware limits on this machine\n")
+    L.append(f"Measured by `Benchmarks/hwlimits.c` (Debian OpenBLAS, {hw['threads']} threads, "
+             f"median of {hw['repeats']} calls unless marked best):\n")
+    L.append("| | measured |")
+    L.append("|---|---|")
+    L.append(f"| OpenBLAS kernel set | {hw['openblas_core']} (`{hw['openblas_config']}`); "
+             f"OPENBLAS_CORETYPE={hw['OPENBLAS_CORETYPE']} |")
+    L.append(f"| sgemm 2048³ | {hw['sgemm_2048_gflops']:.0f} GFLOP/s (best "
+             f"{hw['sgemm_2048_gflops_best']:.0f}) |")
+    L.append(f"| sgemm 197x768 · 768x3072 (ViT MLP) | {hw['sgemm_197x3072x768_gflops']:.0f} GFLOP/s |")
+    L.append(f"| sgemm 197x768 · 768x2304 (ViT QKV) | {hw['sgemm_197x2304x768_gflops']:.0f} GFLOP/s |")
+    L.append(f"| sgemv 50257x768 (LM head, 154 MB) | {hw['sgemv_50257x768_gbs']:.1f} GB/s |")
+    L.append(f"| memory read / copy / triad (256 MiB arrays) | {hw['read_gbs']:.1f} / "
+             f"{hw['copy_gbs']:.1f} / {hw['triad_gbs']:.1f} GB/s |")
+    L.append("")
+    L.append(f"The limits in the results table use the best sgemm rate seen ({peak:.0f} GFLOP/s) "
+             f"for the encoder ({ENCODER_GFLOP:.1f} GFLOP), and the best read rate "
+             f"({bw:.1f} GB/s) for a decoder step, which must read "
+             f"{DECODER_STEP_BYTES / 1e6:.0f} MB of fp32 weights "
+             f"({step_limit_ms:.0f} ms per token).\n")
+
+    L.append("## Machine\n")
+    L.append(f"- CPU: {m['cpu']}; SIMD: {m['simd']}")
+    L.append(f"- Cores: {m['cores']}; memory: {m['memory']}")
+    L.append(f"- OS: {m['os']}")
+    L.append(f"- Swift: {m['swift']}; C compiler: {m['cc']}")
+    L.append(f"- Load average before / after the run: {args.load_before} / {args.load_after}")
+    if args.note:
+        L.append(f"- Note: {args.note}")
+    L.append("")
+    L.append("## How to run\n")
+    L.append("```sh\nscripts/bench                     # threads = nproc, 5 runs\n"
+             "scripts/bench --threads 2 --runs 7\n"
+             "scripts/bench --reference-only   # before `assistd bench` exists\n```\n")
+    L.append("Needs the PyTorch environment at /opt/pt (`python3 -m venv /opt/pt && /opt/pt/bin/pip "
+             "install torch transformers==4.46.3 pillow safetensors`; a CPU-only torch wheel avoids "
+             "the multi-GB CUDA dependencies) and a Python with torch, transformers and tokenizers "
+             "to make the checkpoint (/opt/ref or /opt/pt). Raw JSON of each run is kept in "
+             "`Benchmarks/work/results/` (git-ignored).\n")
+    L.append("The Swift side is `.build/release/assistd bench --model DIR --image IMG --threads N "
+             "--runs R --new-tokens 20 --json`, which prints one JSON object with the keys "
+             "`load_ms`, `preprocess_ms`, `encoder_ms`, `greedy_ms`, `beam4_ms` (medians, ms), "
+             "`peak_rss_mb` (`ru_maxrss` in MiB) and `greedy_tokens`, `beam4_tokens` (the new "
+             "token ids only, without the decoder start token), exactly as the reference prints "
+             "them.\n")
+    with open(args.out, "w") as f:
+        f.write("\n".join(L))
+    # The short table also goes to the terminal.
+    print("\n".join(L[L.index("## Results\n"):L.index("## Hardware limits on this machine\n")]))
+    if swift is not None and not all(same.values()):
+        print("report: Swift and PyTorch tokens differ", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--reference", required=True)
+    ap.add_argument("--hw", required=True)
+    ap.add_argument("--swift")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--date", required=True)
+    ap.add_argument("--load-before", default="?")
+    ap.add_argument("--load-after", default="?")
+    ap.add_argument("--note", default="")
+    return report(ap.parse_args())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
