@@ -59,6 +59,11 @@ def main():
     # Loading warnings (decoder config overwritten, no attention mask) would bury the results.
     transformers.logging.set_verbosity_error()
 
+    def cpu_capability():
+        """The SIMD level torch's own kernels use ("AVX512", ...); torch 2.0 and later."""
+        backend = getattr(torch.backends, "cpu", None)
+        return backend.get_cpu_capability() if backend else None
+
     def log(msg):
         print(f"reference_bench: {msg}", file=sys.stderr, flush=True)
 
@@ -130,9 +135,7 @@ def main():
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
                      "transformers": transformers.__version__, "pillow": PIL.__version__,
                      "attn_implementation": getattr(model.config, "_attn_implementation", None),
-                     "cpu_capability": (torch.backends.cpu.get_cpu_capability()
-                                        if hasattr(torch.backends.cpu, "get_cpu_capability")
-                                        else None)},
+                     "cpu_capability": cpu_capability()},
     }
     print(json.dumps(out))
     return 0
