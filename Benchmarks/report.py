@@ -92,12 +92,14 @@ def report(args):
     ref = json.load(open(args.reference))
     hw = json.load(open(args.hw))
     swift = json.load(open(args.swift)) if args.swift else None
+    after = json.load(open(args.hw_after)) if args.hw_after else None
     m = machine()
     s = (lambda k: swift.get(k)) if swift else (lambda k: None)
 
-    peak = max(hw["sgemm_2048_gflops_best"], hw["sgemm_197x3072x768_gflops"],
-               hw["sgemm_197x2304x768_gflops"])
-    bw = max(hw["read_gbs"], hw["sgemv_50257x768_gbs"])
+    probes = [hw] + ([after] if after else [])
+    peak = max(max(p["sgemm_2048_gflops_best"], p["sgemm_197x3072x768_gflops"],
+                   p["sgemm_197x2304x768_gflops"]) for p in probes)
+    bw = max(max(p["read_gbs"], p["sgemv_50257x768_gbs"]) for p in probes)
     enc_limit_ms = ENCODER_GFLOP / peak * 1000
     step_limit_ms = DECODER_STEP_BYTES / (bw * GB) * 1000
     greedy_limit_ms = enc_limit_ms + ref["new_tokens"] * step_limit_ms
@@ -200,19 +202,24 @@ def report(args):
 
     L.append("## Hardware limits on this machine\n")
     L.append(f"Measured by `Benchmarks/hwlimits.c` (Debian OpenBLAS, {hw['threads']} threads, "
-             f"median of {hw['repeats']} calls unless marked best):\n")
-    L.append("| | measured |")
-    L.append("|---|---|")
-    L.append(f"| OpenBLAS kernel set | {hw['openblas_core']} (`{hw['openblas_config']}`); "
-             f"OPENBLAS_CORETYPE={hw['OPENBLAS_CORETYPE']} |")
-    L.append(f"| sgemm 2048³ | {hw['sgemm_2048_gflops']:.0f} GFLOP/s (best "
-             f"{hw['sgemm_2048_gflops_best']:.0f}) |")
-    L.append(f"| sgemm 197x768 · 768x3072 (ViT MLP) | {hw['sgemm_197x3072x768_gflops']:.0f} GFLOP/s |")
-    L.append(f"| sgemm 197x768 · 768x2304 (ViT QKV) | {hw['sgemm_197x2304x768_gflops']:.0f} GFLOP/s |")
-    L.append(f"| sgemv 50257x768 (LM head, 154 MB) | {hw['sgemv_50257x768_gbs']:.1f} GB/s |")
-    L.append(f"| memory read / copy / triad (256 MiB arrays) | {hw['read_gbs']:.1f} / "
-             f"{hw['copy_gbs']:.1f} / {hw['triad_gbs']:.1f} GB/s |")
+             f"median of {hw['repeats']} calls unless marked best), before"
+             f"{' and after' if after else ''} the timed sides:\n")
+    L.append("| | before | after |" if after else "| | measured |")
+    L.append("|---|---|---|" if after else "|---|---|")
+
+    def row(label, fn):
+        L.append(f"| {label} | " + " | ".join(fn(p) for p in probes) + " |")
+
+    row("OpenBLAS kernel set", lambda p: f"{p['openblas_core']}, OPENBLAS_CORETYPE={p['OPENBLAS_CORETYPE'] or 'unset'}")
+    row("sgemm 2048³", lambda p: f"{p['sgemm_2048_gflops']:.0f} GFLOP/s (best "
+                                 f"{p['sgemm_2048_gflops_best']:.0f})")
+    row("sgemm 197x768 · 768x3072 (ViT MLP)", lambda p: f"{p['sgemm_197x3072x768_gflops']:.0f} GFLOP/s")
+    row("sgemm 197x768 · 768x2304 (ViT QKV)", lambda p: f"{p['sgemm_197x2304x768_gflops']:.0f} GFLOP/s")
+    row("sgemv 50257x768 (LM head, 154 MB)", lambda p: f"{p['sgemv_50257x768_gbs']:.1f} GB/s")
+    row("memory read / copy / triad (256 MiB arrays)",
+        lambda p: f"{p['read_gbs']:.1f} / {p['copy_gbs']:.1f} / {p['triad_gbs']:.1f} GB/s")
     L.append("")
+    L.append(f"OpenBLAS build: `{hw['openblas_config']}`.\n")
     L.append(f"The limits in the results table use the best sgemm rate seen ({peak:.0f} GFLOP/s) "
              f"for the encoder ({ENCODER_GFLOP:.1f} GFLOP), and the best read rate "
              f"({bw:.1f} GB/s) for a decoder step, which must read "
@@ -258,6 +265,7 @@ def main():
     ap.add_argument("--reference", required=True)
     ap.add_argument("--hw", required=True)
     ap.add_argument("--swift")
+    ap.add_argument("--hw-after", help="the hardware probe run again after the timed sides")
     ap.add_argument("--out", required=True)
     ap.add_argument("--date", required=True)
     ap.add_argument("--load-before", default="?")
