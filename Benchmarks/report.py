@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Writes docs/benchmarks.md from one run of scripts/bench.
 
-Inputs are the JSON objects the run produced: the Swift side (`assistd bench --json`, optional:
-absent means "reference only so far"), the PyTorch side (Benchmarks/reference_bench.py), the
-hardware probe (Benchmarks/hwlimits.c) and the run's settings. The machine description is read
-here, from /proc and the tools' own version output.
-Run by scripts/bench; standard library only.
+Reads the JSON files one run left in its results folder (Benchmarks/work/results/STAMP/):
+swift.json (`assistd bench --json`; absent means "reference only so far"), reference.json
+(Benchmarks/reference_bench.py), hw.json and hw-after.json (Benchmarks/hwlimits.c before and after
+the timed sides) and run.json (date, load averages, note). The machine description is read here,
+from /proc and the tools' own version output.
+Run by scripts/bench; standard library only:  python3 Benchmarks/report.py RESULTS_DIR --out FILE
 """
 import argparse
 import json
@@ -73,7 +74,9 @@ def machine():
 
 
 def fmt_s(ms):
-    return "—" if ms is None else f"{ms / 1000:.2f} s"
+    if ms is None:
+        return "—"
+    return f"{ms:.1f} ms" if ms < 100 else f"{ms / 1000:.2f} s"
 
 
 def fmt_mb(mb):
@@ -89,10 +92,19 @@ def verdict(ok):
 
 
 def report(args):
-    ref = json.load(open(args.reference))
-    hw = json.load(open(args.hw))
-    swift = json.load(open(args.swift)) if args.swift else None
-    after = json.load(open(args.hw_after)) if args.hw_after else None
+    def load(name, required=True):
+        path = os.path.join(args.results, name)
+        if not required and not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return json.load(f)
+
+    ref = load("reference.json")
+    hw = load("hw.json")
+    after = load("hw-after.json", required=False)
+    swift = load("swift.json", required=False)
+    run = load("run.json")
+    model_info = load("model.json", required=False)
     m = machine()
     s = (lambda k: swift.get(k)) if swift else (lambda k: None)
 
@@ -178,7 +190,7 @@ def report(args):
              "(smaller).\n")
     L.append("## Results\n")
     L.append(f"Threads: {ref['threads']} (both sides). Runs per measurement: {ref['runs']}. "
-             f"New tokens: {ref['new_tokens']}. Date: {args.date}.\n")
+             f"New tokens: {ref['new_tokens']}. Date: {run['date']}.\n")
     L.append("| | Swift | PyTorch | PyTorch / Swift | target | | hardware limit (estimate) |")
     L.append("|---|---|---|---|---|---|---|")
     for r in rows:
@@ -197,8 +209,15 @@ def report(args):
         L.append(f"Swift side, as printed: `{json.dumps(extra)}`.\n")
     L.append(f"Greedy tokens (PyTorch): `{ref['greedy_tokens']}`  ")
     L.append(f"Beam-4 tokens (PyTorch): `{ref['beam4_tokens']}`\n")
-    L.append("The weights are random, so the captions are gibberish and greedy repeats one token; "
-             "the token check still compares every id.\n")
+    repeats = " and greedy repeats one token" if len(set(ref["greedy_tokens"])) == 1 else ""
+    L.append(f"The weights are random, so the captions are gibberish{repeats}; the token check "
+             "still compares every id.\n")
+    if model_info:
+        L.append(f"Checkpoint made by torch {model_info['torch']}, transformers "
+                 f"{model_info['transformers']}, tokenizers {model_info['tokenizers']} "
+                 f"(`{model_info['python']}`), seed {model_info['seed']}: "
+                 f"{model_info['parameters']:,} parameters, {model_info['trained_merges']} trained "
+                 f"and {model_info['padded_merges']} padded BPE merges.\n")
 
     L.append("## Hardware limits on this machine\n")
     L.append(f"Measured by `Benchmarks/hwlimits.c` (Debian OpenBLAS, {hw['threads']} threads, "
@@ -231,17 +250,31 @@ def report(args):
     L.append(f"- Cores: {m['cores']}; memory: {m['memory']}")
     L.append(f"- OS: {m['os']}")
     L.append(f"- Swift: {m['swift']}; C compiler: {m['cc']}")
-    L.append(f"- Load average before / after the run: {args.load_before} / {args.load_after}")
-    if args.note:
-        L.append(f"- Note: {args.note}")
+    L.append(f"- Load average before / after the run: {run['load_before']} / {run['load_after']}")
+    if run.get("note"):
+        L.append(f"- Note: {run['note']}")
     L.append("")
     L.append("## How to run\n")
     L.append("```sh\nscripts/bench                     # threads = nproc, 5 runs\n"
              "scripts/bench --threads 2 --runs 7\n"
-             "scripts/bench --reference-only   # before `assistd bench` exists\n```\n")
+             "scripts/bench --reference-only   # before `assistd bench` exists\n"
+             "scripts/bench --priority         # on a shared machine (root): see below\n"
+             "python3 Benchmarks/report.py Benchmarks/work/results/STAMP --out docs/benchmarks.md"
+             "   # re-render a run\n```\n")
+    L.append("On a machine shared with other work, `--priority` runs the measurements at nice -15 "
+             "in a session of their own (the kernel's scheduler autogroups rank sessions, so a "
+             "plain `nice` would not count against other sessions). Without it, runs on this "
+             "machine while others compiled were 2x to 8x slower and erratic; with it they "
+             "matched the earlier quiet-machine numbers. The hardware probe runs before and after "
+             "the timed sides, so a change of machine speed during the run shows.\n")
+    L.append("**load to ready** is the median of several loads in one process, so the checkpoint "
+             "is in the page cache (warm) after the first; a cold first load is slower on both "
+             "sides.\n")
     L.append("Needs the PyTorch environment at /opt/pt (`python3 -m venv /opt/pt && /opt/pt/bin/pip "
-             "install torch transformers==4.46.3 pillow safetensors`; a CPU-only torch wheel avoids "
-             "the multi-GB CUDA dependencies) and a Python with torch, transformers and tokenizers "
+             "install torch==2.13.0+cpu transformers==4.46.3 pillow safetensors`: the CPU-only torch "
+             "wheel, 192 MB, comes from the local wheel folder that pip's find-links names on this "
+             "machine; a plain `torch` from PyPI is 2.15.0, a 539 MB wheel that also pulls the "
+             "multi-GB CUDA libraries) and a Python with torch, transformers and tokenizers "
              "to make the checkpoint (/opt/ref or /opt/pt). Raw JSON of each run is kept in "
              "`Benchmarks/work/results/` (git-ignored).\n")
     L.append("The Swift side is `.build/release/assistd bench --model DIR --image IMG --threads N "
@@ -262,15 +295,8 @@ def report(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--reference", required=True)
-    ap.add_argument("--hw", required=True)
-    ap.add_argument("--swift")
-    ap.add_argument("--hw-after", help="the hardware probe run again after the timed sides")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--date", required=True)
-    ap.add_argument("--load-before", default="?")
-    ap.add_argument("--load-after", default="?")
-    ap.add_argument("--note", default="")
+    ap.add_argument("results", help="a results folder of scripts/bench")
+    ap.add_argument("--out", required=True, help="the markdown file to write")
     return report(ap.parse_args())
 
 
