@@ -26,6 +26,8 @@ ENCODER_GFLOP = (2 * 196 * 768 * WIDTH  # patch embedding (16x16x3 = 768 inputs 
 # computed once per image), MLP, and the tied LM head.
 DECODER_STEP_BYTES = 4 * (LAYERS * WIDTH * (3 * WIDTH + WIDTH + WIDTH + WIDTH + 2 * MLP)
                           + VOCAB * WIDTH)
+SWIFT_KEYS = ("load_ms", "preprocess_ms", "encoder_ms", "greedy_ms", "beam4_ms", "peak_rss_mb",
+              "greedy_tokens", "beam4_tokens")
 GB = 1e9
 MIB = 1024 * 1024
 
@@ -104,6 +106,15 @@ def report(args):
     after = load("hw-after.json", required=False)
     swift = load("swift.json", required=False)
     run = load("run.json")
+    if swift is not None:
+        missing = [k for k in SWIFT_KEYS if k not in swift]
+        if missing:
+            raise SystemExit(f"report: {args.results}/swift.json lacks {', '.join(missing)} "
+                             f"(assistd bench --json must print {', '.join(SWIFT_KEYS)})")
+        for k in ("greedy_tokens", "beam4_tokens"):
+            if len(swift[k]) != ref["new_tokens"]:
+                print(f"report: Swift {k} has {len(swift[k])} ids, not {ref['new_tokens']} "
+                      "(new tokens only, without the decoder start token)", file=sys.stderr)
     model_info = load("model.json", required=False)
     m = machine()
     s = (lambda k: swift.get(k)) if swift else (lambda k: None)
