@@ -50,14 +50,19 @@ final class ModelParityTests: XCTestCase {
         let prefix = [start] + (1..<9).map { ($0 * 37 + 11) % model.vocabSize }
         let cached = try model.makeState(encoderOutput: encoder, rows: 1, capacity: prefix.count)
         var worst: Float = 0
+        var largest: Float = 0
         for t in 0..<prefix.count {
             let stepLogits = Array(try model.decode(tokens: [prefix[t]], step: 1, state: cached))
             let fresh = try model.makeState(encoderOutput: encoder, rows: 1, capacity: t + 1, maxStep: t + 1)
             let full = Array(try model.decode(tokens: Array(prefix[0...t]), step: t + 1, state: fresh))
             worst = max(worst, ModelFixtures.maxAbsDiff(stepLogits, full))
+            largest = max(largest, full.map(abs).max() ?? 0)
         }
-        print("\(name): cached vs prefill OK maxdiff=\(worst) over \(prefix.count) steps")
-        XCTAssertLessThanOrEqual(worst, 1e-5)
+        // The single-row step runs on the SIMD matrix-vector kernels and the prefill on sgemm, so
+        // the two sum in different orders: allow a few float32 ulps of the largest logit.
+        let bound = max(1e-5, 8 * Float.ulpOfOne * largest)
+        print("\(name): cached vs prefill OK maxdiff=\(worst) (bound \(bound), max |logit| \(largest)) over \(prefix.count) steps")
+        XCTAssertLessThanOrEqual(worst, bound)
     }
 
     func testTinyCacheConsistency() throws { try checkCacheConsistency("tiny-st", optional: false) }
