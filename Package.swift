@@ -3,7 +3,12 @@
 // No Swift package dependencies: only the toolchain and Debian's system C libraries.
 import PackageDescription
 
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// The numeric modules are optimized in debug builds too: the parity tests run thousands of
+// generations, and unoptimized Swift loops make them minutes slower without testing anything more.
+let optimize: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
 
 let package = Package(
     name: "assist",
