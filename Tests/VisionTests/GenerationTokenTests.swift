@@ -47,8 +47,8 @@ final class GenerationTokenTests: XCTestCase {
     }
 
     func testTinySafetensorsTokens() throws { try checkTokens("tiny-st", optional: false) }
-    func testDevSameWidthTokens() throws { try checkTokens("dev-st", optional: true) }
-    func testDevProjectionTokens() throws { try checkTokens("dev-proj", optional: true) }
+    func testDevSameWidthTokens() throws { try checkTokens("dev-st", optional: false) }
+    func testDevProjectionTokens() throws { try checkTokens("dev-proj", optional: false) }
     // No token test for dev-upcast: with reorder_and_upcast_attn, torch 1.13.1 CPU `generate`
     // is not deterministic (repeated beam searches on one image return different tokens, some
     // runs yield NaN logits), so only its logits are compared (ModelParityTests).

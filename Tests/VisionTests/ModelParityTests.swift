@@ -31,9 +31,9 @@ final class ModelParityTests: XCTestCase {
     }
 
     func testTinySafetensorsParity() throws { try checkParity("tiny-st", optional: false) }
-    func testDevSameWidthParity() throws { try checkParity("dev-st", optional: true) }
-    func testDevProjectionParity() throws { try checkParity("dev-proj", optional: true) }
-    func testDevUpcastParity() throws { try checkParity("dev-upcast", optional: true) }
+    func testDevSameWidthParity() throws { try checkParity("dev-st", optional: false) }
+    func testDevProjectionParity() throws { try checkParity("dev-proj", optional: false) }
+    func testDevUpcastParity() throws { try checkParity("dev-upcast", optional: false) }
 
     /// Logits of step t through the KV cache equal those of one fresh forward over the prefix,
     /// and equal PyTorch's full-sequence logits where the dev fixtures provide them.
@@ -66,12 +66,12 @@ final class ModelParityTests: XCTestCase {
     }
 
     func testTinyCacheConsistency() throws { try checkCacheConsistency("tiny-st", optional: false) }
-    func testDevProjectionCacheConsistency() throws { try checkCacheConsistency("dev-proj", optional: true) }
+    func testDevProjectionCacheConsistency() throws { try checkCacheConsistency("dev-proj", optional: false) }
 
     /// PyTorch's logits for every position of a generated prefix, against the cached decoder.
     func testDevPrefixLogitsMatchTorch() throws {
         for name in ModelFixtures.devModels {
-            try ModelFixtures.requireModel(name, optional: true)
+            try ModelFixtures.requireModel(name, optional: false)
             let model = try VisionEncoderDecoder(directory: ModelFixtures.modelDirectory(name))
             let exp = ModelFixtures.expectedDirectory(name)
             let results = try XCTUnwrap(JSONSerialization.jsonObject(

@@ -35,7 +35,8 @@ enum ModelFixtures {
         return m
     }
 
-    /// Dev-only models made by scripts/dev/model_reference.py; absent in CI.
+    /// Models made by scripts/dev/model_reference.py (committed): options the main fixtures lack
+    /// (enc_to_dec_proj, quick_gelu, no q/k/v bias, scale_attn_by_inverse_layer_idx, reorder_and_upcast_attn).
     static let devModels = ["dev-st", "dev-proj", "dev-upcast"]
 
     static func requireModel(_ name: String, optional: Bool) throws {
