@@ -1,3 +1,5 @@
+import Foundation
+
 /// One line of text read from a photo.
 public struct TextLine: Codable, Sendable, Equatable {
     /// The words Tesseract was confident about, joined by single spaces.
@@ -36,8 +38,15 @@ public struct ReadResult: Codable, Sendable, Equatable {
         self.seconds = seconds
     }
 
-    /// All lines joined by spaces, as they would be spoken.
-    public var text: String { lines.map(\.text).joined(separator: " ") }
+    /// All lines as they are spoken: each line ends as a sentence (a period is added unless it
+    /// already ends in punctuation), so the voice pauses between lines of a sign or a label
+    /// instead of running "Tomato soup Ready to serve" together.
+    public var text: String {
+        lines.map { line in
+            guard let last = line.text.unicodeScalars.last else { return line.text }
+            return CharacterSet.punctuationCharacters.contains(last) ? line.text : line.text + "."
+        }.joined(separator: " ")
+    }
 
     /// True when nothing readable was found.
     public var isEmpty: Bool { lines.isEmpty }

@@ -19,10 +19,11 @@ final class DescriptionTests: XCTestCase {
         let d = Description.compose(quality: report([.dark, .blurry]), caption: "a can of soup on a table",
                                     reading: reading(["Tomato soup", "Ready to serve"]), verbosity: .captionAndText)
         XCTAssertEqual(d.message, "The photo is very dark. Turn on a light and try again. "
-                       + "a can of soup on a table. It says: Tomato soup Ready to serve.")
+                       + "a can of soup on a table. It says: Tomato soup. Ready to serve.")
         XCTAssertEqual(d.qualityWarning, "The photo is very dark. Turn on a light and try again.")
         XCTAssertEqual(d.caption, "a can of soup on a table")
-        XCTAssertEqual(d.text, "Tomato soup Ready to serve")
+        // Each line ends as a sentence, so speech pauses between the lines of a label.
+        XCTAssertEqual(d.text, "Tomato soup. Ready to serve.")
     }
 
     func testCaptionOnlyLeavesTextOutButKeepsTopWarning() {
