@@ -157,3 +157,51 @@ let longText = """
     A small plant in a clay pot stands on the windowsill. Its leaves are green and look healthy, \
     and the soil appears to be dry.
     """
+
+/// This test binary doubles as the synthesis worker executable: started with
+/// `TestWorker.environmentKey` set, it runs only `SpeechWorkerHostTests.testHostSpeechWorker`,
+/// which calls `SpeechWorker.main`, as `assistd speech-worker` does.
+enum TestWorker {
+    static let environmentKey = "ASSIST_SPEECH_WORKER_HOST"
+
+    static var command: WorkerCommand {
+        WorkerCommand(executable: executablePath,
+                      arguments: ["SpeechTests.SpeechWorkerHostTests/testHostSpeechWorker"],
+                      environment: [environmentKey: "1"])
+    }
+
+    /// The absolute path of this test binary.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).path
+    }
+}
+
+/// A child process of this one, from /proc/PID/stat.
+struct ChildProcess: Equatable {
+    var pid: Int32
+    var state: Character
+    var command: String
+
+    /// Every process whose parent is this process.
+    static func all() -> [ChildProcess] {
+        let me = getpid()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { name -> ChildProcess? in
+            guard let pid = Int32(name),
+                  let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
+            // "pid (comm) state ppid ..."; comm may contain spaces and parentheses.
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            guard fields.count > 1, let state = fields[0].first, Int32(fields[1]) == me else { return nil }
+            return ChildProcess(pid: pid, state: state, command: String(stat[stat.index(after: open)..<close]))
+        }
+    }
+}
+
+/// Resident memory of a process in KiB (VmRSS), nil if it is gone.
+func residentKilobytes(of pid: Int32) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+    return Int(line.split(separator: " ").dropFirst().first ?? "")
+}
