@@ -65,6 +65,14 @@ final class EspeakEngine: @unchecked Sendable {
         return Int(espeak_ng_GetSampleRate())
     }
 
+    /// Sets the voice and parameters ahead of an utterance with the same settings (what a worker
+    /// does while it waits); returns the problem, or nil. `synthesize` then skips setting them.
+    func prepare(_ settings: VoiceSettings, selection: VoiceSelection) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        if case .failure(let error) = initializeLocked() { return error.description }
+        return applyLocked(settings, selection: selection)
+    }
+
     /// Synthesizes `text` with `settings`, delivering 16-bit mono chunks (about 60 ms of audio
     /// each, espeak-ng's minimum buffer) to `onChunk` on the calling thread. `begin` gets the
     /// sample rate after the voice is set and before the first chunk; it may throw to refuse.

@@ -208,6 +208,8 @@ public final class Speaker: @unchecked Sendable {
         condition.lock(); defer { condition.unlock() }
         settings = v
         selection = resolved
+        // An idle worker prepared for the old voice is replaced now rather than when it is needed.
+        condition.broadcast()
     }
 
     /// Waits until the queue is empty, nothing is speaking and every event so far has been
@@ -318,14 +320,17 @@ public final class Speaker: @unchecked Sendable {
                 }
                 wakeAt = min(wakeAt, nextDeviceAttempt)
             }
-            if let pool, let due = pool.maintenanceDue {
-                if due <= Date() {
-                    condition.unlock()
-                    pool.maintain()
-                    condition.lock()
-                    continue
+            if let pool {
+                let voice = WorkerVoice(settings: settings, selection: selection)
+                if let due = pool.maintenanceDue(for: voice) {
+                    if due <= Date() {
+                        condition.unlock()
+                        pool.maintain(for: voice)
+                        condition.lock()
+                        continue
+                    }
+                    wakeAt = min(wakeAt, due)
                 }
-                wakeAt = min(wakeAt, due)
             }
             if wakeAt == .distantFuture {
                 condition.wait()
@@ -515,7 +520,8 @@ public final class Speaker: @unchecked Sendable {
             return onChunk(samples)
         }
         if let pool {
-            return pool.synthesize(WorkerRequest(text: utterance.text, settings: settings, selection: selection),
+            let request = WorkerRequest(text: utterance.text, voice: WorkerVoice(settings: settings, selection: selection))
+            return pool.synthesize(request,
                                    begin: begin, onChunk: timedChunk, shouldAbort: shouldAbort)
         }
         return EspeakEngine.shared.synthesize(utterance.text, settings: settings, selection: selection,

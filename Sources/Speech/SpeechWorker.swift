@@ -10,9 +10,10 @@ import Glibc
 /// echo buffer, libc's rand() for noise; synthesize.c's frame pool; setlengths.c), and
 /// `espeak_ng_Initialize` cannot run twice. The espeak-ng CLI starts from a fresh process every
 /// time, so a fresh process per utterance is what makes each one sample-identical to
-/// `espeak-ng -w`. The worker initializes libespeak-ng exactly as the speaker does in process
-/// (synchronous output, as the CLI's `-w`), waits for one request on its socket, streams the audio
-/// back and exits.
+/// `espeak-ng -w`. The worker makes the CLI's calls in the CLI's order: it initializes
+/// libespeak-ng (synchronous output, as `-w`), sets the voice it was told to prepare, then the
+/// rate, volume and pitch, and waits; the request (for that same voice: the speaker never sends
+/// another) is synthesized at once and streamed back, and the worker exits.
 ///
 /// A host program calls this from a hidden subcommand, e.g. `assistd speech-worker`, and names
 /// that command in `SpeakerOptions.worker`.
@@ -33,27 +34,10 @@ public enum SpeechWorker {
             complain("speech worker: descriptor \(socketDescriptor) is not a socket; the speaker starts this command, it is not meant to be run by hand")
             return 2
         }
-        let channel = WorkerChannel(fd: socketDescriptor)
-        do {
-            _ = try EspeakEngine.shared.initialize()
-        } catch {
-            try? channel.send(.end(.failed("\(error)")))
-            return 1
-        }
-        let request: WorkerRequest
-        do {
-            // Nil: the speaker shut down before it needed this worker.
-            guard let frame = try channel.receive(timeout: nil) else { return 0 }
-            request = try WorkerRequest(frame: frame)
-        } catch {
-            complain("speech worker: \(error)")
-            return 1
-        }
-
-        let run = Run(channel: channel, request: request)
+        let run = Run(channel: WorkerChannel(fd: socketDescriptor))
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            run.synthesize()
+            run.main()
             done.signal()
         }
         // libespeak-ng's clause translation keeps large arrays on the stack (as in Speaker).
@@ -67,21 +51,48 @@ public enum SpeechWorker {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
-    /// One synthesis, handed to the worker's speech thread and read back after it signals.
+    /// The worker's life, on a thread with a known stack size; `exitStatus` is read after it
+    /// signals.
     private final class Run: @unchecked Sendable {
         let channel: WorkerChannel
-        let request: WorkerRequest
         private(set) var exitStatus: Int32 = 0
 
-        init(channel: WorkerChannel, request: WorkerRequest) {
+        init(channel: WorkerChannel) {
             self.channel = channel
-            self.request = request
         }
 
-        func synthesize() {
+        func main() {
+            do {
+                _ = try EspeakEngine.shared.initialize()
+            } catch {
+                try? channel.send(.end(.failed("\(error)")))
+                exitStatus = 1
+                return
+            }
+            let request: WorkerRequest
+            do {
+                // Nil: the speaker shut down before it needed this worker.
+                guard var frame = try channel.receive(timeout: nil) else { return }
+                if frame.tag == .prepare {
+                    let voice = try WorkerVoice(frame: frame)
+                    // A problem here shows again, and is reported, when the request sets the voice.
+                    _ = EspeakEngine.shared.prepare(voice.settings, selection: voice.selection)
+                    guard let next = try channel.receive(timeout: nil) else { return }
+                    frame = next
+                }
+                request = try WorkerRequest(frame: frame)
+            } catch {
+                complain("speech worker: \(error)")
+                exitStatus = 1
+                return
+            }
+            synthesize(request)
+        }
+
+        private func synthesize(_ request: WorkerRequest) {
             var speakerGone = false
             let outcome = EspeakEngine.shared.synthesize(
-                request.text, settings: request.settings, selection: request.selection,
+                request.text, settings: request.voice.settings, selection: request.voice.selection,
                 begin: { rate in try channel.send(.begin(sampleRate: rate)) },
                 onChunk: { [channel] samples in
                     do {

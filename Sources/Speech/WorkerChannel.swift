@@ -8,6 +8,8 @@ import Glibc
 /// On the wire: a tag byte, the payload length as a little-endian UInt32, then the payload.
 struct WorkerFrame: Equatable {
     enum Tag: UInt8 {
+        /// Speaker -> worker, right after start: a JSON `WorkerVoice` to set while waiting.
+        case prepare = 0x50      // "P"
         /// Speaker -> worker: a JSON `WorkerRequest`.
         case request = 0x51      // "Q"
         /// Worker -> speaker: the voice is set and audio follows; payload: sample rate (UInt32 LE).

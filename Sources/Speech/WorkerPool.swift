@@ -6,9 +6,11 @@ import Foundation
 /// Owned by the speaker's speech thread: `maintain`, `synthesize` and `shutdown` are called only
 /// there. `interrupt` and `problem` may be called from any thread.
 ///
-/// The idle worker has initialized libespeak-ng and waits for its request, so an utterance starts
-/// as quickly as in process. Its replacement is started as soon as the first audio of the
-/// utterance has arrived. A worker that dies while idle is noticed at once (its socket becomes
+/// The idle worker has initialized libespeak-ng and set the voice the next utterance is expected
+/// to use, and waits for its request, so an utterance starts about as quickly as in process. Its
+/// replacement is started as soon as the first audio of the utterance has arrived. A worker is
+/// only ever given an utterance for the voice it prepared (setting a second voice would not be
+/// what the espeak-ng CLI does): after a voice change the idle worker is replaced. A worker that dies while idle is noticed at once (its socket becomes
 /// readable, see `WorkerProcess.watch`), reaped and replaced. Failures are bounded: after the
 /// second failure in a row, new workers are started at most after 0.5 s, 1 s, 2 s... up to 30 s,
 /// and a completed utterance resets that.
@@ -22,6 +24,8 @@ final class WorkerPool: @unchecked Sendable {
 
     // Written only by the speech thread, under `lock`; the speech thread reads without it.
     private var idle: WorkerProcess?
+    /// The voice `idle` has set.
+    private var idleVoice: WorkerVoice?
     private var nextSpawn = Date.distantPast
 
     // Guarded by `lock`.
@@ -46,12 +50,13 @@ final class WorkerPool: @unchecked Sendable {
         return "\(lastProblem)\(retry)"
     }
 
-    /// When the speech thread should call `maintain`: at once (distantPast) when the idle
-    /// worker died, at the next allowed start when there is no idle worker, nil when one is ready.
-    var maintenanceDue: Date? {
+    /// When the speech thread should call `maintain(for: voice)`: at once (distantPast) when the
+    /// idle worker died or prepared another voice, at the next allowed start when there is no
+    /// idle worker, nil when one is ready.
+    func maintenanceDue(for voice: WorkerVoice) -> Date? {
         lock.lock(); defer { lock.unlock() }
         guard let idle else { return nextSpawn }
-        return idle.needsAttention ? .distantPast : nil
+        return idle.needsAttention || idleVoice != voice ? .distantPast : nil
     }
 
     /// How many times a worker was started or tried (for tests of the restart pacing).
@@ -66,26 +71,39 @@ final class WorkerPool: @unchecked Sendable {
         return (idle?.pid, active?.pid)
     }
 
-    /// Replaces a dead idle worker and starts one if none is ready and a start is due. Returns
-    /// when the next start is due if it could not start one now, else nil.
+    /// Replaces a dead idle worker, or one prepared for another voice, and starts one for
+    /// `voice` if none is ready and a start is due. Returns when the next start is due if it
+    /// could not start one now, else nil.
     @discardableResult
-    func maintain() -> Date? {
+    func maintain(for voice: WorkerVoice) -> Date? {
         if let worker = idle, worker.needsAttention {
-            setIdle(nil)
+            setIdle(nil, voice: nil)
             recordFailure(Self.explainIdleEnd(of: worker))
+        } else if let worker = idle, idleVoice != voice {
+            setIdle(nil, voice: nil)
+            worker.kill()
+            worker.reap()
         }
         if idle != nil { return nil }
         if Date() < nextSpawn { return nextSpawn }
         lock.lock(); attempts += 1; lock.unlock()
+        let worker: WorkerProcess
         do {
-            let worker = try WorkerProcess.spawn(command)
-            setIdle(worker)
-            worker.watch(on: watchQueue, wake)
-            return nil
+            worker = try WorkerProcess.spawn(command)
         } catch {
             recordFailure("\(error)")
             return nextSpawn
         }
+        do {
+            try worker.channel.send(try voice.frame)
+        } catch {
+            worker.kill()
+            recordFailure("speech worker \(worker.executable) did not take its voice: \(error) (\(worker.reap()))")
+            return nextSpawn
+        }
+        setIdle(worker, voice: voice)
+        worker.watch(on: watchQueue, wake)
+        return nil
     }
 
     /// Synthesizes `request` in the idle worker, with the callbacks of
@@ -95,12 +113,12 @@ final class WorkerPool: @unchecked Sendable {
     func synthesize(_ request: WorkerRequest, begin: (Int) throws -> Void,
                     onChunk: (UnsafeBufferPointer<Int16>) -> Bool,
                     shouldAbort: () -> Bool) -> SynthesisOutcome {
-        maintain()
+        maintain(for: request.voice)
         guard let worker = idle else {
             return .failed("speech worker unavailable: \(problem ?? lastProblemText)")
         }
         worker.stopWatching()
-        setIdle(nil)
+        setIdle(nil, voice: nil)
         if worker.needsAttention {
             // It died between maintain and now; the next utterance gets a fresh one.
             recordFailure(Self.explainIdleEnd(of: worker))
@@ -116,11 +134,11 @@ final class WorkerPool: @unchecked Sendable {
             if !replaced {
                 // The first audio is out: now start the next utterance's worker.
                 replaced = true
-                maintain()
+                maintain(for: request.voice)
             }
             return keepGoing
         }
-        if !replaced { maintain() }
+        if !replaced { maintain(for: request.voice) }
         return outcome
     }
 
@@ -133,7 +151,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Kills and reaps every worker.
     func shutdown() {
         if let worker = idle {
-            setIdle(nil)
+            setIdle(nil, voice: nil)
             worker.kill()
             worker.reap()
         }
@@ -199,9 +217,10 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func setIdle(_ worker: WorkerProcess?) {
+    private func setIdle(_ worker: WorkerProcess?, voice: WorkerVoice?) {
         lock.lock(); defer { lock.unlock() }
         idle = worker
+        idleVoice = voice
     }
 
     /// An idle worker's socket became readable: it reports why it could not start, or it died.
