@@ -31,6 +31,9 @@ final class WorkerPool: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
     private var active: WorkerProcess?
+    /// Workers done with their utterance, killed but not yet reaped: reaping waits for the
+    /// process to go, which should not delay the utterance's final event.
+    private var dying: [WorkerProcess] = []
     private var consecutiveFailures = 0
     private var lastProblem: String?
     private var attempts = 0
@@ -55,6 +58,7 @@ final class WorkerPool: @unchecked Sendable {
     /// idle worker, nil when one is ready.
     func maintenanceDue(for voice: WorkerVoice) -> Date? {
         lock.lock(); defer { lock.unlock() }
+        if !dying.isEmpty { return .distantPast }
         guard let idle else { return nextSpawn }
         return idle.needsAttention || idleVoice != voice ? .distantPast : nil
     }
@@ -76,6 +80,11 @@ final class WorkerPool: @unchecked Sendable {
     /// could not start one now, else nil.
     @discardableResult
     func maintain(for voice: WorkerVoice) -> Date? {
+        lock.lock()
+        let done = dying
+        dying.removeAll()
+        lock.unlock()
+        for worker in done { worker.reap() }
         if let worker = idle, worker.needsAttention {
             setIdle(nil, voice: nil)
             recordFailure(Self.explainIdleEnd(of: worker))
@@ -128,6 +137,8 @@ final class WorkerPool: @unchecked Sendable {
         defer {
             lock.lock(); active = nil; lock.unlock()
         }
+        // Without audio (a stop or failure before the first buffer) the speech thread starts the
+        // next worker after posting the outcome.
         var replaced = false
         let outcome = converse(with: worker, request, begin: begin, shouldAbort: shouldAbort) { samples in
             let keepGoing = onChunk(samples)
@@ -138,7 +149,6 @@ final class WorkerPool: @unchecked Sendable {
             }
             return keepGoing
         }
-        if !replaced { maintain(for: request.voice) }
         return outcome
     }
 
@@ -150,11 +160,16 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Kills and reaps every worker.
     func shutdown() {
+        lock.lock()
+        var workers = dying
+        dying.removeAll()
+        lock.unlock()
         if let worker = idle {
             setIdle(nil, voice: nil)
             worker.kill()
-            worker.reap()
+            workers.append(worker)
         }
+        for worker in workers { worker.reap() }
     }
 
     // MARK: - Speech thread
@@ -163,16 +178,18 @@ final class WorkerPool: @unchecked Sendable {
                           shouldAbort: () -> Bool,
                           onChunk: (UnsafeBufferPointer<Int16>) -> Bool) -> SynthesisOutcome {
         // Ends the worker and returns `outcome`; a crash, hang or garbage counts as a failure.
+        // A worker that has nothing left to do is killed (even one that is exiting by itself, so
+        // that reaping is bounded) and reaped by the next `maintain`, after the final event.
         func finish(_ outcome: SynthesisOutcome, failure: String? = nil) -> SynthesisOutcome {
-            if failure != nil || outcome != .completed { worker.kill() }
-            let termination = worker.reap()
-            if let failure {
-                let problem = "\(failure) (\(termination))"
-                recordFailure(problem)
-                return .failed(problem)
+            worker.kill()
+            guard let failure else {
+                if outcome == .completed { recordSuccess() }
+                lock.lock(); dying.append(worker); lock.unlock()
+                return outcome
             }
-            if outcome == .completed { recordSuccess() }
-            return outcome
+            let problem = "\(failure) (\(worker.reap()))"
+            recordFailure(problem)
+            return .failed(problem)
         }
 
         if shouldAbort() { return finish(.aborted) }
