@@ -10,10 +10,12 @@ import Foundation
 /// to use, and waits for its request, so an utterance starts about as quickly as in process. Its
 /// replacement is started as soon as the first audio of the utterance has arrived. A worker is
 /// only ever given an utterance for the voice it prepared (setting a second voice would not be
-/// what the espeak-ng CLI does): after a voice change the idle worker is replaced. A worker that dies while idle is noticed at once (its socket becomes
-/// readable, see `WorkerProcess.watch`), reaped and replaced. Failures are bounded: after the
-/// second failure in a row, new workers are started at most after 0.5 s, 1 s, 2 s... up to 30 s,
-/// and a completed utterance resets that.
+/// what the espeak-ng CLI does): after a voice change the idle worker is replaced.
+///
+/// A worker that dies while idle is noticed at once (its socket becomes readable, see
+/// `WorkerProcess.watch`), reaped and replaced. Failures are bounded: after the second failure in
+/// a row, new workers are started at most after 0.5 s, 1 s, 2 s... up to 30 s, and a completed
+/// utterance resets that.
 final class WorkerPool: @unchecked Sendable {
     let command: WorkerCommand
     /// No message from a working worker for this long means it hangs.
@@ -90,8 +92,9 @@ final class WorkerPool: @unchecked Sendable {
             recordFailure(Self.explainIdleEnd(of: worker))
         } else if let worker = idle, idleVoice != voice {
             setIdle(nil, voice: nil)
+            worker.stopWatching()
             worker.kill()
-            worker.reap()
+            lock.lock(); dying.append(worker); lock.unlock()
         }
         if idle != nil { return nil }
         if Date() < nextSpawn { return nextSpawn }

@@ -164,8 +164,10 @@ let longText = """
 enum TestWorker {
     static let environmentKey = "ASSIST_SPEECH_WORKER_HOST"
 
+    /// `/proc/self/exe`, as the daemon uses: resolved in the new process before exec, it is
+    /// this very binary even if the file was replaced since.
     static var command: WorkerCommand {
-        WorkerCommand(executable: executablePath,
+        WorkerCommand(executable: "/proc/self/exe",
                       arguments: ["SpeechTests.SpeechWorkerHostTests/testHostSpeechWorker"],
                       environment: [environmentKey: "1"])
     }
