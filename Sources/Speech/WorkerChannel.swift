@@ -103,6 +103,7 @@ final class WorkerChannel {
     let fd: Int32
     private var buffer: [UInt8] = []
     private var consumed = 0
+    private var scratch = [UInt8](repeating: 0, count: 65536)
 
     init(fd: Int32) { self.fd = fd }
 
@@ -178,11 +179,10 @@ final class WorkerChannel {
                 if ready == 0, Date() >= deadline { throw WorkerChannelError.timedOut(timeout) }
             }
         }
-        var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            let n = scratch.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
             if n >= 0 {
-                buffer.append(contentsOf: chunk[0..<n])
+                buffer.append(contentsOf: scratch[0..<n])
                 return n
             }
             if errno == EINTR { continue }
