@@ -285,8 +285,9 @@ final class SpeakerWorkerTests: XCTestCase {
             defer { speaker.shutdown() }
             var latencies: [TimeInterval] = []
             for index in 0..<7 {
-                // Give the next worker time to start, as between two photos.
-                Thread.sleep(forTimeInterval: 0.4)
+                // Give the next worker time to start (it has no way to say it is ready), as
+                // between two photos; on a loaded machine a start takes up to ~0.5 s.
+                Thread.sleep(forTimeInterval: 1)
                 let id = speaker.enqueue("A cup of coffee on a table, number \(index).", kind: .caption)
                 wait(for: [recorder.expectEnd(of: id)], timeout: 30)
                 latencies.append(try XCTUnwrap(speaker.lastStartLatency))
