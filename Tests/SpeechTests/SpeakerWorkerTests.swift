@@ -204,6 +204,8 @@ final class SpeakerWorkerTests: XCTestCase {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let recorder = EventRecorder()
+        _ = try EspeakEngine.shared.start()
+        let descriptorsBefore = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
         let speaker = try workerSpeaker(directory, recorder, paced: true)
         let ids = ["One.", "Two.", "Three."].map { speaker.enqueue($0, kind: .message) }
         wait(for: ids.map { recorder.expectEnd(of: $0) }, timeout: 30)
@@ -222,6 +224,8 @@ final class SpeakerWorkerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/proc/\(idle)"), "shutdown kills and reaps the idle worker")
         XCTAssertEqual(ChildProcess.all().filter { $0.state == "Z" }, [], "no zombies")
         XCTAssertNil(speaker.workerProcessIDs.idle)
+        let descriptorsAfter = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        XCTAssertEqual(descriptorsAfter, descriptorsBefore, "every worker socket is closed")
         XCTAssertEqual(recorder.events.filter { if case .finished = $0 { return true }; return false }.count, 3)
     }
 
