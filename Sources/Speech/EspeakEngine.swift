@@ -40,7 +40,8 @@ final class EspeakEngine: @unchecked Sendable {
     static let synthFlags = UInt32(espeakCHARS_UTF8) | UInt32(espeakENDPAUSE)
 
     private let lock = NSLock()
-    private var state: Result<VoiceCatalog, SpeechError>?
+    private var state: Result<Void, SpeechError>?
+    private var catalog: VoiceCatalog?
     /// The settings libespeak-ng currently holds, nil when unknown (after a failed change).
     private var applied: VoiceSettings?
 
@@ -50,8 +51,26 @@ final class EspeakEngine: @unchecked Sendable {
     /// of its output (22050 Hz for every voice shipped with espeak-ng-data).
     func start() throws -> (catalog: VoiceCatalog, sampleRate: Int) {
         lock.lock(); defer { lock.unlock() }
-        let catalog = try initializeLocked().get()
-        return (catalog, Int(espeak_ng_GetSampleRate()))
+        try initializeLocked().get()
+        let voices = catalog ?? VoiceCatalog(voices: Self.listVoices(), variants: Self.listVariants())
+        catalog = voices
+        return (voices, Int(espeak_ng_GetSampleRate()))
+    }
+
+    /// Initializes libespeak-ng without reading the voice list (a synthesis worker needs no
+    /// catalog, and the espeak-ng CLI reads none); returns the sample rate.
+    func initialize() throws -> Int {
+        lock.lock(); defer { lock.unlock() }
+        try initializeLocked().get()
+        return Int(espeak_ng_GetSampleRate())
+    }
+
+    /// Sets the voice and parameters ahead of an utterance with the same settings (what a worker
+    /// does while it waits); returns the problem, or nil. `synthesize` then skips setting them.
+    func prepare(_ settings: VoiceSettings, selection: VoiceSelection) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        if case .failure(let error) = initializeLocked() { return error.description }
+        return applyLocked(settings, selection: selection)
     }
 
     /// Synthesizes `text` with `settings`, delivering 16-bit mono chunks (about 60 ms of audio
@@ -85,9 +104,9 @@ final class EspeakEngine: @unchecked Sendable {
 
     // MARK: - Under the lock
 
-    private func initializeLocked() -> Result<VoiceCatalog, SpeechError> {
+    private func initializeLocked() -> Result<Void, SpeechError> {
         if let state { return state }
-        let result: Result<VoiceCatalog, SpeechError>
+        let result: Result<Void, SpeechError>
         espeak_ng_InitializePath(nil)
         var context: espeak_ng_ERROR_CONTEXT? = nil
         let status = espeak_ng_Initialize(&context)
@@ -109,7 +128,7 @@ final class EspeakEngine: @unchecked Sendable {
                     }
                     return run.shouldAbort() ? 1 : 0
                 }
-                result = .success(VoiceCatalog(voices: Self.listVoices(), variants: Self.listVariants()))
+                result = .success(())
             }
         }
         state = result
@@ -144,9 +163,9 @@ final class EspeakEngine: @unchecked Sendable {
         return nil
     }
 
-    private static func listVoices() -> [VoiceInfo] {
+    private static func listVoices() -> [InstalledVoice] {
         guard let list = espeak_ListVoices(nil) else { return [] }
-        var voices: [VoiceInfo] = []
+        var voices: [InstalledVoice] = []
         var index = 0
         while let voice = list[index] {
             voices.append(info(voice.pointee))
@@ -174,7 +193,7 @@ final class EspeakEngine: @unchecked Sendable {
     }
 
     /// `languages` is a run of (priority byte, NUL-terminated language) pairs ending in a 0 byte.
-    private static func info(_ voice: espeak_VOICE) -> VoiceInfo {
+    private static func info(_ voice: espeak_VOICE) -> InstalledVoice {
         var languages: [String] = []
         if var p = voice.languages {
             while p.pointee != 0 {
@@ -184,7 +203,7 @@ final class EspeakEngine: @unchecked Sendable {
             }
         }
         let gender: String? = voice.gender == 1 ? "male" : voice.gender == 2 ? "female" : nil
-        return VoiceInfo(name: voice.name.map { String(cString: $0) } ?? "",
+        return InstalledVoice(name: voice.name.map { String(cString: $0) } ?? "",
                          identifier: voice.identifier.map { String(cString: $0) } ?? "",
                          languages: languages, gender: gender)
     }

@@ -12,11 +12,16 @@ import Foundation
 /// users expect: a new caption supersedes captions not yet started, errors and messages are never
 /// dropped except by `stop`. Each utterance is spoken at most once: one that fails (no device) is
 /// reported and not replayed later, when it would be stale.
+///
+/// With `SpeakerOptions.worker`, each utterance is synthesized in a fresh worker process
+/// (`WorkerPool`), which makes every utterance sample-identical to `espeak-ng -w`; without it,
+/// synthesis runs on the speech thread and only the first utterance of the process is.
 public final class Speaker: @unchecked Sendable {
     private struct Utterance {
         let id: UInt64
         let text: String
         let kind: UtteranceKind
+        let queued: Date
     }
 
     public let sink: SpeechSinkSpec
@@ -25,9 +30,11 @@ public final class Speaker: @unchecked Sendable {
     private let events = DispatchQueue(label: "assist.speech.events")
     private let onEventsQueue = DispatchSpecificKey<Bool>()
     private let exited = DispatchSemaphore(value: 0)
+    /// Synthesis in worker processes; nil for in-process synthesis or the `none` sink.
+    private let pool: WorkerPool?
 
     // Guarded by `condition`.
-    private let condition = NSCondition()
+    private let condition: NSCondition
     private var queue: [Utterance] = []
     private var current: Utterance?
     private var abortCurrent = false
@@ -43,6 +50,16 @@ public final class Speaker: @unchecked Sendable {
         set { condition.lock(); defer { condition.unlock() }; openAttempts = newValue }
     }
     private var openAttempts = 0
+    /// Enqueue to first audio handed to the sink, for the utterance that started last.
+    private(set) var lastStartLatency: TimeInterval? {
+        get { condition.lock(); defer { condition.unlock() }; return startLatency }
+        set { condition.lock(); defer { condition.unlock() }; startLatency = newValue }
+    }
+    private var startLatency: TimeInterval?
+    /// The idle and the speaking worker process (for tests).
+    var workerProcessIDs: (idle: pid_t?, active: pid_t?) { pool?.processIDs ?? (nil, nil) }
+    /// How many times a worker process was started or tried (for tests).
+    var workerSpawnAttempts: Int { pool?.spawnAttempts ?? 0 }
 
     // Owned by the speech thread.
     private var player: AlsaPlayer?
@@ -61,6 +78,18 @@ public final class Speaker: @unchecked Sendable {
         self.onEvent = onEvent
         self.settings = voice
         self.sinkHealth = SpeechHealth(sink: sink.description, ok: false, detail: "starting")
+        let condition = NSCondition()
+        self.condition = condition
+        if let command = options.worker, sink != .none {
+            // A worker that needs attention wakes the speech thread, which maintains the pool.
+            pool = WorkerPool(command: command) {
+                condition.lock()
+                condition.broadcast()
+                condition.unlock()
+            }
+        } else {
+            pool = nil
+        }
         events.setSpecific(key: onEventsQueue, value: true)
 
         let ready = DispatchSemaphore(value: 0)
@@ -78,6 +107,7 @@ public final class Speaker: @unchecked Sendable {
             }
             ready.signal()
             if startup.error == nil { runLoop() }
+            pool?.shutdown()
             player?.close()
             exited.signal()
         }
@@ -110,6 +140,9 @@ public final class Speaker: @unchecked Sendable {
     /// The sink's current state (thread-safe).
     public var health: SpeechHealth {
         condition.lock(); defer { condition.unlock() }
+        if sinkHealth.ok, let problem = pool?.problem {
+            return SpeechHealth(sink: sink.description, ok: false, detail: problem)
+        }
         return sinkHealth
     }
 
@@ -126,7 +159,7 @@ public final class Speaker: @unchecked Sendable {
     }
 
     /// Installed espeak-ng voices (variants and MBROLA voices excluded, as `espeak-ng --voices`).
-    public var availableVoices: [VoiceInfo] { voiceCatalog.voices }
+    public var availableVoices: [InstalledVoice] { voiceCatalog.voices }
 
     /// Installed variant names, usable as `voice+variant` (e.g. "en+f3", "en-us+Alex").
     public var availableVariants: [String] { voiceCatalog.variants }
@@ -155,7 +188,7 @@ public final class Speaker: @unchecked Sendable {
             for stale in queue where stale.kind == .caption { post(.superseded(id: stale.id)) }
             queue.removeAll { $0.kind == .caption }
         }
-        queue.append(Utterance(id: id, text: text, kind: kind))
+        queue.append(Utterance(id: id, text: text, kind: kind, queued: Date()))
         condition.broadcast()
         return id
     }
@@ -175,6 +208,8 @@ public final class Speaker: @unchecked Sendable {
         condition.lock(); defer { condition.unlock() }
         settings = v
         selection = resolved
+        // An idle worker prepared for the old voice is replaced now rather than when it is needed.
+        condition.broadcast()
     }
 
     /// Waits until the queue is empty, nothing is speaking and every event so far has been
@@ -213,7 +248,11 @@ public final class Speaker: @unchecked Sendable {
     private func stopLocked() {
         for dropped in queue { post(.stopped(id: dropped.id)) }
         queue.removeAll()
-        if current != nil { abortCurrent = true }
+        if current != nil {
+            abortCurrent = true
+            // Its socket ends at once, wherever the speech thread is waiting for it.
+            pool?.interrupt()
+        }
         condition.broadcast()
     }
 
@@ -271,16 +310,32 @@ public final class Speaker: @unchecked Sendable {
                 return (next, settings, selection)
             }
             if isShutDown { return nil }
+            var wakeAt = Date.distantFuture
             if let player, !player.isOpen {
                 if Date() >= nextDeviceAttempt {
                     condition.unlock()
                     openDevice()
                     condition.lock()
-                } else {
-                    _ = condition.wait(until: nextDeviceAttempt)
+                    continue
                 }
-            } else {
+                wakeAt = min(wakeAt, nextDeviceAttempt)
+            }
+            if let pool {
+                let voice = WorkerVoice(settings: settings, selection: selection)
+                if let due = pool.maintenanceDue(for: voice) {
+                    if due <= Date() {
+                        condition.unlock()
+                        pool.maintain(for: voice)
+                        condition.lock()
+                        continue
+                    }
+                    wakeAt = min(wakeAt, due)
+                }
+            }
+            if wakeAt == .distantFuture {
                 condition.wait()
+            } else {
+                _ = condition.wait(until: wakeAt)
             }
         }
     }
@@ -352,8 +407,8 @@ public final class Speaker: @unchecked Sendable {
         var writeError: Error?
         var paceStart = Date()
         let paced = options.paceWavInRealTime
-        let outcome = EspeakEngine.shared.synthesize(
-            utterance.text, settings: voice, selection: selection,
+        let outcome = synthesize(
+            utterance, settings: voice, selection: selection,
             begin: { rate in
                 writer = try WavFileWriter(directory: directory, stem: stem, sampleRate: rate)
                 paceStart = Date()
@@ -416,8 +471,8 @@ public final class Speaker: @unchecked Sendable {
             }
         }
         var deviceError: Error?
-        let outcome = EspeakEngine.shared.synthesize(
-            utterance.text, settings: voice, selection: selection,
+        let outcome = synthesize(
+            utterance, settings: voice, selection: selection,
             begin: { rate in
                 do { try player.open(sampleRate: rate) } catch { deviceError = error; throw error }
                 self.postLocked(.started(id: id, text: utterance.text))
@@ -448,6 +503,29 @@ public final class Speaker: @unchecked Sendable {
                 return .failed(id: id, reason: "audio device failed: \(error)")
             }
         }
+    }
+
+    /// Synthesizes in a worker process when configured, else in process; `onChunk` runs on the
+    /// speech thread either way. Records the start latency at the first chunk.
+    private func synthesize(_ utterance: Utterance, settings: VoiceSettings, selection: VoiceSelection,
+                            begin: (Int) throws -> Void,
+                            onChunk: @escaping (UnsafeBufferPointer<Int16>) -> Bool,
+                            shouldAbort: @escaping () -> Bool) -> SynthesisOutcome {
+        var first = true
+        let timedChunk: (UnsafeBufferPointer<Int16>) -> Bool = { samples in
+            if first {
+                first = false
+                self.lastStartLatency = Date().timeIntervalSince(utterance.queued)
+            }
+            return onChunk(samples)
+        }
+        if let pool {
+            let request = WorkerRequest(text: utterance.text, voice: WorkerVoice(settings: settings, selection: selection))
+            return pool.synthesize(request,
+                                   begin: begin, onChunk: timedChunk, shouldAbort: shouldAbort)
+        }
+        return EspeakEngine.shared.synthesize(utterance.text, settings: settings, selection: selection,
+                                              begin: begin, onChunk: timedChunk, shouldAbort: shouldAbort)
     }
 
     /// Never faster than 20 times a second, whatever the options say: opening a PCM is not free.

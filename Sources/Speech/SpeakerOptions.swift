@@ -10,11 +10,18 @@ public struct SpeakerOptions: Sendable, Equatable {
     /// duration), so stopping and superseding behave as on a device. Off, it writes as fast as
     /// libespeak-ng synthesizes (a few hundred times real time).
     public var paceWavInRealTime: Bool
+    /// When set, each utterance is synthesized in a fresh worker process started with this
+    /// command (one is always started ahead, so no latency is added). libespeak-ng keeps state
+    /// from one utterance to the next that no API resets; a fresh process makes every utterance
+    /// sample-identical to `espeak-ng -w`. Nil: synthesis runs in this process, and only the
+    /// first utterance is identical.
+    public var worker: WorkerCommand?
 
     public init(alsaDevice: String = "default", deviceRetryInterval: TimeInterval = 5,
-                paceWavInRealTime: Bool = false) {
+                paceWavInRealTime: Bool = false, worker: WorkerCommand? = nil) {
         self.alsaDevice = alsaDevice
         self.deviceRetryInterval = deviceRetryInterval
         self.paceWavInRealTime = paceWavInRealTime
+        self.worker = worker
     }
 }

@@ -14,6 +14,8 @@ public enum SpeechError: Error, Equatable, CustomStringConvertible {
     case wavFile(path: String, reason: String)
     /// ALSA refused the device or a write.
     case audioDevice(device: String, reason: String)
+    /// A synthesis worker process (`SpeakerOptions.worker`) could not start or failed.
+    case worker(executable: String, reason: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum SpeechError: Error, Equatable, CustomStringConvertible {
             return "cannot write \(path): \(reason)"
         case .audioDevice(let device, let reason):
             return "ALSA PCM \"\(device)\": \(reason)"
+        case .worker(let executable, let reason):
+            return "speech worker \(executable): \(reason)"
         }
     }
 }

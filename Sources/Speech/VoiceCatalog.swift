@@ -1,7 +1,7 @@
 import Foundation
 
 /// One installed espeak-ng voice, as `espeak_ListVoices(NULL)` reports it.
-public struct VoiceInfo: Sendable, Equatable, Codable {
+public struct InstalledVoice: Sendable, Equatable, Codable {
     /// Display name, e.g. "English (America)".
     public var name: String
     /// Path below espeak-ng-data/lang or voices, e.g. "gmw/en-US".
@@ -18,7 +18,7 @@ public struct VoiceInfo: Sendable, Equatable, Codable {
 }
 
 /// How a voice spec is handed to libespeak-ng.
-enum VoiceSelection: Equatable {
+enum VoiceSelection: Equatable, Codable {
     /// `espeak_ng_SetVoiceByName(spec)` finds it (name, identifier or file name, maybe +variant).
     case byName(String)
     /// Only a language matches: `espeak_ng_SetVoiceByProperties` with `languages` set, which is
@@ -30,7 +30,7 @@ enum VoiceSelection: Equatable {
 /// `setVoice` can reject an unknown voice at once without touching libespeak-ng from the caller's
 /// thread.
 struct VoiceCatalog: Sendable {
-    var voices: [VoiceInfo]
+    var voices: [InstalledVoice]
     /// Variant file names in espeak-ng-data/voices/!v, e.g. "f3", "klatt", "Alex" (case matters:
     /// espeak-ng opens them as files).
     var variants: [String]

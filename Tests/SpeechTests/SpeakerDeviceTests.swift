@@ -58,9 +58,17 @@ final class SpeakerDeviceTests: XCTestCase {
     }
 
     func testNullDevicePlaysUtterances() throws {
+        try nullDevicePlaysUtterances(worker: nil)
+    }
+
+    func testNullDevicePlaysUtterancesFromWorkers() throws {
+        try nullDevicePlaysUtterances(worker: TestWorker.command)
+    }
+
+    private func nullDevicePlaysUtterances(worker: WorkerCommand?) throws {
         let recorder = EventRecorder()
         let speaker = try Speaker(sink: .device, voice: VoiceSettings(),
-                                  options: SpeakerOptions(alsaDevice: "null"), onEvent: recorder.handler)
+                                  options: SpeakerOptions(alsaDevice: "null", worker: worker), onEvent: recorder.handler)
         defer { speaker.shutdown() }
         XCTAssertEqual(speaker.health, SpeechHealth(sink: "device", ok: true, detail: "playing on ALSA PCM \"null\" at 22050 Hz"))
         let first = speaker.enqueue("A bicycle leaning against a wall.", kind: .caption)

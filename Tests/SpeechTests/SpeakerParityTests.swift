@@ -11,7 +11,8 @@ import XCTest
 /// depend on the previous text. The CLI starts fresh every time, so only the first utterance of
 /// a process can equal it sample for sample. Hence two tests: exact equality for the first
 /// utterance, each case in a fresh child process; and, for a long-lived speaker, the same speech
-/// (length and aligned loudness envelope) with a different phase.
+/// (length and aligned loudness envelope) with a different phase. These cover in-process
+/// synthesis; with worker processes every utterance is exact (`SpeakerWorkerTests`).
 final class SpeakerParityTests: XCTestCase {
     struct Case: Codable {
         var settings: VoiceSettings

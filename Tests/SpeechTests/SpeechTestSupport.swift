@@ -157,3 +157,66 @@ let longText = """
     A small plant in a clay pot stands on the windowsill. Its leaves are green and look healthy, \
     and the soil appears to be dry.
     """
+
+/// This test binary doubles as the synthesis worker executable: started with
+/// `TestWorker.environmentKey` set, it runs only `SpeechWorkerHostTests.testHostSpeechWorker`,
+/// which calls `SpeechWorker.main`, as `assistd speech-worker` does.
+enum TestWorker {
+    static let environmentKey = "ASSIST_SPEECH_WORKER_HOST"
+
+    /// `/proc/self/exe`, as the daemon uses: resolved in the new process before exec, it is
+    /// this very binary even if the file was replaced since.
+    static var command: WorkerCommand {
+        WorkerCommand(executable: "/proc/self/exe",
+                      arguments: ["SpeechTests.SpeechWorkerHostTests/testHostSpeechWorker"],
+                      environment: [environmentKey: "1"])
+    }
+
+    /// The absolute path of this test binary.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).path
+    }
+}
+
+/// A child process of this one, from /proc/PID/stat.
+struct ChildProcess: Equatable {
+    var pid: Int32
+    var state: Character
+    var command: String
+
+    /// Every process whose parent is this process.
+    static func all() -> [ChildProcess] {
+        let me = getpid()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { name -> ChildProcess? in
+            guard let pid = Int32(name),
+                  let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
+            // "pid (comm) state ppid ..."; comm may contain spaces and parentheses.
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            guard fields.count > 1, let state = fields[0].first, Int32(fields[1]) == me else { return nil }
+            return ChildProcess(pid: pid, state: state, command: String(stat[stat.index(after: open)..<close]))
+        }
+    }
+}
+
+/// Memory and threads of a process, from /proc/PID/status and smaps_rollup, e.g.
+/// "RSS 9.8 MiB, PSS 4.1 MiB, private 3.2 MiB, 1 thread"; nil if it is gone.
+func memorySummary(of pid: Int32) -> String? {
+    func fields(_ file: String) -> [String: Int] {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/\(file)", encoding: .utf8) else { return [:] }
+        var values: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if parts.count >= 2, parts[0].hasSuffix(":"), let value = Int(parts[1]) { values[String(parts[0].dropLast())] = value }
+        }
+        return values
+    }
+    let status = fields("status")
+    let rollup = fields("smaps_rollup")
+    guard let rss = status["VmRSS"], let threads = status["Threads"] else { return nil }
+    let privateKB = (rollup["Private_Clean"] ?? 0) + (rollup["Private_Dirty"] ?? 0)
+    func mib(_ kb: Int) -> String { String(format: "%.1f MiB", Double(kb) / 1024) }
+    return "RSS \(mib(rss)), PSS \(mib(rollup["Pss"] ?? 0)), private \(mib(privateKB)), \(threads) thread\(threads == 1 ? "" : "s")"
+}
