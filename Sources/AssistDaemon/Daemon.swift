@@ -59,7 +59,13 @@ final class Daemon: @unchecked Sendable {
         logModel()
         logReading()
         do {
-            let s = try Speaker(sink: c.speech, voice: voice) { [weak self] event in self?.speechEvent(event) }
+            // A fresh `assistd speech-worker` process per utterance makes each one sample-identical
+            // to `espeak-ng -w` (docs/speech.md); /proc/self/exe is this binary even after an upgrade.
+            let worker = WorkerCommand(executable: "/proc/self/exe", arguments: ["speech-worker"],
+                                       environment: ["OPENBLAS_NUM_THREADS": "1"])
+            let s = try Speaker(sink: c.speech, voice: voice, options: SpeakerOptions(worker: worker)) {
+                [weak self] event in self?.speechEvent(event)
+            }
             let health = s.health
             if health.ok {
                 logInfo("speech", "speech ready", ["sink": health.sink])

@@ -1,4 +1,5 @@
 import Foundation
+import Speech
 
 // assistd: the assist daemon. `run` is the service; `caption` captions images once and exits.
 let usage = """
@@ -22,6 +23,8 @@ case "run": exit(RunCommand.main(rest))
 case "caption": exit(CaptionCommand.main(rest))
 case "bench": exit(BenchCommand.main(rest))
 case "model": exit(ModelQuantizeCommand.main(rest))
+// Hidden: started by the Speaker for each utterance (docs/speech.md, "Worker processes").
+case "speech-worker": exit(SpeechWorker.main(rest))
 case "-h", "--help", "help": print(usage); exit(0)
 default:
     FileHandle.standardError.write(Data("assistd: unknown command '\(command)'\n\(usage)\n".utf8))

@@ -229,7 +229,7 @@ final class DescribeTests: XCTestCase {
             XCTAssertEqual(h.waitForResult(p, timeout: 60)?.state, "done", h.currentLog)
         }
         let messages = paths.compactMap { DescribedRecord.latest(in: h, path: $0)?.message }
-        XCTAssertEqual(messages, Array(repeating: "It says: Library opening hours Monday to Friday nine to five.", count: 4))
+        XCTAssertEqual(messages, Array(repeating: "It says: Library opening hours. Monday to Friday nine to five.", count: 4))
     }
 
     // MARK: - Helpers

@@ -70,7 +70,7 @@ final class DescriptionTests: XCTestCase {
                                     verbosity: .captionAndText)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(d)) as? [String: Any])
         XCTAssertEqual(object["caption"] as? String, "a mug")
-        XCTAssertEqual(object["text"] as? String, "Hot")
+        XCTAssertEqual(object["text"] as? String, "Hot.")
         XCTAssertEqual(object["verbosity"] as? String, "captionAndText")
         XCTAssertNotNil(object["quality"] as? [String: Any])
         XCTAssertNotNil(object["reading"] as? [String: Any])
