@@ -118,7 +118,9 @@ enum ModelCommand {
     static func install(repo: String, revision: String?, models: String?, _ o: ClientCommand.Options) throws -> ExitCode {
         let root = modelsDirectory(models, o)
         let store = ModelStore(root: root)
-        try checkWritable(root, retry: ["model", "install", repo] + (revision.map { ["--revision", $0] } ?? []))
+        // The command to suggest names the directory, since another user's default differs.
+        let retry = ["model", "install", repo] + (revision.map { ["--revision", $0] } ?? []) + ["--models", root.path]
+        try checkWritable(root, retry: retry)
         var options = InstallOptions()
         if let revision { options.revision = revision }
         let printer = ProgressPrinter(output: FileHandle.standardError)
@@ -128,7 +130,7 @@ enum ModelCommand {
             printer.finish()
         } catch let e as ModelStoreError {
             printer.finish()
-            throw failure(e, context: "Cannot install \(repo)", retry: ["model", "install", repo])
+            throw failure(e, context: "Cannot install \(repo)", retry: retry)
         }
         let daemon = notifyDaemon(o)
         if o.json {
@@ -186,10 +188,10 @@ enum ModelCommand {
             // Checked first, so that an unknown name is reported as such even where this user
             // could not write the link.
             _ = try store.model(named: name)
-            try checkWritable(root, retry: ["model", "use", name])
+            try checkWritable(root, retry: ["model", "use", name, "--models", root.path])
             selected = try store.use(name)
         } catch let e as ModelStoreError {
-            throw failure(e, context: "Cannot use \(name)", retry: ["model", "use", name])
+            throw failure(e, context: "Cannot use \(name)", retry: ["model", "use", name, "--models", root.path])
         }
         let daemon = notifyDaemon(o)
         if o.json {
