@@ -335,4 +335,24 @@ final class ModelClientTests: XCTestCase {
         XCTAssertTrue(h.process?.isRunning ?? false, "assistd was not restarted")
         XCTAssertEqual(h.currentLog.components(separatedBy: " starting").count - 1, 1, "assistd started once")
     }
+
+    /// `model = DIR` in the config wins over the selection, and SIGHUP switches it live.
+    func testSighupLoadsTheConfiguredModelLive() throws {
+        let h = try DaemonHarness(config: ["model": h0Missing])
+        try h.start()
+        XCTAssertEqual(Self.modelStatus(h)["state"] as? String, "missing")
+        XCTAssertEqual(Self.modelStatus(h)["source"] as? String, "config")
+        for fixture in ["tiny-bin", "tiny-st"] {
+            let conf = try String(contentsOfFile: h.configPath, encoding: .utf8).split(separator: "\n")
+                .filter { !$0.hasPrefix("model =") }.joined(separator: "\n") + "\nmodel = \(Self.fixture(fixture))\n"
+            try conf.write(toFile: h.configPath, atomically: true, encoding: .utf8)
+            kill(h.process!.processIdentifier, SIGHUP)
+            let m = Self.waitForModel(h, timeout: 60) { $0["state"] as? String == "loaded" && $0["name"] as? String == fixture }
+            XCTAssertEqual(m["name"] as? String, fixture, h.currentLog)
+            XCTAssertEqual(m["source"] as? String, "config")
+            XCTAssertEqual(try Self.daemonCaption(h, image: Self.image).tokens, try Self.oneShot(model: Self.fixture(fixture), image: Self.image).tokens)
+        }
+    }
+
+    private let h0Missing = "/nonexistent/assist-test-model"
 }
