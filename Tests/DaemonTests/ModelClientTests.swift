@@ -12,6 +12,7 @@ final class ModelClientTests: XCTestCase {
     static let secondRepo = "tiny-org/tiny-bin"
     static let secondName = "tiny-org--tiny-bin"
     static let weights = "model.safetensors"
+    static let missingModel = "/nonexistent/assist-test-model"
 
     /// Hub repositories made of two fixture checkpoints (tiny-st: safetensors; tiny-bin:
     /// pytorch_model.bin with other weights), served by `HubTestServer`.
@@ -146,6 +147,31 @@ final class ModelClientTests: XCTestCase {
         let o2 = Self.object(again.stdout)
         XCTAssertEqual(o2["alreadyInstalled"] as? Bool, true)
         XCTAssertEqual(o2["bytesDownloaded"] as? Int, 0)
+    }
+
+    /// On a terminal (a pseudo-terminal from util-linux `script`) the progress is one line
+    /// redrawn in place with a bar, reaching 100%.
+    func testProgressBarOnATerminal() throws {
+        let h = try DaemonHarness()
+        let hub = try LocalHub(in: h.root)
+        let models = h.root + "/models"
+        let command = [DaemonHarness.assist, "--socket", h.socket, "model", "install", Self.repo, "--models", models]
+            .map(HubTestServer.quote).joined(separator: " ")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["--quiet", "--return", "--command", command, "/dev/null"]
+        p.environment = h.environment.merging(hub.env) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("\r") && text.contains("\u{1B}[K"), "redrawn in place: \(text.debugDescription)")
+        XCTAssertTrue(text.contains("[####################] 100%"), text.debugDescription)
+        XCTAssertFalse(text.contains("\(Self.weights): verified"), "no plain lines on a terminal: \(text.debugDescription)")
+        XCTAssertTrue(text.contains("Installed \(Self.name)"), text)
     }
 
     /// An install killed in the middle of the weights leaves nothing that looks installed; the
@@ -338,7 +364,7 @@ final class ModelClientTests: XCTestCase {
 
     /// `model = DIR` in the config wins over the selection, and SIGHUP switches it live.
     func testSighupLoadsTheConfiguredModelLive() throws {
-        let h = try DaemonHarness(config: ["model": h0Missing])
+        let h = try DaemonHarness(config: ["model": Self.missingModel])
         try h.start()
         XCTAssertEqual(Self.modelStatus(h)["state"] as? String, "missing")
         XCTAssertEqual(Self.modelStatus(h)["source"] as? String, "config")
@@ -353,6 +379,4 @@ final class ModelClientTests: XCTestCase {
             XCTAssertEqual(try Self.daemonCaption(h, image: Self.image).tokens, try Self.oneShot(model: Self.fixture(fixture), image: Self.image).tokens)
         }
     }
-
-    private let h0Missing = "/nonexistent/assist-test-model"
 }
