@@ -45,15 +45,18 @@ let package = Package(
         // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
         .target(name: "ModelStore"),
 
-        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis"]),
-        .executableTarget(name: "assist", dependencies: ["IPC"]),
+        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore"]),
+        .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore"]),
+
+        // A loopback HTTP server in the Hugging Face hub's URL layout, shared by the install tests.
+        .target(name: "HubTestSupport", path: "Tests/HubTestSupport"),
 
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
-        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
-        .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist"]),
+        .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist", "HubTestSupport"]),
     ]
 )

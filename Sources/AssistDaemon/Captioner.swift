@@ -19,38 +19,42 @@ struct EngineCaptioner: Captioner {
 
 /// Whether a model is loaded, and if not, why and what to do about it.
 enum ModelState: Sendable {
-    case loaded(any Captioner, directory: String)
+    case loaded(any Captioner, ModelInfo)
     case missing(directory: String, problem: String)
 
-    /// Loads the model in `directory`; never throws, because the daemon must start without one.
-    static func load(directory: String) -> ModelState {
+    /// Loads the model in `info.directory`; never throws, because the daemon must run without one.
+    static func load(_ info: ModelInfo) -> ModelState {
+        let directory = info.directory
         guard FileManager.default.fileExists(atPath: directory) else {
             return .missing(directory: directory, problem: "No captioning model is installed: \(directory) does not exist. "
-                + ModelState.installHint(directory))
+                + ModelState.installHint)
         }
         do {
             let engine = try CaptionEngine(modelDirectory: URL(fileURLWithPath: directory))
-            return .loaded(EngineCaptioner(engine: engine), directory: directory)
+            return .loaded(EngineCaptioner(engine: engine), info)
         } catch {
             return .missing(directory: directory, problem: "The captioning model in \(directory) cannot be loaded: \(error). "
-                + ModelState.installHint(directory))
+                + ModelState.installHint)
         }
     }
 
-    static func installHint(_ directory: String) -> String {
-        "To install one, put a Hugging Face VisionEncoderDecoder checkpoint directory (config.json, "
-            + "preprocessor_config.json, tokenizer files, weights) at \(directory), or set `model = DIR` in "
-            + "assistd.conf or pass --model DIR, then restart assistd or send it SIGHUP."
-    }
+    static let installHint = "To install one, run `assist model install` (docs/models.md); or set `model = DIR` in "
+        + "assistd.conf, or pass --model DIR, to use a checkpoint directory."
 
     var captioner: (any Captioner)? {
         if case .loaded(let c, _) = self { return c }
         return nil
     }
 
+    var info: ModelInfo? {
+        if case .loaded(_, let i) = self { return i }
+        return nil
+    }
+
     var directory: String {
         switch self {
-        case .loaded(_, let d), .missing(let d, _): return d
+        case .loaded(_, let i): return i.directory
+        case .missing(let d, _): return d
         }
     }
 

@@ -16,7 +16,8 @@ final class Daemon: @unchecked Sendable {
 
     private let lock = NSLock()
     private var config: DaemonConfig
-    private var model: ModelState
+    /// The captioning model, reloaded live when the selection changes.
+    private let models: ModelLoader
     private var reading: ReadingState
     private var history: CaptionHistory
     private var voice: VoiceSettings
@@ -47,7 +48,7 @@ final class Daemon: @unchecked Sendable {
         for r in journal.recentCaptions(limit: config.historySize) {
             history.add(HistoryEntry(time: r.time, photo: r.photo.name, text: r.message ?? r.caption ?? "", description: r.description))
         }
-        model = ModelState.load(directory: config.model)
+        models = ModelLoader(source: Daemon.modelSource(config))
         reading = ReadingState.load(language: config.ocrLanguage)
     }
 
@@ -56,7 +57,9 @@ final class Daemon: @unchecked Sendable {
     func start() throws {
         let c = lock.withLock { config }
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir, "journal": journal.path])
-        logModel()
+        // The first load runs beside the socket's start; the worker waits for it, so no photo is
+        // described without the model that is installed.
+        models.check(force: true)
         logReading()
         do {
             // A fresh `assistd speech-worker` process per utterance makes each one sample-identical
@@ -87,6 +90,7 @@ final class Daemon: @unchecked Sendable {
         try server.start()
 
         let worker = Thread { [self] in
+            models.waitForLoads()
             while let job = queue.next() { run(job) }
             workerDone.signal()
         }
@@ -97,6 +101,7 @@ final class Daemon: @unchecked Sendable {
             self?.found(path)
         }
         try watcher.start()
+        models.startWatching()
         if c.watch.isEmpty { logInfo("watcher", "no folders to watch; only the socket takes photos") }
         logInfo("assistd", "ready", ["socket": c.socket, "watch": c.watch.joined(separator: ","), "speech": c.speech.description])
     }
@@ -107,6 +112,7 @@ final class Daemon: @unchecked Sendable {
     func shutdown(grace: Double) {
         logInfo("assistd", "stopping")
         watcher?.stop()
+        models.stopWatching()
         for job in queue.close() { job.reply(.failure(RemoteError(.shuttingDown, "assistd is stopping"))) }
         if workerDone.wait(timeout: .now() + grace) == .timedOut {
             logWarning("assistd", "current job did not finish in time; it will be redone on next start", ["grace_seconds": grace])
@@ -131,10 +137,9 @@ final class Daemon: @unchecked Sendable {
         }
         var applied = new
         applied.socket = old.socket; applied.stateDir = old.stateDir; applied.socketGroup = old.socketGroup; applied.speech = old.speech
-        let reloadModel = lock.withLock { () -> Bool in
+        lock.withLock {
             config = applied
             history = history.resized(to: applied.historySize)
-            return new.model != old.model || model.captioner == nil
         }
         if new.ocrLanguage != old.ocrLanguage || lock.withLock({ reading.reader == nil }) {
             // A reader in use keeps working until its photo is done; the next photo takes the new one.
@@ -145,21 +150,14 @@ final class Daemon: @unchecked Sendable {
         queue.maxRequests = applied.maxQueue
         server.update(limits: Daemon.serverLimits(applied))
         watcher.update(folders: applied.watch, rescanInterval: applied.rescanInterval)
-        if reloadModel {
-            // Loading runs on the worker so it never overlaps an inference.
-            queue.addReloadModel()
-        }
+        // The new model loads beside the worker, which keeps the old one until it is ready.
+        models.update(source: Daemon.modelSource(applied))
         logInfo("assistd", "config reloaded", ["watch": applied.watch.joined(separator: ","), "model": applied.model,
-                                               "verbosity": applied.verbosity.configName])
+                                               "models_dir": applied.modelsDir, "verbosity": applied.verbosity.configName])
     }
 
-    private func logModel() {
-        let m = lock.withLock { model }
-        if let problem = m.problem {
-            logWarning("model", "no captioning model; photos are described by their quality and text only", ["path": m.directory, "problem": problem])
-        } else {
-            logInfo("model", "model loaded", ["path": m.directory])
-        }
+    static func modelSource(_ c: DaemonConfig) -> ModelLoader.Source {
+        ModelLoader.Source(explicit: c.model, modelsDirectory: c.modelsDir)
     }
 
     private func logReading() {
@@ -204,12 +202,9 @@ final class Daemon: @unchecked Sendable {
     }
 
     private func run(_ job: Job) {
+        // A changed selection starts loading now; this photo is described with the model in use.
+        models.check()
         switch job {
-        case .reloadModel:
-            let dir = lock.withLock { config.model }
-            let m = ModelState.load(directory: dir)
-            lock.withLock { model = m }
-            logModel()
         case .photo(let path):
             processPhoto(path)
         case .request(let r):
@@ -259,7 +254,8 @@ final class Daemon: @unchecked Sendable {
             fail(photo, detail: "cannot read photo \(name): \(String(cString: strerror(errno)))", spoken: ["I could not read photo \(name)."])
             return
         }
-        let (m, r) = lock.withLock { (model, reading) }
+        let m = models.current()
+        let r = lock.withLock { reading }
         let description = PhotoDescriber.describe(data, name: name, model: m, reading: r, verbosity: c.verbosity,
                                                   overrides: GenerationOverrides())
         switch description.outcome {
@@ -390,11 +386,15 @@ final class Daemon: @unchecked Sendable {
             reply(changeVoice(change))
         case .events:
             reply(.subscribed)
+        case .reloadModel:
+            models.reloadRequested()
+            reply(.modelReload(models.status()))
         }
     }
 
     private func processRequest(_ job: SocketJob) {
-        let (c, m, r) = lock.withLock { (config, model, reading) }
+        let m = models.current()
+        let (c, r) = lock.withLock { (config, reading) }
         let description = PhotoDescriber.describe(job.data, name: job.name, model: m, reading: r, verbosity: c.verbosity,
                                                   overrides: job.overrides)
         switch description.outcome {
@@ -438,11 +438,12 @@ final class Daemon: @unchecked Sendable {
     }
 
     private func status() -> StatusInfo {
-        let (c, m, v, s, problem, r) = lock.withLock { (config, model, voice, speaker, speakerProblem, reading) }
+        models.check()
+        let (c, v, s, problem, r) = lock.withLock { (config, voice, speaker, speakerProblem, reading) }
         let health = s?.health ?? SpeechHealth(sink: c.speech.description, ok: false, detail: problem ?? "speech not started")
         return StatusInfo(version: Daemon.version, protocolVersion: ProtocolVersion.current,
                           uptimeSeconds: Date().timeIntervalSince(started),
-                          model: ModelStatus(loaded: m.captioner != nil, path: m.directory, problem: m.problem),
+                          model: models.status(),
                           queueLength: queue.count,
                           speech: SpeechStatus(sink: health.sink, ok: health.ok, detail: health.detail, queueLength: s?.queueLength ?? 0),
                           voice: Daemon.info(v), watching: c.watch, reading: r.status, verbosity: c.verbosity.configName)

@@ -1,4 +1,5 @@
 import Foundation
+import ModelStore
 import PhotoAnalysis
 import Speech
 #if canImport(Glibc)
@@ -33,7 +34,11 @@ struct DaemonConfig: Equatable {
     var watch: [String] = []
     var socket: String
     var socketGroup: String?
-    var model: String
+    /// `model = DIR`: always this checkpoint directory. nil (the default): the models directory's
+    /// selection, followed live (see ModelLoader).
+    var model: String?
+    /// Where `assist model install` puts models and `assist model use` selects one.
+    var modelsDir: String
     var speech: SpeechSinkSpec = .device
     var stateDir: String
     var rescanInterval: Double = 60
@@ -62,11 +67,11 @@ struct DaemonConfig: Equatable {
         if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
             socket = "\(runtime)/assist/assist.sock"
             stateDir = "\(environment["XDG_STATE_HOME"] ?? "\(home)/.local/state")/assist"
-            model = "\(environment["XDG_DATA_HOME"] ?? "\(home)/.local/share")/assist/models/current"
+            modelsDir = ModelStore.defaultRoot(environment: environment).path
         } else {
             socket = "/run/assist/assist.sock"
             stateDir = "/var/lib/assist"
-            model = "/var/lib/assist/models/current"
+            modelsDir = "/var/lib/assist/models"
         }
         if let r = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first { socket = "\(r)/assist.sock" }
         if let s = environment["STATE_DIRECTORY"]?.split(separator: ":").first { stateDir = String(s) }
@@ -95,7 +100,7 @@ struct DaemonConfig: Equatable {
                 guard i < args.count else { throw ConfigError.missingFlagValue(flag: flag) }
                 return args[i]
             }
-            let keyed = ["--watch": "watch", "--socket": "socket", "--model": "model", "--speech": "speech",
+            let keyed = ["--watch": "watch", "--socket": "socket", "--model": "model", "--models": "models_dir", "--speech": "speech",
                          "--state-dir": "state_dir", "--socket-group": "socket_group",
                          "--verbosity": "verbosity", "--ocr-language": "ocr_language"]
             while i < args.count {
@@ -157,7 +162,8 @@ struct DaemonConfig: Equatable {
         if !flagWatch.isEmpty { config.watch = flagWatch }
         config.watch = config.watch.map { absolute($0) }
         config.stateDir = absolute(config.stateDir)
-        config.model = absolute(config.model)
+        config.model = config.model.map { absolute($0) }
+        config.modelsDir = absolute(config.modelsDir)
         if case .wav(let d) = config.speech { config.speech = .wav(directory: absolute(d)) }
         return config
     }
@@ -190,7 +196,10 @@ struct DaemonConfig: Equatable {
         case "watch": watch.append(value)
         case "socket": socket = value
         case "socket_group": socketGroup = value.isEmpty ? nil : value
-        case "model": model = value
+        case "model": model = value.isEmpty ? nil : value
+        case "models_dir":
+            guard !value.isEmpty else { throw bad("a directory") }
+            modelsDir = value
         case "speech":
             guard let s = SpeechSinkSpec(value) else { throw bad("device, wav:DIR or none") }
             speech = s

@@ -15,8 +15,6 @@ struct SocketJob: Sendable {
 enum Job: Sendable {
     case photo(path: String)
     case request(SocketJob)
-    /// Load the model again (SIGHUP); queued so it never overlaps an inference.
-    case reloadModel
 }
 
 /// The daemon's one queue: folder photos and socket requests in arrival order, taken by one
@@ -62,14 +60,6 @@ final class JobQueue: @unchecked Sendable {
         }
     }
 
-    func addReloadModel() {
-        condition.withLock {
-            guard !closed else { return }
-            jobs.append(.reloadModel)
-            condition.signal()
-        }
-    }
-
     /// Waiting jobs plus the one being worked on.
     var count: Int {
         condition.withLock { jobs.count - head + (working ? 1 : 0) }
@@ -90,7 +80,6 @@ final class JobQueue: @unchecked Sendable {
             switch job {
             case .photo(let p): pendingPaths.remove(p)
             case .request: pendingRequests -= 1
-            case .reloadModel: break
             }
             working = true
             return job

@@ -7,11 +7,14 @@ import Glibc
 enum RunCommand {
     static let usage = """
     usage: assistd run [--config FILE] [--watch DIR]... [--socket PATH] [--socket-group GROUP]
-                       [--model DIR] [--speech device|wav:DIR|none] [--state-dir DIR] [--set KEY=VALUE]...
+                       [--model DIR | --models DIR] [--speech device|wav:DIR|none] [--state-dir DIR]
+                       [--set KEY=VALUE]...
 
     Watches folders and a Unix socket, captions each photo once and speaks it.
     Settings come from /etc/assist/assistd.conf, then $XDG_CONFIG_HOME/assist/assistd.conf
     (or only --config FILE), then these flags. Keys are listed in docs/daemon.md.
+    The model is --model DIR, else the one `assist model use` selected in the models directory
+    (--models, default $XDG_DATA_HOME/assist/models); a new selection is loaded without a restart.
     Signals: SIGTERM/SIGINT stop after the current job; SIGHUP reloads the config.
     """
 

@@ -68,6 +68,10 @@ public enum RequestBody: Sendable, Equatable {
     case voice(VoiceChange)
     /// Subscribe this connection to the event stream.
     case events
+    /// Check the model selection now and load the selected model if it changed (or none is
+    /// loaded). Sent by `assist model install` and `assist model use`; answered at once with the
+    /// model's status, before a load finishes.
+    case reloadModel
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -80,6 +84,7 @@ public enum RequestBody: Sendable, Equatable {
         case .history: return "history"
         case .voice: return "voice"
         case .events: return "events"
+        case .reloadModel: return "reload_model"
         }
     }
 }
@@ -107,7 +112,7 @@ public struct Request: Sendable, Equatable, Codable {
         case .say(let text): try c.encode(text, forKey: .text)
         case .history(let limit): try c.encode(limit, forKey: .limit)
         case .voice(let v): try v.encode(to: encoder)
-        case .status, .stop, .repeatLast, .events: break
+        case .status, .stop, .repeatLast, .events, .reloadModel: break
         }
     }
 
@@ -124,6 +129,7 @@ public struct Request: Sendable, Equatable, Codable {
         case "history": body = .history(limit: try c.decodeIfPresent(Int.self, forKey: .limit) ?? 10)
         case "voice": body = .voice(try VoiceChange(from: decoder))
         case "events": body = .events
+        case "reload_model": body = .reloadModel
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

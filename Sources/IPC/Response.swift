@@ -158,15 +158,39 @@ public struct VoiceInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// The model's state for `status`.
+/// The captioning model's state for `status` and `reload_model`.
+///
+/// `loaded`, `path` and `problem` are the original fields; the others were added within
+/// version 1 and are absent from older daemons.
 public struct ModelStatus: Codable, Sendable, Equatable {
+    /// True when a model is captioning photos (possibly the previous one while another loads).
     public var loaded: Bool
-    /// The model directory, if one is configured.
+    /// The directory of the model in use, or, when none is, of the one configured or selected.
     public var path: String?
-    /// Why no model is loaded, and how to install one.
+    /// Why no model is loaded and how to install one, or why the last load failed.
     public var problem: String?
-    public init(loaded: Bool, path: String?, problem: String?) {
+    /// `loaded`, `loading` (a new model is being loaded; `loaded` tells whether an older one
+    /// serves meanwhile) or `missing` (no model captions photos).
+    public var state: String?
+    /// The model's directory name in the models directory, e.g. `nlpconnect--vit-gpt2-image-captioning`.
+    public var name: String?
+    /// The hub repository and commit it was installed from (absent for a checkpoint copied by hand).
+    public var repo: String?
+    public var commit: String?
+    /// The models directory `assist model install` and `use` work on for this daemon.
+    public var modelsDirectory: String?
+    /// `selection` when the daemon follows the models directory's `current` link, `config` when
+    /// `model = DIR` (or `--model`) names a directory.
+    public var source: String?
+    /// The directory being loaded while `state` is `loading`.
+    public var loadingPath: String?
+
+    public init(loaded: Bool, path: String?, problem: String?, state: String? = nil, name: String? = nil,
+                repo: String? = nil, commit: String? = nil, modelsDirectory: String? = nil, source: String? = nil,
+                loadingPath: String? = nil) {
         self.loaded = loaded; self.path = path; self.problem = problem
+        self.state = state; self.name = name; self.repo = repo; self.commit = commit
+        self.modelsDirectory = modelsDirectory; self.source = source; self.loadingPath = loadingPath
     }
 }
 
@@ -234,6 +258,9 @@ public enum ResponseBody: Sendable, Equatable {
     case voice(VoiceInfo)
     /// The connection now receives event frames.
     case subscribed
+    /// `reload_model` was taken: the model's status right after the check (`state` is
+    /// `loading` when a load started).
+    case modelReload(ModelStatus)
     /// An event frame (id 0) on a subscribed connection.
     case event(Event)
     case failure(RemoteError)
@@ -248,6 +275,7 @@ public enum ResponseBody: Sendable, Equatable {
         case .history: return "history"
         case .voice: return "voice"
         case .subscribed: return "events"
+        case .modelReload: return "reload_model"
         case .event: return "event"
         case .failure: return "error"
         }
@@ -266,7 +294,7 @@ public struct Response: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event }
+    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -287,6 +315,7 @@ public struct Response: Sendable, Equatable, Codable {
         case .history(let h): try c.encode(h, forKey: .entries)
         case .voice(let v): try v.encode(to: encoder)
         case .event(let e): try c.encode(e, forKey: .event)
+        case .modelReload(let m): try c.encode(m, forKey: .model)
         case .stopped, .subscribed, .failure: break
         }
     }
@@ -309,6 +338,7 @@ public struct Response: Sendable, Equatable, Codable {
         case "voice": body = .voice(try VoiceInfo(from: decoder))
         case "events": body = .subscribed
         case "event": body = .event(try c.decode(Event.self, forKey: .event))
+        case "reload_model": body = .modelReload(try c.decode(ModelStatus.self, forKey: .model))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown response type '\(type)'")

@@ -21,11 +21,23 @@ enum ClientCommand {
       voice [--rate N] [--pitch N] [--volume N] [--voice NAME] [--language TAG]
                           show or change the voice (changes are kept after a restart)
       events              print photo and speech events as they happen
+      model install [REPO_ID] [--revision R] [--models DIR]
+                          download a captioning model from the Hugging Face hub (default
+                          gagan3012/ViTGPT2_vizwiz); resumes, checks sizes and SHA-256
+      model list [--models DIR]
+                          the installed models; * marks the one in use
+      model use NAME [--models DIR]
+                          choose the model in use; assistd switches without a restart
 
-    --json prints the daemon's JSON answer. The socket is --socket, else $ASSIST_SOCKET, else
-    $XDG_RUNTIME_DIR/assist/assist.sock, else /run/assist/assist.sock.
+    --json prints the daemon's JSON answer (for `model`, a JSON object of the result). The
+    socket is --socket, else $ASSIST_SOCKET, else $XDG_RUNTIME_DIR/assist/assist.sock, else
+    /run/assist/assist.sock. The models directory is --models, else the running assistd's, else
+    $XDG_DATA_HOME/assist/models (~/.local/share/assist/models). HF_ENDPOINT and HF_TOKEN are read
+    as huggingface_hub reads them.
     exit codes: 0 ok, 1 request failed, 2 usage, 3 assistd not running, 4 not allowed,
-                5 busy, 6 no model installed, 7 communication error
+                5 busy, 6 no model installed, 7 communication error, 8 download failed,
+                9 checksum mismatch, 10 unknown model, 11 not a usable checkpoint,
+                12 models directory not writable (permission, disk full)
     """
 
     struct UsageError: Error { var message: String }
@@ -122,6 +134,7 @@ enum ClientCommand {
     }
 
     static func run(_ o: Options) throws -> ExitCode {
+        if o.command == "model" { return try ModelCommand.run(o) }
         var attachment = Data()
         var descriptor: Int32?
         defer { if let d = descriptor { close(d) } }
@@ -241,7 +254,8 @@ enum ClientCommand {
             print(c.description?.message ?? c.text)
         case .status(let s):
             print("assistd \(s.version), protocol \(s.protocolVersion), up \(Int(s.uptimeSeconds)) s")
-            print("model: " + (s.model.loaded ? "loaded from \(s.model.path ?? "?")" : (s.model.problem ?? "not loaded")))
+            print("model: " + modelLine(s.model))
+            if let dir = s.model.modelsDirectory { print("models directory: \(dir)") }
             if let r = s.reading {
                 print("text reading: " + (r.available ? "language \(r.language)" : (r.problem ?? "not available")))
             }
@@ -251,6 +265,8 @@ enum ClientCommand {
                   + ", \(s.speech.queueLength) queued")
             print("voice: rate \(s.voice.rate), pitch \(s.voice.pitch), volume \(s.voice.volume), voice \(s.voice.voice)")
             print("watching: " + (s.watching.isEmpty ? "no folders" : s.watching.joined(separator: ", ")))
+        case .modelReload(let m):
+            print("model: " + modelLine(m))
         case .said, .stopped, .subscribed:
             break
         case .repeated(let text):
@@ -268,6 +284,22 @@ enum ClientCommand {
             printEvent(e)
         }
         return .ok
+    }
+
+    /// `loaded NAME (REPO at COMMIT) from DIR`, `loading DIR (still using NAME)`, or the problem.
+    static func modelLine(_ m: ModelStatus) -> String {
+        var text: String
+        if m.loaded {
+            let origin = m.repo.map { " (\($0)" + (m.commit.map { " at \($0.prefix(12))" } ?? "") + ")" } ?? ""
+            text = "loaded \(m.name ?? "model")\(origin) from \(m.path ?? "?")"
+            if let problem = m.problem { text += "; \(problem)" }
+        } else {
+            text = m.problem ?? "not loaded"
+        }
+        if m.state == "loading" {
+            text = "loading \(m.loadingPath ?? "a new model")" + (m.loaded ? "; meanwhile " + text : "")
+        }
+        return text
     }
 
     static func printEvent(_ e: Event) {

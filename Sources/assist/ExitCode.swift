@@ -1,6 +1,6 @@
 import IPC
 
-/// The exit codes of `assist`, documented in docs/daemon.md.
+/// The exit codes of `assist`, documented in docs/daemon.md (8-12: docs/models.md).
 enum ExitCode: Int32 {
     case ok = 0
     /// The daemon answered with an error (bad photo, caption failed, invalid voice, ...).
@@ -16,6 +16,17 @@ enum ExitCode: Int32 {
     case noModel = 6
     /// Timeout, closed connection, or a reply that could not be read.
     case communication = 7
+    /// `model install`: the download failed (network, HTTP error, stalled or cut off); running the
+    /// install again resumes it.
+    case downloadFailed = 8
+    /// `model install`: a file's size or hash differs from the hub's metadata; it was discarded.
+    case checksumMismatch = 9
+    /// `model install`: no such repository or revision on the hub; `model use`: no such installed model.
+    case unknownModel = 10
+    /// `model install`: the repository lacks what a checkpoint needs (config, weights, tokenizer).
+    case notACheckpoint = 11
+    /// The models directory cannot be written (permission denied, disk full, I/O error).
+    case modelsDirectory = 12
 
     init(_ code: ErrorCode) {
         switch code {

@@ -189,13 +189,15 @@ final class DaemonHarness {
         var stderr: String
     }
 
-    /// Runs `assist` with the harness's socket; `asUser` prefixes a setpriv invocation.
-    func client(_ args: [String], prefix: [String] = [], stdin: Data? = nil, timeout: Double = 30) throws -> ClientResult {
+    /// Runs `assist` with the harness's socket; `prefix` is e.g. a setpriv invocation, `env`
+    /// adds to the harness's environment (HF_ENDPOINT for installs).
+    func client(_ args: [String], prefix: [String] = [], stdin: Data? = nil, env: [String: String] = [:],
+                timeout: Double = 30) throws -> ClientResult {
         let p = Process()
         let command = prefix + [DaemonHarness.assist, "--socket", socket] + args
         p.executableURL = URL(fileURLWithPath: command[0])
         p.arguments = Array(command.dropFirst())
-        p.environment = environment
+        p.environment = environment.merging(env) { $1 }
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
         p.standardError = err

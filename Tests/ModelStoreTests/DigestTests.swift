@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ModelStore
+import HubTestSupport
 
 /// SHA-256 and SHA-1 against the FIPS 180 example vectors, and file digests against coreutils.
 final class DigestTests: XCTestCase {

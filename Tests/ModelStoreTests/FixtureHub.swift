@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ModelStore
+import HubTestSupport
 
 /// A temporary directory holding hub repositories built from Tests/ModelStoreTests/Fixtures (text
 /// files) plus generated binary files, a models directory, and a `HubTestServer` serving them.

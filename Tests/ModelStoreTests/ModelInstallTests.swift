@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ModelStore
+import HubTestSupport
 
 /// `ModelStore.install` against `HubTestServer` on loopback.
 final class ModelInstallTests: XCTestCase {

@@ -14,34 +14,35 @@ import Glibc
 /// Both honour `Range: bytes=N-`. Hashes are computed with coreutils (`sha256sum`, `sha1sum`),
 /// not with the code under test. Faults are switched on per test: drop a connection after N
 /// body bytes, ignore Range, corrupt a file, stall, require a token.
-final class HubTestServer: @unchecked Sendable {
-    struct Logged: Equatable {
-        var host: String
-        var path: String
-        var range: String?
-        var authorization: String?
-        var status: Int
+public final class HubTestServer: @unchecked Sendable {
+    public struct Logged: Equatable, Sendable {
+        public var host: String
+        public var path: String
+        public var range: String?
+        public var authorization: String?
+        public var status: Int
         /// Body bytes actually sent.
-        var bodyBytes: Int
+        public var bodyBytes: Int
     }
 
-    let repos: URL
+    public let repos: URL
     private let lock = NSLock()
     private var _log: [Logged] = []
     private var _dropAfter: [String: Int] = [:]
     private var _ignoreRange = false
     private var _corrupt: Set<String> = []
-    private var _stall: Set<String> = []
+    /// File name -> body bytes sent before the stall.
+    private var _stall: [String: Int] = [:]
     private var _requiredToken: String?
     private var stopped = false
     private var listeners: [(fd: Int32, host: String, port: UInt16)] = []
     private var threads: [Thread] = []
 
-    var hubPort: UInt16 { listeners[0].port }
-    var cdnHost: String { listeners[1].host }
-    var endpoint: URL { URL(string: "http://127.0.0.1:\(hubPort)")! }
+    public var hubPort: UInt16 { listeners[0].port }
+    public var cdnHost: String { listeners[1].host }
+    public var endpoint: URL { URL(string: "http://127.0.0.1:\(hubPort)")! }
 
-    init(repos: URL) throws {
+    public init(repos: URL) throws {
         self.repos = repos
         listeners.append(try Self.listen(host: "127.0.0.1"))
         // Another loopback address gives the CDN a different host, as on the real hub.
@@ -57,22 +58,25 @@ final class HubTestServer: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    public func stop() {
         withLock { stopped = true }
         // The accept loops poll with a 100 ms timeout and see `stopped`; give them up to 2 s.
         for _ in 0..<20 where threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.1) }
         for listener in listeners { close(listener.fd) }
     }
 
-    var log: [Logged] { withLock { _log } }
-    func clearLog() { withLock { _log = [] } }
+    public var log: [Logged] { withLock { _log } }
+    public func clearLog() { withLock { _log = [] } }
     /// Close the connection after `bytes` body bytes of the next GET of `file` (once).
-    func dropAfter(_ file: String, bytes: Int) { withLock { _dropAfter[file] = bytes } }
-    func setIgnoreRange(_ value: Bool) { withLock { _ignoreRange = value } }
-    func setCorrupt(_ file: String, _ value: Bool) { withLock { if value { _corrupt.insert(file) } else { _corrupt.remove(file) } } }
-    /// Send the headers of `file` and then nothing until the client gives up (at most 10 s).
-    func setStall(_ file: String) { withLock { _ = _stall.insert(file) } }
-    func requireToken(_ token: String?) { withLock { _requiredToken = token } }
+    public func dropAfter(_ file: String, bytes: Int) { withLock { _dropAfter[file] = bytes } }
+    public func setIgnoreRange(_ value: Bool) { withLock { _ignoreRange = value } }
+    public func setCorrupt(_ file: String, _ value: Bool) { withLock { if value { _corrupt.insert(file) } else { _corrupt.remove(file) } } }
+    /// Send the headers of `file` and its first `afterBytes` body bytes, then nothing until the
+    /// client gives up or goes away (at most 10 s of silence). Applies to every GET of the file
+    /// until `clearStall`.
+    public func setStall(_ file: String, afterBytes: Int = 0) { withLock { _stall[file] = afterBytes } }
+    public func clearStall(_ file: String) { withLock { _ = _stall.removeValue(forKey: file) } }
+    public func requireToken(_ token: String?) { withLock { _requiredToken = token } }
 
     private func withLock<T>(_ body: () -> T) -> T {
         lock.lock()
@@ -235,9 +239,9 @@ final class HubTestServer: @unchecked Sendable {
             _ = respond(fd, status: 404)
             return (404, 0)
         }
-        let (corrupt, ignoreRange, drop, stall) = withLock { () -> (Bool, Bool, Int?, Bool) in
+        let (corrupt, ignoreRange, drop, stall) = withLock { () -> (Bool, Bool, Int?, Int?) in
             let drop = _dropAfter.removeValue(forKey: file)
-            return (_corrupt.contains(file), _ignoreRange, drop, _stall.contains(file))
+            return (_corrupt.contains(file), _ignoreRange, drop, _stall[file])
         }
         if corrupt, !content.isEmpty { content[content.count / 2] ^= 0xff }
         var start = 0
@@ -253,18 +257,18 @@ final class HubTestServer: @unchecked Sendable {
         var extra = ["Accept-Ranges": "bytes", "ETag": "\"fixture\""]
         if status == 206 { extra["Content-Range"] = "bytes \(start)-\(content.count - 1)/\(content.count)" }
         let body = Array(content[start...])
-        if stall {
-            _ = respond(fd, status: status, headers: extra, body: body, sendLimit: 0)
+        if let stall {
+            let sent = respond(fd, status: status, headers: extra, body: body, sendLimit: stall)
             var byte: UInt8 = 0
             _ = recv(fd, &byte, 1, 0)   // until the client closes, or SO_RCVTIMEO (10 s)
-            return (status, 0)
+            return (status, sent)
         }
         return (status, respond(fd, status: status, headers: extra, body: body, sendLimit: drop))
     }
 
     // MARK: - Repositories
 
-    static func isLFS(_ name: String) -> Bool {
+    public static func isLFS(_ name: String) -> Bool {
         [".bin", ".safetensors", ".h5", ".msgpack", ".onnx"].contains { name.hasSuffix($0) }
     }
 
@@ -305,11 +309,11 @@ final class HubTestServer: @unchecked Sendable {
         return [UInt8](try! JSONSerialization.data(withJSONObject: object))
     }
 
-    static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    public static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
-    static func shell(_ command: String) -> String { shellInput(nil, command) }
+    public static func shell(_ command: String) -> String { shellInput(nil, command) }
 
-    static func shellInput(_ input: String?, _ command: String) -> String {
+    public static func shellInput(_ input: String?, _ command: String) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]

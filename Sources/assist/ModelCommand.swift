@@ -1,0 +1,354 @@
+import Foundation
+import IPC
+import ModelStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `assist model install|list|use`: works on the models directory in this process, as the user
+/// who runs it, through ModelStore (docs/models.md), then asks a running assistd to pick up the
+/// change with `reload_model`.
+///
+/// The models directory is `--models DIR`, else the running daemon's (from `status`), else
+/// `ModelStore.defaultRoot()`.
+enum ModelCommand {
+    /// What `--json` prints for a model.
+    struct ModelJSON: Encodable {
+        var name: String
+        var directory: String
+        var repo: String?
+        var revision: String?
+        var commit: String?
+        var installedAt: String?
+        var size: Int64
+        var selected: Bool
+
+        init(_ m: InstalledModel) {
+            name = m.name
+            directory = m.directory.path
+            repo = m.repo
+            revision = m.manifest?.revision
+            commit = m.commit
+            installedAt = m.manifest?.installedAt
+            size = m.size
+            selected = m.isSelected
+        }
+    }
+
+    /// What a running daemon said to `reload_model` (absent when none answered).
+    struct DaemonJSON: Encodable {
+        var running: Bool
+        /// Why the daemon was not asked or did not answer.
+        var problem: String?
+        var model: ModelStatus?
+    }
+
+    struct InstallJSON: Encodable {
+        var ok = true
+        var modelsDirectory: String
+        var model: ModelJSON
+        var alreadyInstalled: Bool
+        var bytesDownloaded: Int64
+        var resumedFiles: [String]
+        var selected: Bool
+        var daemon: DaemonJSON
+    }
+
+    struct ListJSON: Encodable {
+        var ok = true
+        var modelsDirectory: String
+        var models: [ModelJSON]
+    }
+
+    struct UseJSON: Encodable {
+        var ok = true
+        var modelsDirectory: String
+        var model: ModelJSON
+        var daemon: DaemonJSON
+    }
+
+    struct ErrorJSON: Encodable {
+        struct Body: Encodable {
+            var code: String
+            var message: String
+        }
+        var ok = false
+        var error: Body
+    }
+
+    /// A failure with the exit code and the `--json` code it means.
+    struct Failure: Error {
+        var exit: ExitCode
+        var code: String
+        var message: String
+    }
+
+    static func run(_ o: ClientCommand.Options) throws -> ExitCode {
+        guard let sub = o.rest.first else {
+            throw ClientCommand.UsageError(message: "model needs install, list or use")
+        }
+        let (values, positional) = try ClientCommand.options(Array(o.rest.dropFirst()), allowed: ["--revision", "--models"])
+        do {
+            switch sub {
+            case "install":
+                guard positional.count <= 1 else { throw ClientCommand.UsageError(message: "model install takes at most one REPO_ID") }
+                return try install(repo: positional.first ?? ModelStore.defaultRepo, revision: values["--revision"],
+                                   models: values["--models"], o)
+            case "list":
+                guard positional.isEmpty, values["--revision"] == nil else {
+                    throw ClientCommand.UsageError(message: "model list takes only --models DIR")
+                }
+                return try list(models: values["--models"], o)
+            case "use":
+                guard positional.count == 1, values["--revision"] == nil else {
+                    throw ClientCommand.UsageError(message: "model use needs one NAME (a name from `assist model list`, or a repository id)")
+                }
+                return try use(positional[0], models: values["--models"], o)
+            default:
+                throw ClientCommand.UsageError(message: "unknown model command '\(sub)'; expected install, list or use")
+            }
+        } catch let f as Failure {
+            if o.json { printJSON(ErrorJSON(error: .init(code: f.code, message: f.message))) } else { ClientCommand.say(f.message) }
+            return f.exit
+        }
+    }
+
+    // MARK: - Commands
+
+    static func install(repo: String, revision: String?, models: String?, _ o: ClientCommand.Options) throws -> ExitCode {
+        let root = modelsDirectory(models, o)
+        let store = ModelStore(root: root)
+        // The command to suggest names the directory, since another user's default differs.
+        let retry = ["model", "install", repo] + (revision.map { ["--revision", $0] } ?? []) + ["--models", root.path]
+        try checkWritable(root, retry: retry)
+        var options = InstallOptions()
+        if let revision { options.revision = revision }
+        let printer = ProgressPrinter(output: FileHandle.standardError)
+        let result: InstallResult
+        do {
+            result = try store.install(repo, client: HubClient(), options: options, progress: printer.handle)
+            printer.finish()
+        } catch let e as ModelStoreError {
+            printer.finish()
+            throw failure(e, context: "Cannot install \(repo)", retry: retry)
+        }
+        let daemon = notifyDaemon(o)
+        if o.json {
+            printJSON(InstallJSON(modelsDirectory: root.path, model: ModelJSON(result.model), alreadyInstalled: result.alreadyInstalled,
+                                  bytesDownloaded: result.bytesDownloaded, resumedFiles: result.resumedFiles,
+                                  selected: result.selected, daemon: daemon))
+            return .ok
+        }
+        let m = result.model
+        let origin = (m.repo ?? repo) + (m.commit.map { " at commit \($0.prefix(12))" } ?? "")
+        if result.alreadyInstalled {
+            print("\(m.name) (\(origin)) is already installed in \(root.path).")
+        } else {
+            var line = "Installed \(m.name) (\(origin), \(formatBytes(m.size))) in \(root.path)."
+            if !result.resumedFiles.isEmpty { line += " Resumed: \(result.resumedFiles.joined(separator: ", "))." }
+            print(line)
+        }
+        if m.isSelected {
+            print(result.selected ? "It is now the model in use." : "It is the model in use.")
+        } else {
+            print("To use it: assist model use \(m.name)")
+        }
+        if m.isSelected { print(daemonNote(daemon, model: m)) }
+        return .ok
+    }
+
+    static func list(models: String?, _ o: ClientCommand.Options) throws -> ExitCode {
+        let root = modelsDirectory(models, o)
+        let installed: [InstalledModel]
+        do { installed = try ModelStore(root: root).list() } catch let e as ModelStoreError {
+            throw failure(e, context: "Cannot list the models", retry: ["model", "list"])
+        }
+        if o.json {
+            printJSON(ListJSON(modelsDirectory: root.path, models: installed.map(ModelJSON.init)))
+            return .ok
+        }
+        guard !installed.isEmpty else {
+            print("No models are installed in \(root.path). To install one: assist model install")
+            return .ok
+        }
+        print("Models in \(root.path) (* = in use):")
+        let width = installed.map(\.name.count).max() ?? 0
+        for m in installed {
+            let origin = m.repo.map { $0 + (m.commit.map { "@" + $0.prefix(12) } ?? "") } ?? "copied by hand"
+            print("\(m.isSelected ? "*" : " ") \(m.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(formatBytes(m.size))  \(origin)")
+        }
+        return .ok
+    }
+
+    static func use(_ name: String, models: String?, _ o: ClientCommand.Options) throws -> ExitCode {
+        let root = modelsDirectory(models, o)
+        let selected: InstalledModel
+        do {
+            let store = ModelStore(root: root)
+            // Checked first, so that an unknown name is reported as such even where this user
+            // could not write the link.
+            _ = try store.model(named: name)
+            try checkWritable(root, retry: ["model", "use", name, "--models", root.path])
+            selected = try store.use(name)
+        } catch let e as ModelStoreError {
+            throw failure(e, context: "Cannot use \(name)", retry: ["model", "use", name, "--models", root.path])
+        }
+        let daemon = notifyDaemon(o)
+        if o.json {
+            printJSON(UseJSON(modelsDirectory: root.path, model: ModelJSON(selected), daemon: daemon))
+            return .ok
+        }
+        print("Now using \(selected.name)" + (selected.repo.map { " (\($0))" } ?? "") + ".")
+        print(daemonNote(daemon, model: selected))
+        return .ok
+    }
+
+    // MARK: - The models directory
+
+    /// `--models DIR`, else the running daemon's models directory, else the user's default.
+    static func modelsDirectory(_ flag: String?, _ o: ClientCommand.Options) -> URL {
+        if let flag { return URL(fileURLWithPath: flag).standardizedFileURL }
+        if case .status(let s)? = try? call(.status, o, timeout: 5), let dir = s.model.modelsDirectory {
+            return URL(fileURLWithPath: dir)
+        }
+        return ModelStore.defaultRoot()
+    }
+
+    /// Refuses early, with a sentence that says what to do, when this user cannot write the
+    /// models directory (typically a system service's `/var/lib/assist/models`).
+    static func checkWritable(_ root: URL, retry: [String]) throws {
+        // The store writes into `.partial` first; it may exist with other permissions.
+        let partial = root.appendingPathComponent(".partial")
+        let probe = FileManager.default.fileExists(atPath: partial.path) ? partial : existingAncestor(root)
+        if access(probe.path, W_OK | X_OK) != 0 {
+            throw permissionFailure(probe, errno: errno, retry: retry)
+        }
+    }
+
+    static func existingAncestor(_ url: URL) -> URL {
+        var existing = url
+        while !FileManager.default.fileExists(atPath: existing.path), existing.path != "/" {
+            existing = existing.deletingLastPathComponent()
+        }
+        return existing
+    }
+
+    /// "Cannot write to DIR: Permission denied. It belongs to user assist, ...; run: sudo -u assist assist model ..."
+    static func permissionFailure(_ path: URL, errno code: Int32, retry: [String]) -> Failure {
+        let directory = existingAncestor(path)
+        var st = stat()
+        var owner = "another user"
+        var command = "sudo -u OWNER"
+        if stat(directory.path, &st) == 0 {
+            let name = userName(st.st_uid)
+            owner = "user \(name)"
+            command = "sudo -u \(name)"
+        }
+        let invocation = ([command, CommandLine.arguments.first ?? "assist"] + retry.map(shellQuote)).joined(separator: " ")
+        return Failure(exit: .modelsDirectory, code: "permission_denied",
+                       message: "Cannot write to \(directory.path): \(String(cString: strerror(code))). It belongs to \(owner) "
+                           + "(assistd's own account, if it runs as a system service); run the command as that user: \(invocation)")
+    }
+
+    static func userName(_ uid: uid_t) -> String {
+        var pw = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        guard getpwuid_r(uid, &pw, &buffer, buffer.count, &result) == 0, result != nil, let name = pw.pw_name else {
+            return "\(uid)"
+        }
+        return String(cString: name)
+    }
+
+    static func shellQuote(_ s: String) -> String {
+        s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:@".contains($0) }) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    // MARK: - Errors
+
+    /// Maps a ModelStore error to its exit code; the message is `context: ` and ModelStore's own sentence.
+    static func failure(_ e: ModelStoreError, context: String, retry: [String]) -> Failure {
+        let message = "\(context): \(e.description)" + (e.description.hasSuffix(".") ? "" : ".")
+        switch e {
+        case .invalidRepoID:
+            return Failure(exit: .usage, code: "usage", message: message)
+        case .repoNotFound, .revisionNotFound, .modelNotInstalled:
+            return Failure(exit: .unknownModel, code: "unknown_model", message: message)
+        case .accessDenied:
+            return Failure(exit: .forbidden, code: "forbidden", message: message)
+        case .httpStatus, .network, .timedOut, .tooManyRedirects, .invalidMetadata, .badContentRange, .interrupted:
+            return Failure(exit: .downloadFailed, code: "download_failed", message: message)
+        case .sizeMismatch, .checksumMismatch:
+            return Failure(exit: .checksumMismatch, code: "checksum_mismatch", message: message)
+        case .notACheckpoint, .unsafeFileName:
+            return Failure(exit: .notACheckpoint, code: "not_a_checkpoint", message: message)
+        case .busy:
+            return Failure(exit: .busy, code: "busy", message: message)
+        case .io(let path, _, let code) where [EACCES, EPERM, EROFS].contains(code):
+            return permissionFailure(URL(fileURLWithPath: path), errno: code, retry: retry)
+        case .diskFull, .io, .invalidManifest:
+            return Failure(exit: .modelsDirectory, code: "models_directory", message: message)
+        }
+    }
+
+    // MARK: - The daemon
+
+    static func call(_ body: RequestBody, _ o: ClientCommand.Options, timeout: Double) throws -> ResponseBody {
+        let connection = try FrameConnection(path: ClientCommand.socketPath(o))
+        return try connection.call(body, timeout: timeout).body
+    }
+
+    /// Asks a running daemon to look at its model selection again.
+    static func notifyDaemon(_ o: ClientCommand.Options) -> DaemonJSON {
+        do {
+            switch try call(.reloadModel, o, timeout: o.timeout ?? 15) {
+            case .modelReload(let m): return DaemonJSON(running: true, problem: nil, model: m)
+            case .failure(let e): return DaemonJSON(running: true, problem: e.message, model: nil)
+            default: return DaemonJSON(running: true, problem: "assistd answered reload_model with something else", model: nil)
+            }
+        } catch UnixSocketError.notListening {
+            return DaemonJSON(running: false, problem: "assistd is not running", model: nil)
+        } catch {
+            return DaemonJSON(running: false, problem: "cannot reach assistd: \(error)", model: nil)
+        }
+    }
+
+    /// One sentence on what the daemon does with the model now selected.
+    static func daemonNote(_ d: DaemonJSON, model: InstalledModel) -> String {
+        guard d.running else {
+            return d.problem == "assistd is not running"
+                ? "assistd is not running; it will use this model when it starts."
+                : "assistd was not told (\(d.problem ?? "no answer")); it notices the change within a few seconds."
+        }
+        guard let m = d.model else { return "assistd did not take the change: \(d.problem ?? "no answer")." }
+        if m.source == "config" {
+            return "assistd uses the model set by `model =` in its config (\(m.path ?? "?")), not the selection."
+        }
+        if let dir = m.modelsDirectory, URL(fileURLWithPath: dir).standardizedFileURL.path
+            != model.directory.deletingLastPathComponent().standardizedFileURL.path {
+            return "assistd uses the models in \(dir), so it does not see this one."
+        }
+        if m.state == "loading" { return "assistd is loading it now; `assist status` shows when it is ready." }
+        if m.state == "loaded", m.name == model.name { return "assistd already uses it." }
+        return "assistd could not load it: \(m.problem ?? "unknown reason")"
+    }
+
+    // MARK: - Output
+
+    static func printJSON<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    /// Decimal units, like the hub's pages and ModelStore's progress lines.
+    static func formatBytes(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
+        if unit == 0 { return "\(bytes) B" }
+        return String(format: value < 10 ? "%.2f" : (value < 100 ? "%.1f" : "%.0f"), value) + " " + units[unit]
+    }
+}
