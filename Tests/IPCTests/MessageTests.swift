@@ -14,6 +14,7 @@ final class MessageTests: XCTestCase {
             Request(id: 3, .status), Request(id: 4, .say(text: "héllo \"you\"")), Request(id: 5, .stop),
             Request(id: 6, .repeatLast), Request(id: 7, .history(limit: 3)),
             Request(id: 8, .voice(VoiceChange(rate: 200, language: "de"))), Request(id: 9, .events),
+            Request(id: 10, .reloadModel),
         ]
         for r in requests { XCTAssertEqual(try roundTrip(r), r) }
     }
@@ -70,6 +71,9 @@ final class MessageTests: XCTestCase {
             Response(id: 6, .history([HistoryEntry(time: 1, photo: "a.jpg", text: "a dog")])),
             Response(id: 7, .voice(VoiceInfo(rate: 1, pitch: 2, volume: 3, voice: "de"))),
             Response(id: 8, .subscribed),
+            Response(id: 10, .modelReload(ModelStatus(loaded: true, path: "/m/current", problem: nil, state: "loading",
+                name: "owner--vit", repo: "owner/vit", commit: "abc123", modelsDirectory: "/m", source: "models_dir",
+                loadingPath: "/m/owner--vit"))),
             Response(id: 0, .event(Event(kind: .failed, time: 5, photo: "x.jpg", error: "bad"))),
             Response(id: 9, .failure(RemoteError(.busy, "the queue is full"))),
         ]
