@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// The SIMD lane the small-batch kernels are written in. Eight floats: one AVX register, two
@@ -37,24 +36,20 @@ extension Int8: WeightElement {
 /// time). These kernels stream each weight once, split the output columns over the worker
 /// threads, and allocate nothing.
 enum MatVec {
-    /// Worker threads for the kernels: the OpenBLAS thread count the caller set with
-    /// `BLASThreads.set`, so the process uses the same number of cores in and out of BLAS.
-    static var workers: Int { max(1, BLASThreads.current) }
+    /// Threads per parallel kernel: the `ThreadPool`'s size (see `BLASThreads.set`).
+    static var workers: Int { ThreadPool.shared.size }
 
     /// Runs `body` over `parts` contiguous pieces of `0..<n`, each a multiple of `align` except
-    /// the last, on up to `workers` threads; on the calling thread alone when `work` (multiply-adds)
-    /// is too small to repay a thread handoff.
-    static func split(_ n: Int, align: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    /// the last, on up to `workers` threads of the `ThreadPool`; on the calling thread alone when
+    /// `work` (multiply-adds, or an equivalent) is too small to repay a handoff.
+    static func split(_ n: Int, align: Int, work: Int, _ body: @escaping (Range<Int>) -> Void) {
         let parts = work < 1 << 15 ? 1 : min(workers, max(1, n / align))
         if parts == 1 { body(0..<n); return }
         let chunk = (n + parts - 1) / parts
         let step = (chunk + align - 1) / align * align
-        withoutActuallyEscaping(body) { f in
-            let box = UnsafeSendable(f)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let lo = min(n, p * step), hi = min(n, lo + step)
-                if lo < hi { box.value(lo..<hi) }
-            }
+        ThreadPool.shared.run(parts) { p in
+            let lo = min(n, p * step), hi = min(n, lo + step)
+            if lo < hi { body(lo..<hi) }
         }
     }
 
@@ -195,28 +190,19 @@ enum MatVec {
         }
     }
 
-    /// `dst (N, K) = q (N, K) * scale (N)`: an int8 matrix widened to fp32 for `sgemm` when many
-    /// rows (encoder tokens) share it and compute, not memory, is the bound.
+    /// `dst (N, K) = q (N, K) * scale (N)` on the calling thread: an int8 block widened to fp32
+    /// for `sgemm` when many rows (encoder tokens) share it and compute, not memory, is the bound.
     static func dequantize(_ q: UnsafePointer<Int8>, scale: UnsafePointer<Float>, rows n: Int, columns k: Int,
                            into dst: UnsafeMutablePointer<Float>) {
         let l = Lane.scalarCount
-        split(n, align: 1, work: n * k) { range in
-            for o in range {
-                let src = q + o * k, out = dst + o * k, s = scale[o]
-                var i = 0
-                while i + l <= k {
-                    UnsafeMutableRawPointer(out + i).storeBytes(of: Int8.lane(src, i) * s, as: Lane.self)
-                    i += l
-                }
-                while i < k { out[i] = Float(src[i]) * s; i += 1 }
+        for o in 0..<n {
+            let src = q + o * k, out = dst + o * k, s = scale[o]
+            var i = 0
+            while i + l <= k {
+                UnsafeMutableRawPointer(out + i).storeBytes(of: Int8.lane(src, i) * s, as: Lane.self)
+                i += l
             }
+            while i < k { out[i] = Float(src[i]) * s; i += 1 }
         }
     }
-}
-
-/// Hands a non-escaping closure to `concurrentPerform`'s workers. Safe because every worker
-/// writes a disjoint range and `concurrentPerform` returns only after all of them finish.
-private struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
