@@ -168,7 +168,7 @@ enum Kernels {
             let kr = rows + j * stride
             var acc = Lane()
             var i = 0
-            while i + l <= width { acc += Float.lane(q, i) * Float.lane(kr, i); i += l }
+            while i + l <= width { acc = madd(acc, Float.lane(q, i), Float.lane(kr, i)); i += l }
             var s = acc.sum()
             while i < width { s += q[i] * kr[i]; i += 1 }
             out[j] = alpha * s
@@ -183,7 +183,7 @@ enum Kernels {
         var i = 0
         while i + l <= width {
             var acc = Lane()
-            for j in 0..<count { acc += Lane(repeating: p[j]) * Float.lane(rows + j * stride, i) }
+            for j in 0..<count { acc = madd(acc, Lane(repeating: p[j]), Float.lane(rows + j * stride, i)) }
             UnsafeMutableRawPointer(out + i).storeBytes(of: acc, as: Lane.self)
             i += l
         }
