@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // assist: an offline captioning and speech assistant for blind and low-vision people.
 // No Swift package dependencies: only the toolchain and Debian's system C libraries.
+import Foundation
 import PackageDescription
 
 // The numeric modules are optimized in debug builds too: the parity tests run thousands of
@@ -9,6 +10,17 @@ let optimize: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
+
+// ASSIST_TARGET_CPU (for example x86-64-v3) lets the Vision kernels use that CPU's vector
+// instructions (AVX2 and FMA: the int8 widening and the beams' multiply-adds are several times
+// faster than on the SSE2 baseline). scripts/run and scripts/bench set it from /proc/cpuinfo on
+// the machine that builds and runs the binary. Unset, the build runs on any x86_64 or arm64 CPU.
+// The x86-64 levels are named by the oldest CPU that has them (swiftc's clang importer does not
+// know the level names); both have FMA, which ASSIST_FMA lets the kernels use.
+let cpuForLevel = ["x86-64-v3": "haswell", "x86-64-v4": "skylake-avx512"]
+let visionSettings = optimize + (ProcessInfo.processInfo.environment["ASSIST_TARGET_CPU"].map { level in
+    [.unsafeFlags(["-target-cpu", cpuForLevel[level] ?? level])] + (cpuForLevel[level] != nil ? [.define("ASSIST_FMA")] : [])
+} ?? [])
 
 let package = Package(
     name: "assist",
@@ -34,7 +46,7 @@ let package = Package(
 
         // Pixels to caption. Knows nothing of sockets, speech or logging.
         .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
-                swiftSettings: optimize),
+                swiftSettings: visionSettings),
         // Messages and framing shared by daemon and client. Knows nothing of models.
         .target(name: "IPC"),
         // Text to audio through libespeak-ng: device, WAV files, or nothing.

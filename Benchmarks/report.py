@@ -2,7 +2,8 @@
 """Writes docs/benchmarks.md from one run of scripts/bench.
 
 Reads the JSON files one run left in its results folder (Benchmarks/work/results/STAMP/):
-swift.json (`assistd bench --json`; absent means "reference only so far"), reference.json
+swift.json (`assistd bench --json`; absent means "reference only so far"), swift-int8.json
+(the same on the int8 file, optional), reference.json
 (Benchmarks/reference_bench.py), hw.json and hw-after.json (Benchmarks/hwlimits.c before and after
 the timed sides) and run.json (date, load averages, note). The machine description is read here,
 from /proc and the tools' own version output.
@@ -105,6 +106,7 @@ def report(args):
     hw = load("hw.json")
     after = load("hw-after.json", required=False)
     swift = load("swift.json", required=False)
+    int8 = load("swift-int8.json", required=False)
     run = load("run.json")
     if swift is not None:
         missing = [k for k in SWIFT_KEYS if k not in swift]
@@ -208,6 +210,27 @@ def report(args):
     for r in rows:
         L.append("| " + " | ".join(r) + " |")
     L.append("")
+    if int8 is not None and swift is not None:
+        int8_rss_mib = 450e6 / MIB
+        L.append(f"### int8 mode (`model.int8.safetensors` from `assistd model quantize`, same run)\n")
+        L.append("| | Swift int8 | Swift fp32 | PyTorch | target | |")
+        L.append("|---|---|---|---|---|---|")
+        for label, key in [("model load to ready", "load_ms"), ("encoder", "encoder_ms"),
+                           (f"greedy, {ref['new_tokens']} tokens, end to end", "greedy_ms"),
+                           (f"beam-4, {ref['new_tokens']} tokens, end to end", "beam4_ms")]:
+            faster = key in ("greedy_ms", "beam4_ms")
+            L.append(f"| {label} | {fmt_s(int8[key])} | {fmt_s(swift[key])} | {fmt_s(ref[key])} | "
+                     + ("at least as fast as fp32 | " + verdict(int8[key] <= swift[key]) if faster else "— | —")
+                     + " |")
+        L.append(f"| peak RSS | {fmt_mb(int8['peak_rss_mb'])} | {fmt_mb(swift['peak_rss_mb'])} | "
+                 f"{fmt_mb(ref['peak_rss_mb'])} | ≤ 450 MB ({int8_rss_mib:.0f} MiB) | "
+                 f"{verdict(int8['peak_rss_mb'] <= int8_rss_mib)} |")
+        for k, label in (("greedy_tokens", "greedy"), ("beam4_tokens", "beam-4")):
+            L.append(f"| {label} tokens equal to fp32's | {'yes' if int8[k] == swift[k] else 'no'} | | | "
+                     "reported (agreement on the parity fixtures: QuantizedModelTests) | |")
+        L.append("")
+        extra8 = {k: v for k, v in int8.items() if k not in ("greedy_tokens", "beam4_tokens")}
+        L.append(f"Swift int8 side, as printed: `{json.dumps(extra8)}`.\n")
     L.append("For comparison, issue 4 recorded the same PyTorch setup on a machine of this kind as: "
              "load 6.6 s, encoder 0.34 s, greedy 2.65 s, beam-4 7.3 s, peak RSS 2.4 GB. PyTorch "
              "numbers far above those mean the run was disturbed (other work on the cores).\n")

@@ -1,12 +1,14 @@
-import COpenBLAS
 import Foundation
 
-/// OpenBLAS thread control. Set once, before the first inference, so OpenBLAS's pool and the
-/// caller's threads do not oversubscribe the cores.
+/// The number of threads the model's kernels use. Set it once, before the first inference.
+///
+/// Every parallel kernel, BLAS products included, runs on one `ThreadPool` of this many threads
+/// (the caller included); OpenBLAS itself is kept single-threaded so that its own workers never
+/// compete with the pool for the cores. Default: the processor count.
 public enum BLASThreads {
     public static func set(_ n: Int) {
-        openblas_set_num_threads(Int32(max(1, n)))
+        ThreadPool.shared.resize(n)
     }
 
-    public static var current: Int { Int(openblas_get_num_threads()) }
+    public static var current: Int { ThreadPool.shared.size }
 }

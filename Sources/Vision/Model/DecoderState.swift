@@ -24,7 +24,7 @@ public final class DecoderState {
     let qkv: UnsafeMutablePointer<Float>      // (R, 3C) self-attention q|k|v, also cross q in the first C
     let ctx: UnsafeMutablePointer<Float>      // (R, C) attention context
     let inner: UnsafeMutablePointer<Float>    // (R, I) MLP hidden
-    let scores: UnsafeMutablePointer<Float>   // (max(maxStep*Tmax, R*S)) one head's attention
+    let scores: UnsafeMutablePointer<Float>   // (max(maxStep*Tmax, R*NH*S)) attention of one head, or of every (row, head)
     let last: UnsafeMutablePointer<Float>     // (B, C) final hidden state of each row's last token
     /// Next-token logits of each row after `forward`: (B, V).
     let logits: UnsafeMutablePointer<Float>
@@ -45,7 +45,7 @@ public final class DecoderState {
         crossKV = alloc(dims.decoderLayers * dims.encoderTokens * 2 * c)
         x = alloc(r * c); h = alloc(r * c); qkv = alloc(r * 3 * c); ctx = alloc(r * c)
         inner = alloc(r * dims.decoderInner)
-        scoreCount = max(maxStep * capacity, r * dims.encoderTokens)
+        scoreCount = max(maxStep * capacity, r * dims.decoderHeads * dims.encoderTokens)
         scores = alloc(scoreCount)
         last = alloc(rows * c)
         logits = alloc(rows * dims.vocab)

@@ -23,9 +23,17 @@ struct Dense: @unchecked Sendable {
     /// packs the matrix first, which only pays off once many rows share the packed copy).
     static let smallBatch = 8
 
-    /// Floats of scratch `apply` may need for `rows`: an int8 matrix widened for `sgemm`.
+    /// Output columns of an int8 matrix widened at a time for `sgemm`: small enough that the
+    /// widened block is still in cache when `sgemm` packs it, large enough that `sgemm` does not
+    /// repack the activations too often.
+    static let widenBlock = 256
+
+    /// Floats of scratch `apply` may need for `rows`: one widened block of an int8 matrix per
+    /// pool thread.
     func scratchCount(rows: Int) -> Int {
-        if case .int8 = storage, rows > Self.smallBatch { return inFeatures * outFeatures }
+        if case .int8 = storage, rows > Self.smallBatch {
+            return MatVec.workers * min(Self.widenBlock, outFeatures) * inFeatures
+        }
         return 0
     }
 
@@ -49,8 +57,22 @@ struct Dense: @unchecked Sendable {
             }
         case .int8(let m):
             if rows > Self.smallBatch, let scratch {
-                MatVec.dequantize(m.q, scale: m.scale, rows: n, columns: k, into: scratch)
-                Kernels.affine(x, rows: rows, inFeatures: k, outFeatures: n, weight: scratch, weightIsOutIn: true, bias: bias, into: y)
+                // Each thread widens blocks of output rows into its own part of `scratch` and
+                // multiplies them while they are in cache.
+                let block = min(Self.widenBlock, n), blocks = (n + block - 1) / block
+                let parts = min(MatVec.workers, blocks), bias = self.bias
+                ThreadPool.shared.run(parts) { part in
+                    let widened = scratch + part * block * k   // (block, K)
+                    var b = part
+                    while b < blocks {
+                        let lo = b * block, width = min(block, n - lo)
+                        MatVec.dequantize(m.q + lo * k, scale: m.scale + lo, rows: width, columns: k, into: widened)
+                        if let bias { for r in 0..<rows { (y + r * n + lo).update(from: bias + lo, count: width) } }
+                        Kernels.gemm(m: rows, n: width, k: k, a: x, lda: k, b: widened, ldb: k, bTransposed: true,
+                                     beta: bias == nil ? 0 : 1, c: y + lo, ldc: n)
+                        b += parts
+                    }
+                }
             } else {
                 MatVec.rowsDot(x, rows: rows, k: k, n: n, weight: m.q, scale: m.scale, bias: bias, into: y)
             }

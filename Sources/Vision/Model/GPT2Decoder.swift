@@ -110,13 +110,15 @@ struct GPT2Decoder: @unchecked Sendable {
             layer.crossQ.apply(h, rows: r, into: qkv)
             let kv = st.crossKV + li * s * 2 * c
             if r <= Dense.smallBatch {
-                for j in 0..<r { for head in 0..<nh {
-                    let off = head * hd
-                    Kernels.dots(qkv + j * c + off, rows: kv + off, stride: 2 * c, count: s, width: hd, alpha: alpha, into: scores)
-                    scale(scores, s)
-                    Kernels.softmaxRow(scores, valid: s)
-                    Kernels.weightedSum(scores, rows: kv + c + off, stride: 2 * c, count: s, width: hd, into: ctx + j * c + off)
-                } }
+                // One (row, head) per pool part, each with its own (S) scores.
+                let q = qkv
+                ThreadPool.shared.run(r * nh) { part in
+                    let j = part / nh, off = (part % nh) * hd, sc = scores + part * s
+                    Kernels.dots(q + j * c + off, rows: kv + off, stride: 2 * c, count: s, width: hd, alpha: alpha, into: sc)
+                    scale(sc, s)
+                    Kernels.softmaxRow(sc, valid: s)
+                    Kernels.weightedSum(sc, rows: kv + c + off, stride: 2 * c, count: s, width: hd, into: ctx + j * c + off)
+                }
             } else { for head in 0..<nh {
                 let off = head * hd
                 Kernels.gemm(m: r, n: s, k: hd, alpha: alpha, a: qkv + off, lda: c, b: kv + off, ldb: 2 * c,

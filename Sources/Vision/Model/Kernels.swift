@@ -21,60 +21,142 @@ enum Kernels {
 
     /// `y (M, N) = x (M, K) · w + bias`, where `w` is stored `(K, N)` (GPT-2 `Conv1D`) or
     /// `(N, K)` (`nn.Linear`, `weightIsOutIn`). Like torch's `addmm`, the bias is the `C` operand
-    /// of the product (beta = 1), not a second pass.
+    /// of the product (beta = 1), not a second pass. Large products are split by output columns
+    /// over the `ThreadPool` (OpenBLAS itself runs single-threaded; see `ThreadPool`).
     static func affine(_ x: UnsafePointer<Float>, rows m: Int, inFeatures k: Int, outFeatures n: Int,
                        weight w: UnsafePointer<Float>, weightIsOutIn: Bool, bias: UnsafePointer<Float>?,
                        into y: UnsafeMutablePointer<Float>) {
-        if let bias {
-            for r in 0..<m { (y + r * n).update(from: bias, count: n) }
+        MatVec.split(n, align: 16, work: m * n * k / 64) { cols in
+            let lo = cols.lowerBound, width = cols.count
+            if let bias {
+                for r in 0..<m { (y + r * n + lo).update(from: bias + lo, count: width) }
+            }
+            gemm(m: m, n: width, k: k, a: x, lda: k, b: weightIsOutIn ? w + lo * k : w + lo, ldb: weightIsOutIn ? k : n,
+                 bTransposed: weightIsOutIn, beta: bias == nil ? 0 : 1, c: y + lo, ldc: n)
         }
-        gemm(m: m, n: n, k: k, a: x, lda: k, b: w, ldb: weightIsOutIn ? k : n,
-             bTransposed: weightIsOutIn, beta: bias == nil ? 0 : 1, c: y, ldc: n)
     }
 
     /// `torch.nn.LayerNorm` over the last dimension: biased variance, `eps` inside the square
-    /// root. Statistics are accumulated in Double so rounding stays below torch's own.
+    /// root. Sums run in eight float lanes of at most a few hundred values each and are combined
+    /// in Double, so rounding stays at torch's own level (it also sums in float lanes). Rows are
+    /// split over the `ThreadPool` when there are many.
     static func layerNorm(_ x: UnsafePointer<Float>, rows m: Int, width n: Int,
                           weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, eps: Float,
                           into y: UnsafeMutablePointer<Float>) {
-        for r in 0..<m {
-            let xr = x + r * n, yr = y + r * n
-            var sum = 0.0
-            for i in 0..<n { sum += Double(xr[i]) }
-            let mean = sum / Double(n)
-            var sq = 0.0
-            for i in 0..<n { let d = Double(xr[i]) - mean; sq += d * d }
-            let rstd = 1.0 / (sq / Double(n) + Double(eps)).squareRoot()
-            let meanF = Float(mean), rstdF = Float(rstd)
-            for i in 0..<n { yr[i] = (xr[i] - meanF) * rstdF * weight[i] + bias[i] }
+        MatVec.split(m, align: 1, work: m * n * 4) { rows in
+            let l = Lane.scalarCount, vectorEnd = n / l * l
+            for r in rows {
+                let xr = x + r * n, yr = y + r * n
+                var acc = Lane()
+                var i = 0
+                while i < vectorEnd { acc += Float.lane(xr, i); i += l }
+                var sum = 0.0
+                for j in 0..<l { sum += Double(acc[j]) }
+                while i < n { sum += Double(xr[i]); i += 1 }
+                let meanF = Float(sum / Double(n))
+                let meanV = Lane(repeating: meanF)
+                var sqAcc = Lane()
+                i = 0
+                while i < vectorEnd { let d = Float.lane(xr, i) - meanV; sqAcc += d * d; i += l }
+                var sq = 0.0
+                for j in 0..<l { sq += Double(sqAcc[j]) }
+                while i < n { let d = Double(xr[i] - meanF); sq += d * d; i += 1 }
+                let rstd = Float(1.0 / (sq / Double(n) + Double(eps)).squareRoot())
+                let rstdV = Lane(repeating: rstd)
+                i = 0
+                while i < vectorEnd {
+                    let v = (Float.lane(xr, i) - meanV) * rstdV * Float.lane(weight, i) + Float.lane(bias, i)
+                    UnsafeMutableRawPointer(yr + i).storeBytes(of: v, as: Lane.self)
+                    i += l
+                }
+                while i < n { yr[i] = (xr[i] - meanF) * rstd * weight[i] + bias[i]; i += 1 }
+            }
         }
     }
 
     /// In-place softmax of each row's first `valid` entries (entries beyond are left alone and
-    /// must not be read by the caller): `exp(x - max) / sum`, as torch computes it.
+    /// must not be read by the caller): `exp(x - max) / sum`, as torch computes it. `divisor`,
+    /// when not 1, first divides every entry by it (the attention scaling, `scores / sqrt(d)`).
     @inline(__always)
-    static func softmaxRow(_ x: UnsafeMutablePointer<Float>, valid n: Int) {
-        var mx = -Float.infinity
-        for i in 0..<n where x[i] > mx { mx = x[i] }
-        var sum: Float = 0
-        for i in 0..<n { let e = expf(x[i] - mx); x[i] = e; sum += e }
-        for i in 0..<n { x[i] /= sum }
+    static func softmaxRow(_ x: UnsafeMutablePointer<Float>, valid n: Int, divisor: Float = 1) {
+        let l = Lane.scalarCount, vectorEnd = n / l * l
+        var i = 0
+        var mxV = Lane(repeating: -.infinity)
+        if divisor != 1 {
+            let dv = Lane(repeating: divisor)
+            while i < vectorEnd {
+                let v = Float.lane(x, i) / dv
+                UnsafeMutableRawPointer(x + i).storeBytes(of: v, as: Lane.self)
+                mxV = pointwiseMax(mxV, v)
+                i += l
+            }
+            while i < n { x[i] /= divisor; i += 1 }
+        } else {
+            while i < vectorEnd { mxV = pointwiseMax(mxV, Float.lane(x, i)); i += l }
+        }
+        var mx = mxV.max()
+        for j in vectorEnd..<n where x[j] > mx { mx = x[j] }
+        let mv = Lane(repeating: mx)
+        var sumV = Lane()
+        i = 0
+        while i < vectorEnd {
+            let e = VectorMath.exp(Float.lane(x, i) - mv)
+            UnsafeMutableRawPointer(x + i).storeBytes(of: e, as: Lane.self)
+            sumV += e
+            i += l
+        }
+        var sum = sumV.sum()
+        while i < n { let e = expf(x[i] - mx); x[i] = e; sum += e; i += 1 }
+        let sv = Lane(repeating: sum)
+        i = 0
+        while i < vectorEnd {
+            UnsafeMutableRawPointer(x + i).storeBytes(of: Float.lane(x, i) / sv, as: Lane.self)
+            i += l
+        }
+        while i < n { x[i] /= sum; i += 1 }
     }
 
     /// In-place `torch.log_softmax` of one row: `(x - max) - log(sum(exp(x - max)))`.
     static func logSoftmaxRow(_ x: UnsafeMutablePointer<Float>, count n: Int) {
-        var mx = -Float.infinity
-        for i in 0..<n where x[i] > mx { mx = x[i] }
+        let l = Lane.scalarCount, vectorEnd = n / l * l
+        var mxV = Lane(repeating: -.infinity)
+        var i = 0
+        while i < vectorEnd { mxV = pointwiseMax(mxV, Float.lane(x, i)); i += l }
+        var mx = mxV.max()
+        for j in vectorEnd..<n where x[j] > mx { mx = x[j] }
+        let mv = Lane(repeating: mx)
+        // Float lanes over blocks of 256 values, blocks summed in Double: 50257 logits would
+        // otherwise put ~6000 values in each float lane.
         var sum = 0.0
-        for i in 0..<n { sum += Double(expf(x[i] - mx)) }
+        i = 0
+        while i < vectorEnd {
+            let blockEnd = min(vectorEnd, i + 32 * l)
+            var sumV = Lane()
+            while i < blockEnd { sumV += VectorMath.exp(Float.lane(x, i) - mv); i += l }
+            for j in 0..<l { sum += Double(sumV[j]) }
+        }
+        while i < n { sum += Double(expf(x[i] - mx)); i += 1 }
         let logSum = Float(log(sum))
-        for i in 0..<n { x[i] = (x[i] - mx) - logSum }
+        let ls = Lane(repeating: logSum)
+        i = 0
+        while i < vectorEnd {
+            UnsafeMutableRawPointer(x + i).storeBytes(of: (Float.lane(x, i) - mv) - ls, as: Lane.self)
+            i += l
+        }
+        while i < n { x[i] = (x[i] - mx) - logSum; i += 1 }
     }
 
     /// `y += x` elementwise (the residual connections).
     @inline(__always)
     static func addInPlace(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
-        for i in 0..<n { y[i] += x[i] }
+        let l = Lane.scalarCount
+        var i = 0
+        while i + l <= n {
+            let p = UnsafeMutableRawPointer(y + i)
+            p.storeBytes(of: p.loadUnaligned(as: Lane.self) + Float.lane(x, i), as: Lane.self)
+            i += l
+        }
+        while i < n { y[i] += x[i]; i += 1 }
     }
 
     /// `out[j] = alpha * dot(q, rows[j])` for `count` rows of `width` floats, `stride` apart: one
@@ -86,7 +168,7 @@ enum Kernels {
             let kr = rows + j * stride
             var acc = Lane()
             var i = 0
-            while i + l <= width { acc += Float.lane(q, i) * Float.lane(kr, i); i += l }
+            while i + l <= width { acc = madd(acc, Float.lane(q, i), Float.lane(kr, i)); i += l }
             var s = acc.sum()
             while i < width { s += q[i] * kr[i]; i += 1 }
             out[j] = alpha * s
@@ -101,7 +183,7 @@ enum Kernels {
         var i = 0
         while i + l <= width {
             var acc = Lane()
-            for j in 0..<count { acc += Lane(repeating: p[j]) * Float.lane(rows + j * stride, i) }
+            for j in 0..<count { acc = madd(acc, Lane(repeating: p[j]), Float.lane(rows + j * stride, i)) }
             UnsafeMutableRawPointer(out + i).storeBytes(of: acc, as: Lane.self)
             i += l
         }

@@ -1,9 +1,20 @@
-import Dispatch
 import Foundation
 
 /// The SIMD lane the small-batch kernels are written in. Eight floats: one AVX register, two
 /// SSE/NEON registers; measured faster than 4 or 16 lanes on the benchmark machine.
 typealias Lane = SIMD8<Float>
+
+/// `acc + a * b`: one fused multiply-add where the target has it (arm64; x86_64 built with
+/// `ASSIST_TARGET_CPU`, which defines `ASSIST_FMA`), a multiply and an add on the SSE2 baseline,
+/// where a fused one would be a libm call per element.
+@inline(__always)
+func madd(_ acc: Lane, _ a: Lane, _ b: Lane) -> Lane {
+    #if arch(arm64) || ASSIST_FMA
+    return acc.addingProduct(a, b)
+    #else
+    return acc + a * b
+    #endif
+}
 
 /// A weight element type the dot-product kernel can stream: fp32 as stored in the checkpoint,
 /// or int8 from the quantized file (scaled per output row afterwards).
@@ -37,30 +48,28 @@ extension Int8: WeightElement {
 /// time). These kernels stream each weight once, split the output columns over the worker
 /// threads, and allocate nothing.
 enum MatVec {
-    /// Worker threads for the kernels: the OpenBLAS thread count the caller set with
-    /// `BLASThreads.set`, so the process uses the same number of cores in and out of BLAS.
-    static var workers: Int { max(1, BLASThreads.current) }
+    /// Threads per parallel kernel: the `ThreadPool`'s size (see `BLASThreads.set`).
+    static var workers: Int { ThreadPool.shared.size }
 
     /// Runs `body` over `parts` contiguous pieces of `0..<n`, each a multiple of `align` except
-    /// the last, on up to `workers` threads; on the calling thread alone when `work` (multiply-adds)
-    /// is too small to repay a thread handoff.
-    static func split(_ n: Int, align: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    /// the last, on up to `workers` threads of the `ThreadPool`; on the calling thread alone when
+    /// `work` (multiply-adds, or an equivalent) is too small to repay a handoff.
+    static func split(_ n: Int, align: Int, work: Int, _ body: @escaping (Range<Int>) -> Void) {
         let parts = work < 1 << 15 ? 1 : min(workers, max(1, n / align))
         if parts == 1 { body(0..<n); return }
         let chunk = (n + parts - 1) / parts
         let step = (chunk + align - 1) / align * align
-        withoutActuallyEscaping(body) { f in
-            let box = UnsafeSendable(f)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let lo = min(n, p * step), hi = min(n, lo + step)
-                if lo < hi { box.value(lo..<hi) }
-            }
+        ThreadPool.shared.run(parts) { p in
+            let lo = min(n, p * step), hi = min(n, lo + step)
+            if lo < hi { body(lo..<hi) }
         }
     }
 
     /// `y (R, N) = scale ⊙ (x (R, K) · w^T) + bias` with `w` stored `(N, K)` (`nn.Linear`, the
     /// LM head, and every int8 matrix): one dot product per output, over contiguous weight rows.
     /// `scale` (N) is the per-row int8 scale, nil for fp32.
+    @_specialize(where E == Float)
+    @_specialize(where E == Int8)
     static func rowsDot<E: WeightElement>(_ x: UnsafePointer<Float>, rows r: Int, k: Int, n: Int,
                                           weight w: UnsafePointer<E>, scale: UnsafePointer<Float>?,
                                           bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
@@ -89,13 +98,13 @@ enum MatVec {
             var a0 = Lane(), a1 = Lane(), a2 = Lane(), a3 = Lane()
             var i = 0
             while i + 4 * l <= k {
-                a0 += E.lane(wr, i) * Float.lane(x, i)
-                a1 += E.lane(wr, i + l) * Float.lane(x, i + l)
-                a2 += E.lane(wr, i + 2 * l) * Float.lane(x, i + 2 * l)
-                a3 += E.lane(wr, i + 3 * l) * Float.lane(x, i + 3 * l)
+                a0 = madd(a0, E.lane(wr, i), Float.lane(x, i))
+                a1 = madd(a1, E.lane(wr, i + l), Float.lane(x, i + l))
+                a2 = madd(a2, E.lane(wr, i + 2 * l), Float.lane(x, i + 2 * l))
+                a3 = madd(a3, E.lane(wr, i + 3 * l), Float.lane(x, i + 3 * l))
                 i += 4 * l
             }
-            while i + l <= k { a0 += E.lane(wr, i) * Float.lane(x, i); i += l }
+            while i + l <= k { a0 = madd(a0, E.lane(wr, i), Float.lane(x, i)); i += l }
             var s = ((a0 + a1) + (a2 + a3)).sum()
             while i < k { s += E.scalar(wr, i) * x[i]; i += 1 }
             if let scale { s *= scale[o] }
@@ -114,15 +123,26 @@ enum MatVec {
         let x0 = x, x1 = x + min(1, rows - 1) * k, x2 = x + min(2, rows - 1) * k, x3 = x + min(3, rows - 1) * k
         for o in range {
             let wr = w + o * k
+            // Two lanes per step, eight accumulators: one chain per row would wait on the
+            // multiply-add latency (measured 15 GB/s on the LM head with four rows, 30 with two).
             var a0 = Lane(), a1 = Lane(), a2 = Lane(), a3 = Lane()
+            var b0 = Lane(), b1 = Lane(), b2 = Lane(), b3 = Lane()
             var i = 0
+            while i + 2 * l <= k {
+                let wv = E.lane(wr, i), wu = E.lane(wr, i + l)
+                a0 = madd(a0, wv, Float.lane(x0, i)); a1 = madd(a1, wv, Float.lane(x1, i))
+                a2 = madd(a2, wv, Float.lane(x2, i)); a3 = madd(a3, wv, Float.lane(x3, i))
+                b0 = madd(b0, wu, Float.lane(x0, i + l)); b1 = madd(b1, wu, Float.lane(x1, i + l))
+                b2 = madd(b2, wu, Float.lane(x2, i + l)); b3 = madd(b3, wu, Float.lane(x3, i + l))
+                i += 2 * l
+            }
             while i + l <= k {
                 let wv = E.lane(wr, i)
-                a0 += wv * Float.lane(x0, i); a1 += wv * Float.lane(x1, i)
-                a2 += wv * Float.lane(x2, i); a3 += wv * Float.lane(x3, i)
+                a0 = madd(a0, wv, Float.lane(x0, i)); a1 = madd(a1, wv, Float.lane(x1, i))
+                a2 = madd(a2, wv, Float.lane(x2, i)); a3 = madd(a3, wv, Float.lane(x3, i))
                 i += l
             }
-            var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+            var s = SIMD4<Float>((a0 + b0).sum(), (a1 + b1).sum(), (a2 + b2).sum(), (a3 + b3).sum())
             while i < k {
                 let wv = E.scalar(wr, i)
                 s += SIMD4(x0[i], x1[i], x2[i], x3[i]) * wv
@@ -160,63 +180,61 @@ enum MatVec {
         }
     }
 
-    /// `out (R, N) += x[:, kRange] · w[kRange, :]`, four weight rows at a time.
+    /// `out (R, N) += x[:, kRange] · w[kRange, :]`, four weight rows at a time: each vector of
+    /// those four rows is loaded once and applied to every output row while it is in registers
+    /// (the beams share every weight load).
     @inline(__always)
     private static func axpy(_ x: UnsafePointer<Float>, rows r: Int, k: Int, n: Int, kRange: Range<Int>,
                              weight w: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let l = Lane.scalarCount, vectorEnd = n / l * l
+        // (R, 4) the group's x values of each row, broadcast; rows of the group beyond the range
+        // get weight 0 so they add nothing.
+        let bx = UnsafeMutablePointer<Lane>.allocate(capacity: 4 * r)
+        defer { bx.deallocate() }
         var kk = kRange.lowerBound
         while kk < kRange.upperBound {
             let g = min(4, kRange.upperBound - kk)
             let w0 = w + kk * n, w1 = w + (kk + min(1, g - 1)) * n
             let w2 = w + (kk + min(2, g - 1)) * n, w3 = w + (kk + min(3, g - 1)) * n
             for row in 0..<r {
-                let xr = x + row * k + kk, yr = out + row * n
-                // Rows of the group beyond the range get weight 0 so they add nothing.
-                let s0 = xr[0], s1 = g > 1 ? xr[1] : 0, s2 = g > 2 ? xr[2] : 0, s3 = g > 3 ? xr[3] : 0
-                let v0 = Lane(repeating: s0), v1 = Lane(repeating: s1)
-                let v2 = Lane(repeating: s2), v3 = Lane(repeating: s3)
-                var c = 0
-                while c < vectorEnd {
-                    var t = v0 * Float.lane(w0, c)
-                    t += v1 * Float.lane(w1, c)
-                    t += v2 * Float.lane(w2, c)
-                    t += v3 * Float.lane(w3, c)
-                    let p = UnsafeMutableRawPointer(yr + c)
-                    p.storeBytes(of: p.loadUnaligned(as: Lane.self) + t, as: Lane.self)
-                    c += l
+                let xr = x + row * k + kk
+                for j in 0..<4 { bx[row * 4 + j] = Lane(repeating: j < g ? xr[j] : 0) }
+            }
+            var c = 0
+            while c < vectorEnd {
+                let a0 = Float.lane(w0, c), a1 = Float.lane(w1, c), a2 = Float.lane(w2, c), a3 = Float.lane(w3, c)
+                for row in 0..<r {
+                    let b = bx + row * 4
+                    let p = UnsafeMutableRawPointer(out + row * n + c)
+                    var t = madd(p.loadUnaligned(as: Lane.self), a0, b[0])
+                    t = madd(t, a1, b[1])
+                    t = madd(t, a2, b[2])
+                    t = madd(t, a3, b[3])
+                    p.storeBytes(of: t, as: Lane.self)
                 }
-                while c < n {
-                    yr[c] += s0 * w0[c] + s1 * w1[c] + s2 * w2[c] + s3 * w3[c]
-                    c += 1
-                }
+                c += l
+            }
+            for row in 0..<r {
+                let b = bx + row * 4, yr = out + row * n
+                for c in vectorEnd..<n { yr[c] += b[0][0] * w0[c] + b[1][0] * w1[c] + b[2][0] * w2[c] + b[3][0] * w3[c] }
             }
             kk += 4
         }
     }
 
-    /// `dst (N, K) = q (N, K) * scale (N)`: an int8 matrix widened to fp32 for `sgemm` when many
-    /// rows (encoder tokens) share it and compute, not memory, is the bound.
+    /// `dst (N, K) = q (N, K) * scale (N)` on the calling thread: an int8 block widened to fp32
+    /// for `sgemm` when many rows (encoder tokens) share it and compute, not memory, is the bound.
     static func dequantize(_ q: UnsafePointer<Int8>, scale: UnsafePointer<Float>, rows n: Int, columns k: Int,
                            into dst: UnsafeMutablePointer<Float>) {
         let l = Lane.scalarCount
-        split(n, align: 1, work: n * k) { range in
-            for o in range {
-                let src = q + o * k, out = dst + o * k, s = scale[o]
-                var i = 0
-                while i + l <= k {
-                    UnsafeMutableRawPointer(out + i).storeBytes(of: Int8.lane(src, i) * s, as: Lane.self)
-                    i += l
-                }
-                while i < k { out[i] = Float(src[i]) * s; i += 1 }
+        for o in 0..<n {
+            let src = q + o * k, out = dst + o * k, s = scale[o]
+            var i = 0
+            while i + l <= k {
+                UnsafeMutableRawPointer(out + i).storeBytes(of: Int8.lane(src, i) * s, as: Lane.self)
+                i += l
             }
+            while i < k { out[i] = Float(src[i]) * s; i += 1 }
         }
     }
-}
-
-/// Hands a non-escaping closure to `concurrentPerform`'s workers. Safe because every worker
-/// writes a disjoint range and `concurrentPerform` returns only after all of them finish.
-private struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
