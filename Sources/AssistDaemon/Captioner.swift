@@ -4,16 +4,16 @@ import Vision
 /// Something that turns encoded image bytes into a caption. The daemon knows only this, so the
 /// queue, journal and server do not depend on how Vision is built.
 protocol Captioner: Sendable {
-    /// Decodes and captions one photo; errors name what went wrong (the image or the model).
-    func caption(imageData: Data, overrides: GenerationOverrides) throws -> Caption
+    /// Captions one decoded, upright photo; errors name what went wrong.
+    func caption(image: RGBImage, overrides: GenerationOverrides) throws -> Caption
 }
 
 /// The real captioner: a `Vision.CaptionEngine` loaded once at start.
 struct EngineCaptioner: Captioner {
     let engine: CaptionEngine
 
-    func caption(imageData: Data, overrides: GenerationOverrides) throws -> Caption {
-        try engine.caption(imageData: imageData, overrides: overrides)
+    func caption(image: RGBImage, overrides: GenerationOverrides) throws -> Caption {
+        try engine.caption(image: image, overrides: overrides)
     }
 }
 

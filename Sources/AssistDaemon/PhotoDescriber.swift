@@ -67,9 +67,10 @@ enum PhotoDescriber {
     static func describe(_ data: Data, name: String, model: ModelState, reading: ReadingState,
                          verbosity: Verbosity, overrides: GenerationOverrides) -> PhotoDescription {
         let start = DispatchTime.now()
+        let rgb: RGBImage
         let image: PixelImage
         do {
-            let rgb = try ImageDecoder.decode(data)
+            rgb = try ImageDecoder.decode(data)
             image = try PixelImage(width: rgb.width, height: rgb.height, rgb: rgb.pixels)
         } catch {
             return PhotoDescription(outcome: .failed(detail: "photo \(name): \(error)", spoken: "I could not read photo \(name)."))
@@ -91,7 +92,7 @@ enum PhotoDescriber {
         var captionMs: Double?
         if let captioner, !covered {
             let t = DispatchTime.now()
-            do { caption = try captioner.caption(imageData: data, overrides: overrides) } catch {
+            do { caption = try captioner.caption(image: rgb, overrides: overrides) } catch {
                 captionProblem = "The captioning model failed on this photo: \(error)"
             }
             captionMs = milliseconds(t, DispatchTime.now())

@@ -72,9 +72,19 @@ public final class CaptionEngine: @unchecked Sendable {
 
     /// Decodes a JPEG or PNG, preprocesses it, and generates its caption.
     public func caption(imageData: Data, overrides: GenerationOverrides = .init()) throws -> Caption {
-        let config = try generationConfig.applying(overrides)
         let t0 = DispatchTime.now()
         let image = try ImageDecoder.decode(imageData, limits: imageLimits)
+        let decodeMs = ms(t0, DispatchTime.now())
+        var c = try caption(image: image, overrides: overrides)
+        c.timings.decode += decodeMs
+        return c
+    }
+
+    /// Captions an already decoded, upright image (for callers that also analyse the pixels, so
+    /// the photo is decoded once). `timings.decode` then covers preprocessing only.
+    public func caption(image: RGBImage, overrides: GenerationOverrides = .init()) throws -> Caption {
+        let config = try generationConfig.applying(overrides)
+        let t0 = DispatchTime.now()
         let pixels = processor.pixelValues(image)
         let t1 = DispatchTime.now()
         let encoded = try model.encode(pixelValues: pixels)
