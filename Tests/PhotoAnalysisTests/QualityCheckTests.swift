@@ -64,6 +64,19 @@ final class QualityCheckTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(QualityReport.self, from: json), report)
     }
 
+    /// Straight camera movement blurs the edges across it: the lowest direction is the one
+    /// whose gradients point along the movement, while the edges along it stay sharp.
+    func testMovementBlursTheEdgesAcrossIt() throws {
+        for (file, blurred, sharp) in [("quality/letter-motion10a0.jpg", 0, 2), ("quality/letter-motion16a90.jpg", 2, 0)] {
+            let s = QualityCheck().check(try FixtureImages.load(file)).scores
+            let byDirection = s.edgeSharpnessByDirection
+            XCTAssertEqual(byDirection.count, 4, file)
+            let low = try XCTUnwrap(byDirection[blurred], file), high = try XCTUnwrap(byDirection[sharp], file)
+            XCTAssertEqual(s.edgeSharpness, low, file)
+            XCTAssertGreaterThan(high, 2 * low, file)
+        }
+    }
+
     func testUniformBlackFrameIsCoveredOnly() throws {
         let black = try PixelImage(width: 64, height: 48, rgb: [UInt8](repeating: 3, count: 64 * 48 * 3))
         XCTAssertEqual(QualityCheck().check(black).problems.map(\.kind), [.covered])
