@@ -25,7 +25,7 @@ final class TextReaderTests: XCTestCase {
     func testCleanRendersAreReadWithNinetyPercentWordAccuracy() throws {
         let reader = try TextReader()
         var expectedTotal = 0, hitTotal = 0.0, extraTotal = 0
-        print("image                                  rot  skew inv  words  acc    extra  secs  text")
+        print("image                                  rot  skew inv  words  acc    extra dropped  secs  text")
         for photo in try FixtureImages.manifest().text {
             let result = try reader.read(try FixtureImages.load(photo.file))
             let expected = Self.words(photo.lines.joined(separator: " "))
@@ -33,8 +33,8 @@ final class TextReaderTests: XCTestCase {
             expectedTotal += expected.count
             hitTotal += acc * Double(expected.count)
             extraTotal += extra.count
-            print(String(format: "%-38@ %3d %5.1f %3@ %6d %5.2f %7d %5.2f  ", photo.file as NSString, result.rotation,
-                         result.skew, (result.inverted ? "yes" : "no") as NSString, expected.count, acc, extra.count, result.seconds)
+            print(String(format: "%-38@ %3d %5.1f %3@ %6d %5.2f %7d %7d %5.2f  ", photo.file as NSString, result.rotation,
+                         result.skew, (result.inverted ? "yes" : "no") as NSString, expected.count, acc, extra.count, result.droppedWords, result.seconds)
                   + result.text)
         }
         let overall = hitTotal / Double(expectedTotal)
