@@ -50,6 +50,26 @@ SENTENCES = [
     ["Chocolate chip cookies", "Contains milk eggs and wheat"],
     ["Dishwasher safe", "Made in Portugal"],
     ["Your appointment is on Tuesday", "at half past ten in the morning"],
+    # For the tilted labels.
+    ["Vitamin tablets", "One a day with water"],
+    ["Peanut butter", "Smooth and creamy"],
+    ["Do not bend", "Photographs enclosed"],
+    ["Turn left for the lifts", "Toilets on the first floor"],
+    ["Low fat yogurt", "Strawberry flavour"],
+    ["Shampoo for dry hair", "Rinse well after use"],
+    ["Chicken noodle soup", "Heat gently and stir"],
+    ["Recycle this bottle", "Remove the cap first"],
+    ["Gas bill due on Friday", "Pay online or by phone"],
+]
+
+# A printed letter photographed on a table: many lines of small text.
+LETTER = [
+    "Dear Mr Jones, thank you for your letter of the",
+    "twelfth. Your new bus pass is enclosed with this",
+    "note. Please sign the back of the card before you",
+    "use it, and keep it with you when you travel. If",
+    "you have any questions, call the office on Monday",
+    "or Thursday between ten and four. Kind regards,",
 ]
 
 
@@ -216,6 +236,81 @@ def scene_photo(name, kind, w=640, h=480):
     return finish(rng, img)
 
 
+def camera(rng, img, gain=1.0, sharpen=0.8):
+    """A phone camera's pipeline on a scene (H, W, 3) float32: lens softness, shot noise that
+    grows with the signal and with `gain` (ISO), read noise, colour noise, the camera's own
+    unsharp mask, then 8 bits. Real photos are noisy in the dark and sharpened everywhere."""
+    h, w = img.shape[:2]
+    pil = Image.fromarray(np.clip(img + 0.5, 0, 255).astype(np.uint8), "RGB").filter(ImageFilter.GaussianBlur(0.6))
+    a = np.asarray(pil, dtype=np.float32)
+    lin = to_linear(a) * 255.0
+    shot = rng.normal(0, 1, a.shape) * np.sqrt(np.maximum(lin, 0) * 0.35 * gain)
+    read = rng.normal(0, 1.2 * gain, a.shape)
+    chroma = rng.normal(0, 0.8 * gain, (h, w, 1)) * np.array([1.0, -0.6, 0.9], np.float32)
+    noisy = to_srgb((lin + shot + read + chroma) / 255.0)
+    pil = Image.fromarray(np.clip(noisy + 0.5, 0, 255).astype(np.uint8), "RGB")
+    if sharpen > 0:
+        pil = pil.filter(ImageFilter.UnsharpMask(radius=1.5, percent=int(100 * sharpen), threshold=2))
+    return pil
+
+
+def camera_scene(name, kind, w=640, h=480):
+    """The scene (before the camera) of a photo taken with `camera`: float32 (H, W, 3)."""
+    rng = rng_for(name + "-scene")
+    if kind == "dim-shelf":
+        # A dim cupboard: plain boxes and tins on a shelf, little texture, lit from the left.
+        img = np.ones((h, w, 3), np.float32) * np.array([70, 62, 52], np.float32)
+        pil = Image.fromarray(img.astype(np.uint8), "RGB")
+        d = ImageDraw.Draw(pil)
+        d.rectangle((0, 360, w, 380), fill=(95, 80, 60))
+        d.rectangle((60, 140, 200, 360), fill=(120, 110, 90))
+        d.rectangle((230, 200, 330, 360), fill=(60, 85, 110))
+        d.ellipse((230, 190, 330, 215), fill=(90, 110, 130))
+        d.rectangle((360, 100, 460, 360), fill=(140, 70, 60))
+        d.rectangle((490, 230, 600, 360), fill=(100, 115, 80))
+        img = np.asarray(pil, dtype=np.float32)
+        img = img * (0.85 + 0.15 * smooth_noise(rng, w, h, 90))[..., None]
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        return img * (0.55 + 0.45 * (1 - x / w))[..., None]
+    if kind == "letter":
+        img = background(rng, w, h, "wood")
+        font = ImageFont.truetype(FONTS["LiberationSerif"], 17)
+        page = Image.new("RGB", (470, 210), (236, 233, 225))
+        d = ImageDraw.Draw(page)
+        for i, line in enumerate(LETTER):
+            d.text((18, 14 + i * 31), line, font=font, fill=(20, 20, 30))
+        page = page.rotate(1.5, resample=Image.BICUBIC, expand=True, fillcolor=(0, 0, 0))
+        mask = Image.new("L", (470, 210), 255).rotate(1.5, resample=Image.BICUBIC, expand=True)
+        pil = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
+        pil.paste(page, ((w - page.width) // 2, (h - page.height) // 2), mask)
+        return np.asarray(pil, dtype=np.float32)
+    raise ValueError(kind)
+
+
+def motion_blur(a, length, angle):
+    """Blur (H, W, 3) by a straight movement of `length` pixels at `angle` degrees (0 is
+    horizontal, counterclockwise), with an antialiased line kernel and FFT convolution."""
+    h, w = a.shape[:2]
+    s = 8
+    size = (int(length) + 3) | 1
+    k = Image.new("L", (size * s, size * s), 0)
+    c = size * s / 2
+    dx, dy = math.cos(math.radians(angle)) * length * s / 2, -math.sin(math.radians(angle)) * length * s / 2
+    ImageDraw.Draw(k).line((c - dx, c - dy, c + dx, c + dy), fill=255, width=s)
+    kernel = np.asarray(k.reduce(s), dtype=np.float64)
+    kernel /= kernel.sum()
+    pad = size
+    out = np.empty_like(a)
+    kp = np.zeros((h + 2 * pad, w + 2 * pad))
+    kp[:size, :size] = kernel
+    kp = np.roll(kp, (-(size // 2), -(size // 2)), axis=(0, 1))
+    kf = np.fft.rfft2(kp)
+    for ch in range(a.shape[2]):
+        padded = np.pad(a[..., ch].astype(np.float64), pad, mode="edge")
+        out[..., ch] = np.fft.irfft2(np.fft.rfft2(padded) * kf, padded.shape)[pad:pad + h, pad:pad + w]
+    return out
+
+
 # MARK: degradations, all in linear light where light is concerned
 
 def to_linear(a):
@@ -233,6 +328,9 @@ def degrade(name, img, kind, amount):
         out = np.asarray(img.filter(ImageFilter.GaussianBlur(amount)), dtype=np.float32)
         # The sensor adds its noise after the optics blurred the scene.
         out = out + rng.normal(0, 2.0, a.shape)
+    elif kind == "motion":
+        length, angle = amount
+        out = motion_blur(a, length, angle) + rng.normal(0, 2.0, a.shape)
     elif kind == "shake":
         # Camera shake: the average of the frame shifted along a short diagonal path.
         acc = np.zeros_like(a)
@@ -258,11 +356,27 @@ def degrade(name, img, kind, amount):
     return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "RGB")
 
 
-def save(img, rel, fmt):
+def tag_for(kind, amount):
+    """File name part for a degradation: blur2_5, exposurem3_5, motion12a120."""
+    if kind == "motion":
+        return f"motion{amount[0]}a{amount[1]}"
+    return f"{kind}{amount:g}".replace("-", "m").replace(".", "_")
+
+
+def quality_entry(rel, src, kind, amount, flags, optional):
+    entry = {"file": rel, "source": src, "degradation": kind, "qualityFlags": flags, "optionalFlags": optional}
+    if kind == "motion":
+        entry["amount"], entry["angle"] = amount
+    else:
+        entry["amount"] = amount
+    return entry
+
+
+def save(img, rel, fmt, quality=88):
     path = os.path.join(OUT, rel)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if fmt == "jpeg":
-        img.save(path, "JPEG", quality=88, optimize=True)
+        img.save(path, "JPEG", quality=quality, optimize=True)
     else:
         img.save(path, "PNG", optimize=True)
 
@@ -287,6 +401,16 @@ def main():
         ("cookies-bold-28-rot270", 9, "LiberationSans-Bold", 28, 270, "light-on-dark", "fabric", "jpeg"),
         ("dishwasher-freesans-40-light", 10, "FreeSans", 40, 3, "light-on-dark", "wood", "jpeg"),
         ("appointment-serif-18", 11, "DejaVuSerif-Bold", 18, 0, "dark-on-light", "wall", "png"),
+        # Labels held at a slant, as blind users hold them: the reader must deskew them.
+        ("tilt-sans-30-p4", 12, "DejaVuSans", 30, 4, "dark-on-light", "wood", "jpeg"),
+        ("tilt-serif-32-m4", 13, "LiberationSerif", 32, -4, "light-on-dark", "counter", "jpeg"),
+        ("tilt-bold-36-p8", 14, "LiberationSans-Bold", 36, 8, "light-on-dark", "fabric", "jpeg"),
+        ("tilt-freeserif-30-m8", 15, "FreeSerif", 30, -8, "dark-on-light", "wall", "jpeg"),
+        ("tilt-mono-24-p12", 16, "DejaVuSansMono", 24, 12, "dark-on-light", "counter", "jpeg"),
+        ("tilt-serifbold-34-m12", 17, "DejaVuSerif-Bold", 34, -12, "light-on-dark", "wood", "jpeg"),
+        ("tilt-freesans-32-p15", 18, "FreeSans", 32, 15, "light-on-dark", "wall", "jpeg"),
+        ("tilt-sans-28-m15", 19, "DejaVuSans", 28, -15, "dark-on-light", "fabric", "jpeg"),
+        ("tilt-bold-30-m3", 20, "LiberationSans-Bold", 30, -3, "dark-on-light", "wood", "jpeg"),
     ]
     for name, si, font, size, angle, polarity, surface, fmt in text_specs:
         # Sideways text comes from a portrait photo whose orientation tag was lost.
@@ -305,6 +429,14 @@ def main():
     manifest["text"].append({"file": "text/large-soup-sans-80.jpg", "lines": SENTENCES[0],
                              "font": "DejaVuSans", "size": 80, "angle": 0,
                              "polarity": "dark-on-light", "surface": "wood", "qualityFlags": []})
+
+    # A large tilted photo for timing the deskew.
+    big = text_photo("large-tilt-serif-64-m8", SENTENCES[13], "LiberationSerif", 64, -8, "light-on-dark",
+                     "counter", w=1600, h=1200)
+    save(big, "text/large-tilt-serif-64-m8.jpg", "jpeg")
+    manifest["text"].append({"file": "text/large-tilt-serif-64-m8.jpg", "lines": SENTENCES[13],
+                             "font": "LiberationSerif", "size": 64, "angle": -8,
+                             "polarity": "light-on-dark", "surface": "counter", "qualityFlags": []})
 
     scenes = ["mug-on-table", "sky-and-trees", "striped-shirt", "gravel", "plain-wall", "keyboard",
               "confetti", "barcode-and-shelf"]
@@ -337,16 +469,45 @@ def main():
         ("exposure", 3.0, ["bright"], ["lowContrast", "blurry"]),
         ("fog", 0.18, ["lowContrast"], []),
         ("covered", 0.08, ["covered"], []),
+        # Straight camera movement at several lengths and directions: (length, angle).
+        ("motion", (6, 45), [], ["blurry"]),
+        ("motion", (12, 0), ["blurry"], []),
+        ("motion", (20, 120), ["blurry"], []),
     ]
     for src, img in sources.items():
         for kind, amount, flags, optional in degradations:
-            tag = f"{kind}{amount:g}".replace("-", "m").replace(".", "_")
-            name = f"{src}-{tag}"
+            name = f"{src}-{tag_for(kind, amount)}"
             rel = f"quality/{name}.jpg"
             save(degrade(name, img, kind, amount), rel, "jpeg")
-            manifest["quality"].append({"file": rel, "source": src, "degradation": kind,
-                                        "amount": amount, "qualityFlags": flags,
-                                        "optionalFlags": optional})
+            manifest["quality"].append(quality_entry(rel, src, kind, amount, flags, optional))
+
+    # Photos through a camera pipeline (signal-dependent noise, the camera's sharpening): a dim,
+    # plain cupboard at high gain and a letter of small print. The optics blur the scene
+    # before the sensor adds its noise and the camera sharpens it.
+    camera_sources = {"shelf": ("dim-shelf", 3.0), "letter": ("letter", 1.0)}
+    camera_degradations = [
+        (None, 0, [], []),
+        ("blur", 2.5, ["blurry"], []),
+        ("blur", 5.0, ["blurry"], ["lowContrast"]),
+        ("motion", (6, 135), [], ["blurry"]),
+        ("motion", (10, 0), ["blurry"], []),
+        ("motion", (16, 90), ["blurry"], []),
+        ("motion", (24, 30), ["blurry"], []),
+    ]
+    for src, (kind_of_scene, gain) in camera_sources.items():
+        scene = camera_scene(src, kind_of_scene)
+        for kind, amount, flags, optional in camera_degradations:
+            name = f"{src}-camera" if kind is None else f"{src}-{tag_for(kind, amount)}"
+            if kind == "blur":
+                pil = Image.fromarray(np.clip(scene + 0.5, 0, 255).astype(np.uint8), "RGB")
+                optics = np.asarray(pil.filter(ImageFilter.GaussianBlur(amount)), dtype=np.float32)
+            elif kind == "motion":
+                optics = motion_blur(scene, *amount)
+            else:
+                optics = scene
+            rel = f"quality/{name}.jpg"
+            save(camera(rng_for(name), optics, gain=gain), rel, "jpeg", quality=80)
+            manifest["quality"].append(quality_entry(rel, src, kind or "none", amount, flags, optional))
 
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

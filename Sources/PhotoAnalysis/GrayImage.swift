@@ -1,3 +1,5 @@
+import Foundation
+
 /// An 8-bit single-channel image with the cheap geometric operations the analysis needs.
 struct GrayImage: Sendable {
     let width: Int
@@ -42,6 +44,55 @@ struct GrayImage: Sendable {
         default:
             preconditionFailure("rotation must be a multiple of 90 degrees, got \(degrees)")
         }
+    }
+
+    /// The image turned clockwise by `degrees` (any angle) about its centre, bilinearly
+    /// sampled, on a canvas grown to hold all of it; uncovered corners get `fill`. Text lines
+    /// at `degrees` counterclockwise come out horizontal.
+    func rotated(clockwise degrees: Float, fill: UInt8) -> GrayImage {
+        let t = degrees * .pi / 180
+        let c = cosf(t), s = sinf(t)
+        let fw = Float(width), fh = Float(height)
+        let ow = Int((fw * abs(c) + fh * abs(s)).rounded(.up))
+        let oh = Int((fw * abs(s) + fh * abs(c)).rounded(.up))
+        let icx = Float(width - 1) / 2, icy = Float(height - 1) / 2
+        let ocx = Float(ow - 1) / 2, ocy = Float(oh - 1) / 2
+        var out = [UInt8](repeating: fill, count: ow * oh)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for oy in 0..<oh {
+                    let dy = Float(oy) - ocy
+                    for ox in 0..<ow {
+                        let dx = Float(ox) - ocx
+                        // Inverse of the clockwise turn (y grows downwards).
+                        let sx: Float = c * dx + s * dy + icx
+                        let sy: Float = c * dy - s * dx + icy
+                        guard sx >= 0, sy >= 0, sx <= fw - 1, sy <= fh - 1 else { continue }
+                        let x0 = Int(sx), y0 = Int(sy)
+                        let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
+                        let fx: Float = sx - Float(x0), fy: Float = sy - Float(y0)
+                        let p00 = Float(src[y0 * width + x0]), p01 = Float(src[y0 * width + x1])
+                        let p10 = Float(src[y1 * width + x0]), p11 = Float(src[y1 * width + x1])
+                        let top: Float = p00 + (p01 - p00) * fx
+                        let bottom: Float = p10 + (p11 - p10) * fx
+                        dst[oy * ow + ox] = UInt8(top + (bottom - top) * fy + 0.5)
+                    }
+                }
+            }
+        }
+        return GrayImage(width: ow, height: oh, pixels: out)
+    }
+
+    /// The median pixel value.
+    func median() -> UInt8 {
+        var histogram = [Int](repeating: 0, count: 256)
+        for v in pixels { histogram[Int(v)] += 1 }
+        var seen = 0
+        for (value, count) in histogram.enumerated() {
+            seen += count
+            if 2 * seen >= pixels.count { return UInt8(value) }
+        }
+        return 255
     }
 
     /// Light text on a dark ground turned into dark on light, which Tesseract's page layout

@@ -18,10 +18,15 @@ public struct QualityCheck: Sendable {
         public var brightMinP5: Float = 125
         /// Low contrast (fog, glare, a smudged lens): relative contrast at most this.
         public var lowContrastMaxRelativeContrast: Float = 0.12
-        /// Blurry: Laplacian variance / contrast^2 at most this...
-        public var blurryMaxLaplacianRatio: Float = 0.0022
-        /// ...or the perceptual blur effect at least this.
-        public var blurryMinBlurEffect: Float = 0.5
+        /// Blurry: the edge sharpness (lowest direction) at most this...
+        public var blurryMaxEdgeSharpness: Float = 1.65
+        /// ...unless it is above this and the Laplacian ratio is at least
+        /// `sharpMinLaplacianRatio`: plenty of fine detail for the photo's contrast means a
+        /// scene with some genuinely soft structure (wood grain lit brightly), not a blurred
+        /// photo. Below this sharpness the photo is blurry whatever its fine detail, because
+        /// noise and a camera's sharpening raise the Laplacian ratio of blurred photos too.
+        public var blurryVetoMinEdgeSharpness: Float = 1.3
+        public var sharpMinLaplacianRatio: Float = 0.02
 
         public init() {}
     }
@@ -48,7 +53,10 @@ public struct QualityCheck: Sendable {
         let faint = s.relativeContrast <= t.lowContrastMaxRelativeContrast
         // A bright veil over everything is glare or fog (low contrast), not overexposure.
         let bright = s.brightFraction >= t.brightMinBrightFraction || (s.p5 >= t.brightMinP5 && !faint)
-        let blurry = s.laplacianRatio <= t.blurryMaxLaplacianRatio || s.blurEffect >= t.blurryMinBlurEffect
+        let blurry = s.edgeSharpness.map { sharpness in
+            let detailed = sharpness > t.blurryVetoMinEdgeSharpness && s.laplacianRatio >= t.sharpMinLaplacianRatio
+            return sharpness <= t.blurryMaxEdgeSharpness && !detailed
+        } ?? false
         var kinds: [QualityProblem.Kind] = []
         if dark { kinds.append(.dark) }
         if bright && !dark { kinds.append(.bright) }
@@ -82,6 +90,7 @@ public struct QualityCheck: Sendable {
         let brightCount = histogram[245...255].reduce(0, +)
 
         let (laplacianVariance, detail) = laplacianAndDetail(g)
+        let edges = EdgeSharpness().measure(g)
         return QualityReport.Scores(
             width: w, height: h,
             meanLuminance: Float(sum) / Float(n), p5: p5, p50: p50, p95: p95, contrast: p95 - p5,
@@ -89,7 +98,8 @@ public struct QualityCheck: Sendable {
             darkFraction: Float(darkCount) / Float(n), brightFraction: Float(brightCount) / Float(n),
             detail: detail, laplacianVariance: laplacianVariance,
             laplacianRatio: p95 > p5 ? laplacianVariance / ((p95 - p5) * (p95 - p5)) : 0,
-            blurEffect: blurEffect(g))
+            blurEffect: blurEffect(g), edgeSharpness: edges.sharpness,
+            edgeSharpnessByDirection: edges.byDirection, noise: edges.noise)
     }
 
     /// Variance of the 4-neighbour Laplacian over the interior, and the mean absolute

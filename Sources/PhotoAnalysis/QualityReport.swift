@@ -27,16 +27,29 @@ public struct QualityReport: Codable, Sendable, Equatable {
         /// photo's content and contrast, so it is reported but not used for the verdict.
         public var laplacianVariance: Float
         /// `laplacianVariance / contrast^2`: the Laplacian variance made independent of the
-        /// photo's exposure and contrast, so one threshold fits dim and bright photos. Sensor
-        /// noise raises it, which is why a dark, noisy photo rarely reads as blurry.
+        /// photo's exposure and contrast. Sensor noise raises it, so a dim, noisy photo reads as
+        /// sharp: reported for comparison, not used for the verdict.
         public var laplacianRatio: Float
         /// No-reference perceptual blur in 0...1 (Crete-Roffet et al. 2007, the metric of
-        /// scikit-image's `blur_effect`): 0 sharp, 1 fully blurred. Independent of contrast.
+        /// scikit-image's `blur_effect`): 0 sharp, 1 fully blurred. Independent of contrast,
+        /// but noise hides blur from it too: reported, not used for the verdict.
         public var blurEffect: Float
+        /// The blur measure behind the verdict: at the strong edges, the gradient at a fine
+        /// scale divided by the gradient at a coarse scale, with the noise's share taken out;
+        /// the median per edge direction and the lowest direction (see `EdgeSharpness`).
+        /// About 2.5 and more for a sharp photo, near 1 for a blurred one; nil when the photo
+        /// has too few edges to judge (a plain wall, a black frame).
+        public var edgeSharpness: Float?
+        /// The same per edge direction: gradient at 0, 45, 90 and 135 degrees. Camera movement
+        /// blurs the directions across it and leaves the others sharp.
+        public var edgeSharpnessByDirection: [Float?]
+        /// Estimated standard deviation of the sensor noise, luma levels.
+        public var noise: Float
 
         public init(width: Int, height: Int, meanLuminance: Float, p5: Float, p50: Float, p95: Float,
                     contrast: Float, relativeContrast: Float, darkFraction: Float, brightFraction: Float,
-                    detail: Float, laplacianVariance: Float, laplacianRatio: Float, blurEffect: Float) {
+                    detail: Float, laplacianVariance: Float, laplacianRatio: Float, blurEffect: Float,
+                    edgeSharpness: Float? = nil, edgeSharpnessByDirection: [Float?] = [], noise: Float = 0) {
             self.width = width
             self.height = height
             self.meanLuminance = meanLuminance
@@ -51,6 +64,9 @@ public struct QualityReport: Codable, Sendable, Equatable {
             self.laplacianVariance = laplacianVariance
             self.laplacianRatio = laplacianRatio
             self.blurEffect = blurEffect
+            self.edgeSharpness = edgeSharpness
+            self.edgeSharpnessByDirection = edgeSharpnessByDirection
+            self.noise = noise
         }
     }
 

@@ -27,15 +27,19 @@ public struct ReadResult: Codable, Sendable, Equatable {
     public var droppedWords: Int
     /// Wall time of the whole read, seconds.
     public var seconds: Double
+    /// Degrees the photo was turned clockwise to straighten slanted text before it was read
+    /// (0 when it was read as it is); applied before `rotation`.
+    public var skew: Double
 
     public init(lines: [TextLine], language: String, rotation: Int, inverted: Bool,
-                droppedWords: Int, seconds: Double) {
+                droppedWords: Int, seconds: Double, skew: Double = 0) {
         self.lines = lines
         self.language = language
         self.rotation = rotation
         self.inverted = inverted
         self.droppedWords = droppedWords
         self.seconds = seconds
+        self.skew = skew
     }
 
     /// All lines as they are spoken: each line ends as a sentence (a period is added unless it

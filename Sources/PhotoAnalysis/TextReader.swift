@@ -41,6 +41,14 @@ public final class TextReader: @unchecked Sendable {
         public var enlargeBelow: Int = 0
         /// Whether to try inverted polarity and the 180-degree turn when the first pass is weak.
         public var searchOrientation: Bool = true
+        /// Whether to straighten text turned up to `maxSkew` degrees before reading.
+        public var deskew: Bool = true
+        public var maxSkew: Float = 15
+        /// Text is straightened only when its lines are turned at least this many degrees
+        /// (Tesseract copes with less itself)...
+        public var minSkew: Float = 2
+        /// ...and line up this much better turned than as they are (projection-profile gain).
+        public var minSkewGain: Float = 1.1
 
         public init() {}
     }
@@ -135,24 +143,38 @@ public final class TextReader: @unchecked Sendable {
         } else if side < options.enlargeBelow {
             gray = gray.enlarged(by: 2)
         }
+        var skew: Float = 0
+        var straight = gray
+        if options.deskew {
+            let estimate = SkewEstimator(maxAngle: options.maxSkew).estimate(gray)
+            if abs(estimate.angle) >= options.minSkew, estimate.gain >= options.minSkewGain {
+                skew = estimate.angle
+                straight = gray.rotated(clockwise: skew, fill: gray.median())
+            }
+        }
         lock.lock()
         defer { lock.unlock() }
-        var attempts: [(rotation: Int, inverted: Bool)] = [(0, false)]
+        var attempts: [(rotation: Int, inverted: Bool, skew: Float)] = [(0, false, skew)]
         if options.searchOrientation {
-            attempts += [(0, true), (180, false), (180, true)]
+            attempts += [(0, true, skew), (180, false, skew), (180, true, skew)]
         }
+        // The photo as it is stays a candidate when it was straightened: a wrong skew estimate
+        // must not lose text that Tesseract reads at a slant.
+        if skew != 0 { attempts.insert((0, false, 0), at: min(2, attempts.count)) }
         var best: Pass?
         for attempt in attempts {
-            var input = gray.rotatedClockwise(attempt.rotation)
+            var input = (attempt.skew == 0 ? gray : straight).rotatedClockwise(attempt.rotation)
             if attempt.inverted { input = input.inverted() }
-            let pass = try recognize(input, rotation: attempt.rotation, inverted: attempt.inverted)
+            var pass = try recognize(input, rotation: attempt.rotation, inverted: attempt.inverted)
+            pass.skew = attempt.skew
             if best == nil || pass.score > best!.score { best = pass }
             if best!.isGoodEnough(options) { break }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let chosen = best!
         return ReadResult(lines: chosen.lines, language: language, rotation: chosen.rotation,
-                          inverted: chosen.inverted, droppedWords: chosen.droppedWords, seconds: seconds)
+                          inverted: chosen.inverted, droppedWords: chosen.droppedWords, seconds: seconds,
+                          skew: Double(chosen.skew))
     }
 
     /// Every word Tesseract found in one orientation, before filtering.
@@ -197,6 +219,8 @@ struct Pass {
     var lines: [TextLine] = []
     var rotation: Int
     var inverted: Bool
+    /// Degrees the photo was turned clockwise to straighten the text before this pass.
+    var skew: Float = 0
     var droppedWords = 0
     /// Letters and digits in kept words, weighted by confidence / 100: how much confident
     /// text this pass found, used to pick the best orientation.

@@ -20,29 +20,20 @@ final class QualityCheckTests: XCTestCase {
             }
     }
 
-    /// Misses the current measures are known to make, kept visible rather than dropped from the
-    /// manifest: the mug photo is dim (mean luma 74) with little texture, so after blurring,
-    /// the sensor noise added on top dominates both the Laplacian and the blur effect. If a
-    /// better blur measure catches them, this list must shrink.
-    static let knownMisses: Set<String> = [
-        "quality/mug-blur2_5.jpg: missing [\"blurry\"], unexpected []",
-        "quality/mug-blur5.jpg: missing [\"blurry\"], unexpected []",
-        "quality/mug-shake9.jpg: missing [\"blurry\"], unexpected []",
-        "quality/mug-shake17.jpg: missing [\"blurry\"], unexpected []",
-    ]
-
     func testFlagsMatchManifestAndPrintScoreTable() throws {
         let check = QualityCheck()
         var failures: [String] = []
         var cleanCount = 0, degradedCount = 0
-        print("file                                   mean   p5  p95 relC  brFr  lapVar  lapRatio  blurEff | flags")
+        print("file                                   mean   p5  p95 relC  brFr  lapRatio  blurEff noise  sharp  0deg 45deg 90deg 135deg | flags")
         for row in try rows() {
             let report = check.check(try FixtureImages.load(row.file))
             let s = report.scores
             let got = Set(report.problems.map(\.kind.rawValue))
-            print(String(format: "%-38@ %5.1f %4.0f %4.0f %4.2f %5.2f %7.1f %9.5f %7.3f", row.file as NSString,
+            func f(_ v: Float?) -> String { v.map { String(format: "%5.2f", $0) } ?? "    -" }
+            print(String(format: "%-38@ %5.1f %4.0f %4.0f %4.2f %5.2f %9.5f %7.3f %5.2f ", row.file as NSString,
                          s.meanLuminance, s.p5, s.p95, s.relativeContrast, s.brightFraction,
-                         s.laplacianVariance, s.laplacianRatio, s.blurEffect)
+                         s.laplacianRatio, s.blurEffect, s.noise)
+                  + ([s.edgeSharpness] + s.edgeSharpnessByDirection).map(f).joined(separator: " ")
                   + " | got \(got.sorted()) want \(row.expected.sorted())")
             if row.expected.isEmpty { cleanCount += 1 } else { degradedCount += 1 }
             let missing = row.expected.subtracting(got)
@@ -52,8 +43,8 @@ final class QualityCheckTests: XCTestCase {
             }
         }
         print("quality: \(cleanCount) photos expected clean, \(degradedCount) expected flagged, "
-              + "\(failures.count) mismatches (\(Self.knownMisses.count) known)")
-        XCTAssertEqual(Set(failures), Self.knownMisses, failures.joined(separator: "\n"))
+              + "\(failures.count) mismatches")
+        XCTAssertEqual(failures, [], failures.joined(separator: "\n"))
     }
 
     func testEachProblemHasSpokenAdviceAndReportEncodes() throws {
@@ -71,6 +62,19 @@ final class QualityCheckTests: XCTestCase {
         let problems = try XCTUnwrap(object["problems"] as? [[String: Any]])
         XCTAssertEqual(problems.first?["kind"] as? String, "dark")
         XCTAssertEqual(try JSONDecoder().decode(QualityReport.self, from: json), report)
+    }
+
+    /// Straight camera movement blurs the edges across it: the lowest direction is the one
+    /// whose gradients point along the movement, while the edges along it stay sharp.
+    func testMovementBlursTheEdgesAcrossIt() throws {
+        for (file, blurred, sharp) in [("quality/letter-motion10a0.jpg", 0, 2), ("quality/letter-motion16a90.jpg", 2, 0)] {
+            let s = QualityCheck().check(try FixtureImages.load(file)).scores
+            let byDirection = s.edgeSharpnessByDirection
+            XCTAssertEqual(byDirection.count, 4, file)
+            let low = try XCTUnwrap(byDirection[blurred], file), high = try XCTUnwrap(byDirection[sharp], file)
+            XCTAssertEqual(s.edgeSharpness, low, file)
+            XCTAssertGreaterThan(high, 2 * low, file)
+        }
     }
 
     func testUniformBlackFrameIsCoveredOnly() throws {
