@@ -181,11 +181,11 @@ final class DescribeTests: XCTestCase {
     func testVerbosityIsConfigurableAndReloaded() throws {
         let h = try DaemonHarness(config: ["model": Self.noModel])
         try h.start()
-        // The one clean render whose reading leaves a word out (docs/analysis.md: 0.92).
-        let image = Self.analysis.appendingPathComponent("text/button-freeserif-26.jpg").path
+        // A render whose reading leaves a word out (docs/analysis.md: the 15-degree tilt).
+        let image = Self.analysis.appendingPathComponent("text/tilt-freesans-32-p15.jpg").path
         let everything = try h.client(["caption", "--no-speak", image])
         XCTAssertEqual(everything.status, 0, everything.stderr)
-        XCTAssertTrue(everything.stdout.hasPrefix("It says: Press the button"), everything.stdout)
+        XCTAssertTrue(everything.stdout.hasPrefix("It says: Chicken noodle soup"), everything.stdout)
         XCTAssertTrue(everything.stdout.hasSuffix(" Some more text was too unclear to read.\n"), everything.stdout)
 
         var conf = try String(contentsOfFile: h.configPath, encoding: .utf8)
