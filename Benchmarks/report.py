@@ -3,7 +3,8 @@
 
 Reads the JSON files one run left in its results folder (Benchmarks/work/results/STAMP/):
 swift.json (`assistd bench --json`; absent means "reference only so far"), swift-int8.json
-(the same on the int8 file, optional), reference.json
+(the same on the int8 file, optional), agreement.json (`assistd bench agreement`: int8-vs-fp32
+greedy tokens on the parity fixture images, optional), reference.json
 (Benchmarks/reference_bench.py), hw.json and hw-after.json (Benchmarks/hwlimits.c before and after
 the timed sides) and run.json (date, load averages, note). The machine description is read here,
 from /proc and the tools' own version output.
@@ -107,6 +108,7 @@ def report(args):
     after = load("hw-after.json", required=False)
     swift = load("swift.json", required=False)
     int8 = load("swift-int8.json", required=False)
+    agreement = load("agreement.json", required=False)
     run = load("run.json")
     if swift is not None:
         missing = [k for k in SWIFT_KEYS if k not in swift]
@@ -226,9 +228,25 @@ def report(args):
                  f"{fmt_mb(ref['peak_rss_mb'])} | ≤ 450 MB ({int8_rss_mib:.0f} MiB) | "
                  f"{verdict(int8['peak_rss_mb'] <= int8_rss_mib)} |")
         for k, label in (("greedy_tokens", "greedy"), ("beam4_tokens", "beam-4")):
-            L.append(f"| {label} tokens equal to fp32's | {'yes' if int8[k] == swift[k] else 'no'} | | | "
-                     "reported (agreement on the parity fixtures: QuantizedModelTests) | |")
+            L.append(f"| {label} tokens equal to fp32's (benchmark photo) | {'yes' if int8[k] == swift[k] else 'no'} "
+                     "| | | reported | |")
+        if agreement is not None:
+            n, eq = agreement["images"], agreement["greedy_equal"]
+            L.append(f"| greedy tokens equal to fp32's on the {n} parity fixture images "
+                     f"(max_length {agreement['max_length']}) | {eq}/{n} ({100 * eq / n:.0f}%) | | | "
+                     f"≥ 90% | {verdict(eq >= 0.9 * n)} |")
         L.append("")
+        if agreement is not None:
+            differ = {k: v for k, v in agreement["per_image"].items() if not v["equal"]}
+            gaps = sorted(v["fp32_logits0_top_gap"] for v in agreement["per_image"].values())
+            L.append("int8 agreement (`assistd bench agreement`, Tests/Fixtures/images, the model's generation "
+                     "settings with num_beams = 1): step-0 logits differ from fp32 by at most "
+                     f"{agreement['logits0_max_abs_diff']:.3f}; the fp32 step-0 top-1/top-2 gap is "
+                     f"{gaps[0]:.4f} to {gaps[-1]:.3f} (median {gaps[len(gaps) // 2]:.3f}). "
+                     + ("Images whose tokens differ: " + "; ".join(
+                         f"{k} (first at position {v['first_difference']}, fp32 step-0 gap "
+                         f"{v['fp32_logits0_top_gap']:.4f})" for k, v in sorted(differ.items())) + "."
+                        if differ else "Every image's tokens are equal.") + "\n")
         extra8 = {k: v for k, v in int8.items() if k not in ("greedy_tokens", "beam4_tokens")}
         L.append(f"Swift int8 side, as printed: `{json.dumps(extra8)}`.\n")
     L.append("For comparison, issue 4 recorded the same PyTorch setup on a machine of this kind as: "

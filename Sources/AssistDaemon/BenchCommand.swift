@@ -13,9 +13,22 @@ enum BenchCommand {
     make exactly T new tokens (min_new_tokens = max_new_tokens = T). --precision int8 quantizes
     while loading unless DIR holds model.int8.safetensors (assistd model quantize), which is then
     used; without it DIR's own weights decide. See docs/benchmarks.md.
+
+    assistd bench agreement --model FP32DIR --int8-model INT8DIR --images DIR: int8-vs-fp32
+    greedy tokens over a folder of images (assistd bench agreement --help).
+    """
+
+    static let agreementHelp = """
+    usage: assistd bench agreement --model FP32DIR --int8-model INT8DIR --images DIR [--threads N]
+
+    Greedy captions (the model's generation settings, num_beams = 1) of every .jpg/.png in DIR
+    with the fp32 and the int8 weights; prints one JSON object: images, greedy_equal (images whose
+    tokens are identical), and per image the first differing position, the step-0 logits' max abs
+    difference and the fp32 step-0 top-1/top-2 gap. See docs/benchmarks.md.
     """
 
     static func main(_ args: [String]) -> Int32 {
+        if args.first == "agreement" { return agreement(Array(args.dropFirst())) }
         var model: String?, image: String?
         var threads = ProcessInfo.processInfo.activeProcessorCount, runs = 5, newTokens = 20
         var precision: WeightPrecision?
@@ -109,6 +122,73 @@ enum BenchCommand {
         return 0
     }
 
+    /// `assistd bench agreement`: int8-vs-fp32 greedy tokens over a folder of images.
+    static func agreement(_ args: [String]) -> Int32 {
+        var model: String?, int8Model: String?, images: String?
+        var threads = ProcessInfo.processInfo.activeProcessorCount
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            func next() -> String? { i += 1; return i < args.count ? args[i] : nil }
+            switch a {
+            case "-h", "--help": print(agreementHelp); return 0
+            case "--json": break
+            case "--model": model = next()
+            case "--int8-model": int8Model = next()
+            case "--images": images = next()
+            case "--threads": threads = next().flatMap(Int.init) ?? 0
+            default: return usage("unknown option \(a)", help: agreementHelp)
+            }
+            i += 1
+        }
+        guard let model, let int8Model, let images else {
+            return usage("--model, --int8-model and --images are required", help: agreementHelp)
+        }
+        guard threads > 0 else { return usage("--threads must be positive", help: agreementHelp) }
+        BLASThreads.set(threads)
+        do {
+            let engine = try CaptionEngine(modelDirectory: URL(fileURLWithPath: model), precision: .fp32)
+            let int8 = try VisionEncoderDecoder(directory: URL(fileURLWithPath: int8Model), precision: .int8)
+            guard int8.precision == .int8 else { throw CaptionCommandError.cannotRead("\(int8Model): no int8 weights") }
+            var config = engine.generationConfig
+            try config.update(["num_beams": 1, "do_sample": false])
+            let dir = URL(fileURLWithPath: images)
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+                .filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
+            guard !files.isEmpty else { throw CaptionCommandError.cannotRead("\(images): no .jpg or .png images") }
+            var perImage: [String: Any] = [:]
+            var equal = 0, worstLogits: Float = 0
+            let start = try config.resolvedDecoderStartTokenID()
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(file).path) else {
+                    throw CaptionCommandError.cannotRead("\(file): unreadable")
+                }
+                let pixels = engine.processor.pixelValues(try ImageDecoder.decode(data))
+                let a = try engine.model.generate(pixelValues: pixels, config: config)
+                let b = try int8.generate(pixelValues: pixels, config: config)
+                let la = try engine.model.stepZeroLogits(encoderOutput: engine.model.encode(pixelValues: pixels), decoderStartTokenID: start)
+                let lb = try int8.stepZeroLogits(encoderOutput: int8.encode(pixelValues: pixels), decoderStartTokenID: start)
+                var diff: Float = 0
+                for j in 0..<la.count { diff = max(diff, abs(la[j] - lb[j])) }
+                let top = la.sorted(by: >)
+                worstLogits = max(worstLogits, diff)
+                if a == b { equal += 1 }
+                let firstDiff = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    ?? (a.count == b.count ? -1 : min(a.count, b.count))
+                perImage[file] = ["equal": a == b, "first_difference": firstDiff, "tokens": a.count,
+                                  "logits0_max_abs_diff": Double(diff), "fp32_logits0_top_gap": Double(top[0] - top[1])]
+            }
+            let out: [String: Any] = ["images": files.count, "greedy_equal": equal, "settings": "model defaults, num_beams 1",
+                                      "max_length": config.maxLength, "logits0_max_abs_diff": Double(worstLogits),
+                                      "per_image": perImage]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("assistd bench agreement: \(error)\n".utf8))
+            return 1
+        }
+    }
+
     private static func timed<T>(_ f: () throws -> T) rethrows -> (Double, T) {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let r = try f()
@@ -120,7 +200,7 @@ enum BenchCommand {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    private static func usage(_ message: String) -> Int32 {
+    private static func usage(_ message: String, help: String = help) -> Int32 {
         FileHandle.standardError.write(Data("assistd bench: \(message)\n\(help)\n".utf8))
         return 2
     }
