@@ -97,13 +97,23 @@ enum FaultSupport {
 /// Headers of images far larger than any limit: a JPEG and a PNG claiming `width` x `height`,
 /// valid up to the point where the pixels would start.
 enum HugeHeader {
-    static func jpeg(width: Int, height: Int) -> Data {
-        var d: [UInt8] = [0xFF, 0xD8]
-        // A baseline SOF0 with three components, 8 bits each, before any table or scan.
-        d += [0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 0x03]
-        d += [0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]
-        d += [UInt8](repeating: 0, count: 64)
-        return Data(d)
+    /// A real small JPEG with the size in its frame header (SOF0/SOF2) changed: every table and
+    /// the scan header are there, so a decoder gets as far as the size before it must refuse.
+    static func jpeg(width: Int, height: Int) throws -> Data {
+        var d = [UInt8](try FaultSupport.tinyJPEG)
+        var i = 2
+        // Walk the marker segments (bounded by the file) to the frame header.
+        while i + 9 < d.count, d[i] == 0xFF {
+            let marker = d[i + 1]
+            let length = Int(d[i + 2]) << 8 | Int(d[i + 3])
+            if marker == 0xC0 || marker == 0xC2 {
+                d[i + 5] = UInt8(height >> 8); d[i + 6] = UInt8(height & 0xFF)
+                d[i + 7] = UInt8(width >> 8); d[i + 8] = UInt8(width & 0xFF)
+                return Data(d)
+            }
+            i += 2 + length
+        }
+        throw NSError(domain: "no SOF0/SOF2 in the tiny fixture JPEG", code: 0)
     }
 
     static func png(width: Int, height: Int) -> Data {
