@@ -208,8 +208,7 @@ final class SocketServer: @unchecked Sendable {
                 if c.closeWhenFlushed || c.paused { ev &= ~Int16(POLLIN) }
                 fds.append(pollfd(fd: c.fd, events: ev, revents: 0))
             }
-            let timeout: Int32 = conns.isEmpty ? -1 : 100
-            let rc = poll(&fds, nfds_t(fds.count), timeout)
+            let rc = poll(&fds, nfds_t(fds.count), pollTimeout(limits: l))
             if rc < 0 {
                 if errno == EINTR { continue }
                 logError("server", "poll failed", ["errno": errno])
@@ -269,6 +268,23 @@ final class SocketServer: @unchecked Sendable {
                 drop(c, why: c.closeWhenFlushed ? nil : "idle")
             }
         }
+    }
+
+    /// Milliseconds until the earliest moment `enforceTimeouts` could act (-1: never), so the
+    /// loop sleeps until something happens instead of waking on a tick: an idle daemon with an
+    /// `events` listener connected uses no CPU.
+    private func pollTimeout(limits l: Limits) -> Int32 {
+        var soonest = Date.distantFuture
+        for c in connections.values {
+            if let since = c.partialSince, !c.closeWhenFlushed { soonest = min(soonest, since.addingTimeInterval(l.clientTimeout)) }
+            if let since = c.writeStalledSince { soonest = min(soonest, since.addingTimeInterval(l.clientTimeout)) }
+            if c.output.isEmpty, c.pendingReplies == 0, !c.subscribed, c.partialSince == nil {
+                soonest = min(soonest, c.lastActivity.addingTimeInterval(c.closeWhenFlushed ? 0 : l.idleTimeout))
+            }
+        }
+        if soonest == .distantFuture { return -1 }
+        // A millisecond past the deadline: the checks fire only once it has passed.
+        return Int32(max(0, min(soonest.timeIntervalSinceNow * 1000 + 1, 3_600_000)))
     }
 
     private func acceptAll(limits l: Limits) {

@@ -65,14 +65,16 @@ enum FaultSupport {
         return nil
     }
 
-    /// User plus system CPU time of `pid` so far, in clock ticks (fields 14 and 15 of /proc/PID/stat).
-    static func cpuTicks(_ pid: pid_t) -> Int? {
+    /// User plus system CPU time of `pid` so far, in clock ticks (fields 14 and 15 of
+    /// /proc/PID/stat), with that of its reaped children (16 and 17) if asked.
+    static func cpuTicks(_ pid: pid_t, includeReapedChildren: Bool = false) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = text.lastIndex(of: ")") else { return nil }
-        // Fields after the command name start at field 3 (state); utime and stime are 14 and 15.
+        // Fields after the command name start at field 3 (state): field n is at index n - 3.
         let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let u = Int(fields[11]), let s = Int(fields[12]) else { return nil }
-        return u + s
+        guard fields.count > 14, let u = Int(fields[11]), let s = Int(fields[12]),
+              let cu = Int(fields[13]), let cs = Int(fields[14]) else { return nil }
+        return u + s + (includeReapedChildren ? cu + cs : 0)
     }
 
     /// Paths the process has open (targets of /proc/PID/fd/*).

@@ -113,6 +113,38 @@ final class SocketLoadTests: XCTestCase {
         XCTAssertEqual(try h.client(["status"]).status, 0)
     }
 
+    /// The loop sleeps until the next deadline instead of ticking, so the deadlines themselves
+    /// must still fire: an idle connection is closed after `idle_timeout`, and a client that
+    /// stops reading while replies are owed is dropped after `client_timeout`.
+    func testIdleAndStalledClientsAreClosedOnTime() throws {
+        let h = try DaemonHarness(config: ["ocr_language": "none", "model": "/nonexistent/model", "log_level": "info",
+                                           "idle_timeout": "1", "client_timeout": "1"])
+        try h.start()
+        let idle = try FrameConnection(path: h.socket)
+        guard case .status = try idle.call(.status, timeout: 10).body else { return XCTFail("not served") }
+        let started = Date()
+        XCTAssertThrowsError(try idle.receive(timeout: 10), "the idle connection was not closed") { error in
+            XCTAssertEqual(error as? UnixSocketError, .closed)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "closed, but long after idle_timeout")
+        XCTAssertTrue(h.waitForLogLine(containing: ["closing connection", "why=idle"], timeout: 5), h.currentLog)
+
+        let fd = try UnixSocket.connect(path: h.socket)
+        defer { close(fd) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var many = Data()
+        for i in 0..<512 { many += Wire.frame(Request(id: UInt64(i + 1), .status)).encoded() }
+        // Keep sending (never reading) until the daemon has stopped reading or dropped us.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !h.currentLog.contains("client stopped reading replies") {
+            _ = many.withUnsafeBytes { send(fd, $0.baseAddress!, many.count, Int32(MSG_NOSIGNAL)) }
+            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&p, 1, 100)
+        }
+        XCTAssertTrue(h.currentLog.contains("client stopped reading replies"), "a client that never reads was never dropped:\n\(h.currentLog)")
+        XCTAssertEqual(try h.client(["status"]).status, 0)
+    }
+
     // MARK: - Helpers
 
     private func errorCode(_ r: Response) -> ErrorCode? {
