@@ -71,6 +71,69 @@ final class DiskFullTests: XCTestCase {
         XCTAssertFalse(h.currentLog.contains("ignored unreadable lines"), h.currentLog)
     }
 
+    /// The disk fills between the claim and the result: the claim is written, the result is
+    /// not. That attempt ended for want of space, not in a crash, so it must not count toward
+    /// `max_attempts`: with `max_attempts = 1` the photo is still described and recorded as done
+    /// once space is freed, not quarantined as "abandoned after 1 attempt".
+    ///
+    /// The state directory is a tmpfs with no free page, so the journal can only grow into the
+    /// rest of its last page; padding photos are recorded until that rest is big enough for a
+    /// claim record but not for the claim and its result.
+    func testAnAttemptCutShortByAFullDiskIsNotCountedAsACrash() throws {
+        try FaultSupport.requireRoot("mount a small tmpfs as the state directory")
+        let h = try DaemonHarness(config: ["ocr_language": "none", "model": "/nonexistent/model", "log_level": "info",
+                                           "max_attempts": "1", "speech": "none"])
+        try FaultSupport.mountTmpfs(at: h.state, bytes: 256 * 1024)
+        defer { FaultSupport.unmount(h.state) }
+        try h.start()
+        let journal = h.state + "/journal.jsonl"
+        func lines() -> [String] { ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+        func size() -> Int { var st = stat(); return stat(journal, &st) == 0 ? Int(st.st_size) : 0 }
+        let page = 4096
+        let jpeg = try FaultSupport.tinyJPEG
+        // Every photo has a name of the same length, so its claim and result lines have the
+        // same sizes (give or take a few digits of inode, time and mtime).
+        var claimSize = 0, resultSize = 0, target: String?
+        for i in 0..<12 {
+            let before = size()
+            let slack = before % page == 0 ? 0 : page - before % page
+            if claimSize > 0, slack >= claimSize + 16, slack + 16 < claimSize + resultSize {
+                target = h.inbox + String(format: "/photo-%02d.jpg", i)
+                break
+            }
+            var d = jpeg
+            d.append(contentsOf: Array("pad \(i)".utf8))
+            let p = try h.drop(String(format: "photo-%02d.jpg", i), d)
+            XCTAssertEqual(h.waitForResult(p)?.state, "done", h.currentLog)
+            // (JSONEncoder writes "/" as "\/": match the name.)
+            let mine = lines().filter { $0.contains((p as NSString).lastPathComponent) }
+            claimSize = (mine.first { $0.contains(#""state":"claimed""#) }?.utf8.count ?? 0) + 1
+            resultSize = (mine.first { $0.contains(#""state":"done""#) }?.utf8.count ?? 0) + 1
+        }
+        let path = try XCTUnwrap(target, "the journal's last page never had room for a claim but not a result")
+        let filler = h.state + "/filler"
+        XCTAssertGreaterThan(try fill(filler), 100 * 1024)
+
+        var d = jpeg
+        d.append(contentsOf: Array("target".utf8))
+        _ = try h.drop((path as NSString).lastPathComponent, d)
+        XCTAssertTrue(h.waitForLogLine(containing: ["photo claimed", path], timeout: 20), h.currentLog)
+        XCTAssertTrue(h.waitForLogLine(containing: ["cannot record photo", (path as NSString).lastPathComponent], timeout: 20), h.currentLog)
+        XCTAssertEqual(h.results(for: path).count, 0)
+        // At least one retry runs while the disk is still full (they come every 5 s).
+        XCTAssertTrue(h.waitForLogLine(containing: ["cannot record photo", (path as NSString).lastPathComponent], timeout: 1)
+                      && h.wait(timeout: 15) {
+                          h.currentLog.split(separator: "\n").filter { $0.contains("cannot record photo") && $0.contains((path as NSString).lastPathComponent) }.count >= 2
+                      }, "the photo was not tried again while the disk was full; log:\n\(h.currentLog)")
+        XCTAssertTrue(h.results(for: path).allSatisfy { $0.state != "failed" }, "quarantined while the disk was full: \(h.results(for: path).map { $0.error ?? "" })")
+
+        XCTAssertEqual(unlink(filler), 0)
+        let r = h.waitForResult(path, timeout: 30)
+        XCTAssertEqual(r?.state, "done", "error: \(r?.error ?? "none"); log:\n\(h.currentLog)")
+        XCTAssertNotNil(try h.dropSentinel())
+        XCTAssertEqual(h.results(for: path).count, 1)
+    }
+
     /// Writes to `path` until the filesystem is full; returns the bytes written.
     private func fill(_ path: String) throws -> Int {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
