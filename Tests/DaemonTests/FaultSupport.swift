@@ -84,6 +84,23 @@ enum FaultSupport {
         return names.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0) }
     }
 
+    /// `assistd speech-worker` processes of this build whose parent is not `parent`: workers
+    /// a killed daemon left behind.
+    static func strayWorkers(parent: pid_t) -> [pid_t] {
+        let assistd = URL(fileURLWithPath: DaemonHarness.assistd).resolvingSymlinksInPath().path
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { name -> pid_t? in
+            guard let pid = pid_t(name), pid != parent,
+                  (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(name)/exe")) == assistd,
+                  let cmdline = FileManager.default.contents(atPath: "/proc/\(name)/cmdline"),
+                  String(decoding: cmdline, as: UTF8.self).contains("speech-worker"),
+                  let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) != parent ? pid : nil
+        }
+    }
+
     /// Journal records grouped by path: (claimed, finished) counts.
     static func tally(_ records: [DaemonHarness.Record]) -> [String: (claimed: Int, finished: Int)] {
         var t: [String: (claimed: Int, finished: Int)] = [:]

@@ -7,7 +7,7 @@ import Glibc
 /// The stages of a small photo last a few hundred milliseconds at most, so each kill is timed
 /// on what the daemon itself shows (a journal line, a log line, CPU time spent), and afterwards
 /// the test checks which stage the kill really hit. An attempt that was too late for its stage
-/// is tried again (at most 3 times); a stage never hit fails the test.
+/// is tried again (at most 5 times); a stage never hit fails the test.
 final class StageKillTests: XCTestCase {
     enum Stage: String {
         case claimed, describing, recorded, speaking
@@ -26,7 +26,7 @@ final class StageKillTests: XCTestCase {
         // measurable; the slowest voice makes speaking last longest.
         let photo = try Data(contentsOf: DaemonHarness.fixtures.appendingPathComponent("analysis/text/appointment-serif-18.png"))
         var outcomes: [String] = []
-        for attempt in 1...3 {
+        for attempt in 1...5 {
             let h = try DaemonHarness(config: ["model": model, "voice_rate": "80"])
             try h.start()
             let pid = h.process!.processIdentifier
@@ -34,7 +34,12 @@ final class StageKillTests: XCTestCase {
             guard wait(for: stage, h: h, pid: pid) else {
                 return XCTFail("\(stage): the trigger never came; log:\n\(h.currentLog)", file: file, line: line)
             }
+            XCTAssertFalse(FaultSupport.strayWorkers(parent: 0).isEmpty, "no speech worker found: the check below would prove nothing",
+                           file: file, line: line)
             h.kill9()
+            // A worker the daemon was speaking through must not outlive it.
+            XCTAssertTrue(h.wait(timeout: 10) { FaultSupport.strayWorkers(parent: pid).isEmpty },
+                          "speech workers outlived the killed daemon: \(FaultSupport.strayWorkers(parent: pid))", file: file, line: line)
             let hit = reached(h, path: path, trigger: stage)
             outcomes.append("attempt \(attempt): wanted \(stage.rawValue), hit \(hit.rawValue)")
             let firstLog = h.currentLog
