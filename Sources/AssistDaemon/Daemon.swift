@@ -316,8 +316,12 @@ final class Daemon: @unchecked Sendable {
             return journalTrouble == nil
         }
         logError("journal", "cannot record photo; it stays pending", ["photo": photo, "reason": "\(error)"])
+        watcher?.rescan(after: Daemon.journalRetrySeconds)
         if first { speak(["I cannot save my records, so photos are waiting. The disk may be full."], kind: .error) }
     }
+
+    /// How soon a photo that could not be recorded is tried again (by a scan of its folder).
+    static let journalRetrySeconds = 5.0
 
     private func journalRecovered() {
         let was = lock.withLock { () -> String? in defer { journalTrouble = nil }; return journalTrouble }
@@ -439,14 +443,15 @@ final class Daemon: @unchecked Sendable {
 
     private func status() -> StatusInfo {
         models.check()
-        let (c, v, s, problem, r) = lock.withLock { (config, voice, speaker, speakerProblem, reading) }
+        let (c, v, s, problem, r, records) = lock.withLock { (config, voice, speaker, speakerProblem, reading, journalTrouble) }
         let health = s?.health ?? SpeechHealth(sink: c.speech.description, ok: false, detail: problem ?? "speech not started")
         return StatusInfo(version: Daemon.version, protocolVersion: ProtocolVersion.current,
                           uptimeSeconds: Date().timeIntervalSince(started),
                           model: models.status(),
                           queueLength: queue.count,
                           speech: SpeechStatus(sink: health.sink, ok: health.ok, detail: health.detail, queueLength: s?.queueLength ?? 0),
-                          voice: Daemon.info(v), watching: c.watch, reading: r.status, verbosity: c.verbosity.configName)
+                          voice: Daemon.info(v), watching: c.watch, reading: r.status, verbosity: c.verbosity.configName,
+                          journalProblem: records)
     }
 
     // MARK: - Speech and events

@@ -26,6 +26,8 @@ final class FolderWatcher: @unchecked Sendable {
     private var wake: [Int32] = [-1, -1]
     private var stopping = false
     private var thread: Thread?
+    /// A scan of every folder asked for by `rescan(after:)`; set from other threads.
+    private var requestedScanAt: Date?
 
     /// Watch descriptor per folder; a folder without one is missing and retried.
     private var watches: [String: Int32] = [:]
@@ -76,6 +78,15 @@ final class FolderWatcher: @unchecked Sendable {
         poke()
     }
 
+    /// Scans every folder once, `seconds` from now (an earlier request wins). The daemon asks for
+    /// this when it could not record a photo, so the photo is taken again once recording works,
+    /// even with `rescan_interval = 0` and no new event.
+    func rescan(after seconds: Double) {
+        let at = Date().addingTimeInterval(seconds)
+        lock.withLock { requestedScanAt = min(requestedScanAt ?? at, at) }
+        poke()
+    }
+
     private func poke() {
         var b: UInt8 = 1
         _ = write(wake[1], &b, 1)
@@ -86,7 +97,7 @@ final class FolderWatcher: @unchecked Sendable {
         var appliedInterval = -1.0
         nextRescan = Date.distantFuture
         while true {
-            let (wanted, interval, stop) = lock.withLock { (folders, rescanInterval, stopping) }
+            let (wanted, interval, stop, requested) = lock.withLock { (folders, rescanInterval, stopping, requestedScanAt) }
             if stop { break }
             if wanted != applied {
                 for (folder, wd) in watches where !wanted.contains(folder) {
@@ -107,6 +118,11 @@ final class FolderWatcher: @unchecked Sendable {
                 for folder in applied where watches[folder] != nil { scan(folder) }
                 nextRescan = now.addingTimeInterval(appliedInterval)
             }
+            if let at = requested, now >= at {
+                lock.withLock { if requestedScanAt == at { requestedScanAt = nil } }
+                logDebug("watcher", "requested rescan")
+                for folder in applied where watches[folder] != nil { scan(folder) }
+            }
             if let at = settleScanAt, now >= at {
                 settleScanAt = nil
                 for folder in applied where watches[folder] != nil { scan(folder) }
@@ -117,6 +133,7 @@ final class FolderWatcher: @unchecked Sendable {
 
             var deadline = nextRescan
             if let at = settleScanAt { deadline = min(deadline, at) }
+            if let at = lock.withLock({ requestedScanAt }) { deadline = min(deadline, at) }
             if !missingSince.isEmpty { deadline = min(deadline, Date().addingTimeInterval(FolderWatcher.retrySeconds)) }
             let ms = Int32(max(0, min(deadline.timeIntervalSinceNow * 1000 + 1, 3_600_000)))
             var fds = [pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0),

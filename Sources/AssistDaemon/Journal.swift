@@ -42,6 +42,8 @@ final class Journal: @unchecked Sendable {
     private var latest: [PhotoIdentity: Record] = [:]
     /// Finished records in the order they were made, for history.
     private var finishedOrder: [PhotoIdentity] = []
+    /// For each photo claimed in this run and not yet finished, its record before the claim.
+    private var beforeClaim: [PhotoIdentity: Record?] = [:]
 
     /// Opens (creating) the journal in `directory` and compacts it.
     init(directory: String) throws {
@@ -86,20 +88,36 @@ final class Journal: @unchecked Sendable {
     /// Records that the photo is being processed; returns the attempt number.
     @discardableResult
     func claim(_ photo: PhotoIdentity) throws -> Int {
-        let attempt = (record(for: photo)?.attempt ?? 0) + 1
+        let previous = record(for: photo)
+        let attempt = (previous?.attempt ?? 0) + 1
         try append(Record(state: .claimed, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt))
+        lock.withLock { beforeClaim[photo] = .some(previous) }
         return attempt
     }
 
     func finish(_ photo: PhotoIdentity, description: DescriptionInfo) throws {
         let attempt = record(for: photo)?.attempt ?? 1
-        try append(Record(state: .done, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt,
-                          caption: description.caption?.text, message: description.message, description: description))
+        try settle(photo, Record(state: .done, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt,
+                                 caption: description.caption?.text, message: description.message, description: description))
     }
 
     func fail(_ photo: PhotoIdentity, error: String) throws {
         let attempt = record(for: photo)?.attempt ?? 1
-        try append(Record(state: .failed, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt, error: error))
+        try settle(photo, Record(state: .failed, photo: photo, time: Date().timeIntervalSince1970, attempt: attempt, error: error))
+    }
+
+    /// Appends a result. If that write fails (disk full, EIO), this run's claim of the photo is
+    /// forgotten in memory: an attempt that ended because the journal could not be written is
+    /// not a crash, so it must not count toward `max_attempts` when the photo is tried again.
+    /// (After a restart the claim on disk counts, as for any claim without a result.)
+    private func settle(_ photo: PhotoIdentity, _ r: Record) throws {
+        do { try append(r) } catch {
+            lock.withLock {
+                if let before = beforeClaim.removeValue(forKey: photo) { latest[photo] = before }
+            }
+            throw error
+        }
+        lock.withLock { _ = beforeClaim.removeValue(forKey: photo) }
     }
 
     /// The newest `limit` described photos, oldest first.

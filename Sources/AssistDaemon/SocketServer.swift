@@ -35,8 +35,13 @@ final class SocketServer: @unchecked Sendable {
         var maxPhotoBytes: Int
         var clientTimeout: Double
         var idleTimeout: Double
-        /// A subscribed listener that lets this much pile up unread is dropped.
+        /// A subscribed listener that lets this much pile up unread is dropped; any other
+        /// connection with this much unwritten is not read from until it drains (backpressure).
         var maxPendingOutput = 1024 * 1024
+        /// Requests of one connection being answered at once; more wait unread in the kernel's
+        /// buffer. With `maxPendingOutput`, a client that pipelines requests and never reads
+        /// the replies costs a bounded amount of memory.
+        var maxPendingReplies = 16
     }
 
     typealias Handler = @Sendable (Request, Data?, @escaping @Sendable (ResponseBody) -> Void) -> Void
@@ -54,6 +59,8 @@ final class SocketServer: @unchecked Sendable {
         var pendingReplies = 0
         var subscribed = false
         var closeWhenFlushed = false
+        /// Complete frames wait in `decoder` because too many replies are unwritten.
+        var paused = false
 
         init(fd: Int32, id: UInt64, peer: String, limits: FrameLimits) {
             self.fd = fd; self.id = id; self.peer = peer
@@ -187,6 +194,9 @@ final class SocketServer: @unchecked Sendable {
             }
             if stop { break }
             deliver(mail, news, limits: l)
+            for c in Array(connections.values) where c.paused && !SocketServer.backlogged(c, l) {
+                dispatchFrames(c, limits: l)
+            }
             enforceTimeouts(limits: l)
 
             var fds = [pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0),
@@ -195,11 +205,10 @@ final class SocketServer: @unchecked Sendable {
             for c in conns {
                 var ev = Int16(POLLIN)
                 if !c.output.isEmpty { ev |= Int16(POLLOUT) }
-                if c.closeWhenFlushed { ev &= ~Int16(POLLIN) }
+                if c.closeWhenFlushed || c.paused { ev &= ~Int16(POLLIN) }
                 fds.append(pollfd(fd: c.fd, events: ev, revents: 0))
             }
-            let timeout: Int32 = conns.isEmpty ? -1 : 100
-            let rc = poll(&fds, nfds_t(fds.count), timeout)
+            let rc = poll(&fds, nfds_t(fds.count), pollTimeout(limits: l))
             if rc < 0 {
                 if errno == EINTR { continue }
                 logError("server", "poll failed", ["errno": errno])
@@ -214,6 +223,7 @@ final class SocketServer: @unchecked Sendable {
                 let re = fds[i + 2].revents
                 guard re != 0, connections[c.fd] === c else { continue }
                 if re & Int16(POLLOUT) != 0 { flush(c) }
+                if connections[c.fd] === c, c.paused, !SocketServer.backlogged(c, l) { dispatchFrames(c, limits: l) }
                 if connections[c.fd] === c, re & Int16(POLLIN | POLLHUP | POLLERR) != 0 { readFrom(c, limits: l) }
             }
         }
@@ -258,6 +268,23 @@ final class SocketServer: @unchecked Sendable {
                 drop(c, why: c.closeWhenFlushed ? nil : "idle")
             }
         }
+    }
+
+    /// Milliseconds until the earliest moment `enforceTimeouts` could act (-1: never), so the
+    /// loop sleeps until something happens instead of waking on a tick: an idle daemon with an
+    /// `events` listener connected uses no CPU.
+    private func pollTimeout(limits l: Limits) -> Int32 {
+        var soonest = Date.distantFuture
+        for c in connections.values {
+            if let since = c.partialSince, !c.closeWhenFlushed { soonest = min(soonest, since.addingTimeInterval(l.clientTimeout)) }
+            if let since = c.writeStalledSince { soonest = min(soonest, since.addingTimeInterval(l.clientTimeout)) }
+            if c.output.isEmpty, c.pendingReplies == 0, !c.subscribed, c.partialSince == nil {
+                soonest = min(soonest, c.lastActivity.addingTimeInterval(c.closeWhenFlushed ? 0 : l.idleTimeout))
+            }
+        }
+        if soonest == .distantFuture { return -1 }
+        // A millisecond past the deadline: the checks fire only once it has passed.
+        return Int32(max(0, min(soonest.timeIntervalSinceNow * 1000 + 1, 3_600_000)))
     }
 
     private func acceptAll(limits l: Limits) {
@@ -377,23 +404,42 @@ final class SocketServer: @unchecked Sendable {
                     c.descriptors.removeLast(c.descriptors.count - UnixSocket.maxDescriptorsPerRead)
                 }
                 c.decoder.append(bytes)
-                while true {
-                    let frame: Frame?
-                    do { frame = try c.decoder.next() } catch {
-                        logWarning("server", "refusing frame", ["peer": c.peer, "reason": "\(error)"])
-                        refuse(c, RemoteError(.frameTooLarge, "\(error)"))
-                        return
-                    }
-                    guard let frame else { break }
-                    dispatch(frame, on: c, limits: l)
-                    guard connections[c.fd] === c else { return }
-                }
-                if c.decoder.hasPartialFrame {
-                    if c.partialSince == nil { c.partialSince = Date() }
-                } else {
-                    c.partialSince = nil
-                }
+                dispatchFrames(c, limits: l)
+                // Paused: the rest waits in the kernel's buffer until the replies drain.
+                if connections[c.fd] !== c || c.paused { return }
             }
+        }
+    }
+
+    private static func backlogged(_ c: Connection, _ l: Limits) -> Bool {
+        c.output.count >= l.maxPendingOutput || c.pendingReplies >= l.maxPendingReplies
+    }
+
+    /// Hands complete frames to `dispatch` until the decoder is empty or the connection is
+    /// backlogged (replies unwritten or still being made); then it is paused (not read from)
+    /// and resumed from the loop once its replies have gone out.
+    private func dispatchFrames(_ c: Connection, limits l: Limits) {
+        c.paused = false
+        while true {
+            if SocketServer.backlogged(c, l) {
+                c.paused = true
+                c.partialSince = nil
+                return
+            }
+            let frame: Frame?
+            do { frame = try c.decoder.next() } catch {
+                logWarning("server", "refusing frame", ["peer": c.peer, "reason": "\(error)"])
+                refuse(c, RemoteError(.frameTooLarge, "\(error)"))
+                return
+            }
+            guard let frame else { break }
+            dispatch(frame, on: c, limits: l)
+            guard connections[c.fd] === c else { return }
+        }
+        if c.decoder.hasPartialFrame {
+            if c.partialSince == nil { c.partialSince = Date() }
+        } else {
+            c.partialSince = nil
         }
     }
 

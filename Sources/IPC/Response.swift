@@ -220,12 +220,16 @@ public struct StatusInfo: Codable, Sendable, Equatable {
     public var reading: ReadingStatus?
     /// The `verbosity` setting; absent only from daemons older than this field.
     public var verbosity: String?
+    /// Why the journal cannot be written (disk full, I/O error), while photos wait for it; absent
+    /// when recording works.
+    public var journalProblem: String?
     public init(version: String, protocolVersion: Int, uptimeSeconds: Double, model: ModelStatus,
                 queueLength: Int, speech: SpeechStatus, voice: VoiceInfo, watching: [String],
-                reading: ReadingStatus? = nil, verbosity: String? = nil) {
+                reading: ReadingStatus? = nil, verbosity: String? = nil, journalProblem: String? = nil) {
         self.version = version; self.protocolVersion = protocolVersion; self.uptimeSeconds = uptimeSeconds
         self.model = model; self.queueLength = queueLength; self.speech = speech; self.voice = voice
         self.watching = watching; self.reading = reading; self.verbosity = verbosity
+        self.journalProblem = journalProblem
     }
 }
 

@@ -261,6 +261,7 @@ enum ClientCommand {
             }
             if let v = s.verbosity { print("verbosity: \(v)") }
             print("queue: \(s.queueLength)")
+            if let j = s.journalProblem { print("records: cannot be saved, photos are waiting (\(j))") }
             print("speech: \(s.speech.sink), " + (s.speech.ok ? "working" : "not working") + (s.speech.detail.map { " (\($0))" } ?? "")
                   + ", \(s.speech.queueLength) queued")
             print("voice: rate \(s.voice.rate), pitch \(s.voice.pitch), volume \(s.voice.volume), voice \(s.voice.voice)")
