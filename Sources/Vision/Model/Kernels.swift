@@ -87,12 +87,12 @@ enum Kernels {
             while i < vectorEnd {
                 let v = Float.lane(x, i) / dv
                 UnsafeMutableRawPointer(x + i).storeBytes(of: v, as: Lane.self)
-                mxV = pointwiseMax(mxV, v)
+                mxV = VectorMath.max(mxV, v)
                 i += l
             }
             while i < n { x[i] /= divisor; i += 1 }
         } else {
-            while i < vectorEnd { mxV = pointwiseMax(mxV, Float.lane(x, i)); i += l }
+            while i < vectorEnd { mxV = VectorMath.max(mxV, Float.lane(x, i)); i += l }
         }
         var mx = mxV.max()
         for j in vectorEnd..<n where x[j] > mx { mx = x[j] }
@@ -121,7 +121,7 @@ enum Kernels {
         let l = Lane.scalarCount, vectorEnd = n / l * l
         var mxV = Lane(repeating: -.infinity)
         var i = 0
-        while i < vectorEnd { mxV = pointwiseMax(mxV, Float.lane(x, i)); i += l }
+        while i < vectorEnd { mxV = VectorMath.max(mxV, Float.lane(x, i)); i += l }
         var mx = mxV.max()
         for j in vectorEnd..<n where x[j] > mx { mx = x[j] }
         let mv = Lane(repeating: mx)
