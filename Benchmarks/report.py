@@ -367,7 +367,10 @@ def report(args):
              "`load_ms`, `preprocess_ms`, `encoder_ms`, `greedy_ms`, `beam4_ms` (medians, ms), "
              "`peak_rss_mb` (`ru_maxrss` in MiB) and `greedy_tokens`, `beam4_tokens` (the new "
              "token ids only, without the decoder start token), exactly as the reference prints "
-             "them.\n")
+             "them, and also `cross_kv_ms`, `step1_ms`, `step4_ms` (Swift only: the breakdown "
+             "above). The int8 side is the same command on the directory `assistd model quantize` "
+             "wrote (`Benchmarks/work/model-fp32-int8`), and the agreement is `assistd bench "
+             "agreement --model DIR --int8-model DIR-int8 --images Tests/Fixtures/images`.\n")
     with open(args.out, "w") as f:
         f.write("\n".join(L))
     # The short table also goes to the terminal.
