@@ -28,6 +28,9 @@ ENCODER_GFLOP = (2 * 196 * 768 * WIDTH  # patch embedding (16x16x3 = 768 inputs 
 # computed once per image), MLP, and the tied LM head.
 DECODER_STEP_BYTES = 4 * (LAYERS * WIDTH * (3 * WIDTH + WIDTH + WIDTH + WIDTH + 2 * MLP)
                           + VOCAB * WIDTH)
+# The image's cross-attention keys and values, once per caption: every layer's c_attn on the
+# encoder states.
+CROSS_KV_GFLOP = LAYERS * 2 * ENC_TOKENS * WIDTH * 2 * WIDTH / 1e9
 SWIFT_KEYS = ("load_ms", "preprocess_ms", "encoder_ms", "greedy_ms", "beam4_ms", "peak_rss_mb",
               "greedy_tokens", "beam4_tokens")
 GB = 1e9
@@ -249,6 +252,35 @@ def report(args):
                         if differ else "Every image's tokens are equal.") + "\n")
         extra8 = {k: v for k, v in int8.items() if k not in ("greedy_tokens", "beam4_tokens")}
         L.append(f"Swift int8 side, as printed: `{json.dumps(extra8)}`.\n")
+    if swift is not None and "step1_ms" in swift:
+        L.append("### Where the Swift time goes (same run)\n")
+        L.append("`assistd bench` also times, per run, the image's cross-attention keys and values "
+                 f"({CROSS_KV_GFLOP:.1f} GFLOP: 12 layers of 197x768 times 768x1536, once per caption) "
+                 "and the median decoder step over the new tokens for one row (greedy) and four rows "
+                 "(beam-4), on the benchmark photo's encoder output.\n")
+        L.append("| | Swift fp32 | Swift int8 | limit (estimate) |")
+        L.append("|---|---|---|---|")
+        i8 = (lambda k: int8.get(k)) if int8 else (lambda k: None)
+
+        def kv(v):
+            return "—" if v is None else f"{fmt_s(v)} ({CROSS_KV_GFLOP / (v / 1000):.0f} GFLOP/s)"
+
+        def step(v, weight_bytes):
+            return "—" if v is None else f"{fmt_s(v)} ({weight_bytes / (v / 1000) / GB:.0f} GB/s of weights)"
+        L.append(f"| cross-attention K/V | {kv(s('cross_kv_ms'))} | {kv(i8('cross_kv_ms'))} | "
+                 f"{fmt_s(CROSS_KV_GFLOP / peak * 1000)} at the sgemm peak |")
+        L.append(f"| decoder step, 1 row | {step(s('step1_ms'), DECODER_STEP_BYTES)} | "
+                 f"{step(i8('step1_ms'), DECODER_STEP_BYTES / 4)} | {fmt_s(step_limit_ms)} (fp32 weights at "
+                 f"{bw:.0f} GB/s) |")
+        L.append(f"| decoder step, 4 rows | {fmt_s(s('step4_ms'))} | {fmt_s(i8('step4_ms'))} | ≈ 1 row |")
+
+        def total(d):
+            return d["preprocess_ms"] + d["encoder_ms"] + d["cross_kv_ms"] + ref["new_tokens"] * d["step1_ms"]
+        L.append(f"| greedy from the parts (preprocess + encoder + K/V + {ref['new_tokens']} steps) | "
+                 f"{fmt_s(total(swift))} (measured {fmt_s(swift['greedy_ms'])}) | "
+                 + (f"{fmt_s(total(int8))} (measured {fmt_s(int8['greedy_ms'])})" if int8 and "step1_ms" in int8 else "—")
+                 + " | |")
+        L.append("")
     L.append("For comparison, issue 4 recorded the same PyTorch setup on a machine of this kind as: "
              "load 6.6 s, encoder 0.34 s, greedy 2.65 s, beam-4 7.3 s, peak RSS 2.4 GB. PyTorch "
              "numbers far above those mean the run was disturbed (other work on the cores).\n")
@@ -335,7 +367,10 @@ def report(args):
              "`load_ms`, `preprocess_ms`, `encoder_ms`, `greedy_ms`, `beam4_ms` (medians, ms), "
              "`peak_rss_mb` (`ru_maxrss` in MiB) and `greedy_tokens`, `beam4_tokens` (the new "
              "token ids only, without the decoder start token), exactly as the reference prints "
-             "them.\n")
+             "them, and also `cross_kv_ms`, `step1_ms`, `step4_ms` (Swift only: the breakdown "
+             "above). The int8 side is the same command on the directory `assistd model quantize` "
+             "wrote (`Benchmarks/work/model-fp32-int8`), and the agreement is `assistd bench "
+             "agreement --model DIR --int8-model DIR-int8 --images Tests/Fixtures/images`.\n")
     with open(args.out, "w") as f:
         f.write("\n".join(L))
     # The short table also goes to the terminal.

@@ -9,7 +9,8 @@ enum BenchCommand {
     usage: assistd bench --model DIR --image IMG [--threads N] [--runs R] [--new-tokens T] [--precision fp32|int8] [--json]
 
     Prints one JSON object: load_ms, preprocess_ms, encoder_ms, greedy_ms, beam4_ms (medians of R
-    runs, no warm-up), peak_rss_mb, greedy_tokens, beam4_tokens (new tokens only). Both generations
+    runs, no warm-up), cross_kv_ms (the image's cross-attention K/V), step1_ms and step4_ms (median
+    decoder step for 1 and 4 rows), peak_rss_mb, greedy_tokens, beam4_tokens (new tokens only). Both generations
     make exactly T new tokens (min_new_tokens = max_new_tokens = T). --precision int8 quantizes
     while loading unless DIR holds model.int8.safetensors (assistd model quantize), which is then
     used; without it DIR's own weights decide. See docs/benchmarks.md.
@@ -91,8 +92,22 @@ enum BenchCommand {
         for _ in 0..<runs {
             let (tp, pixels) = try timed(preprocess)
             times["preprocess", default: []].append(tp)
-            let (te, _) = try timed { try engine.model.encode(pixelValues: pixels) }
+            let (te, encoded) = try timed { try engine.model.encode(pixelValues: pixels) }
             times["encoder", default: []].append(te)
+            // Where a caption's decoding time goes: the image's cross-attention K/V (once per
+            // image), then one decoder step per token, for 1 and 4 rows.
+            for rows in [1, 4] {
+                let (tk, state) = try timed {
+                    try engine.model.makeState(encoderOutput: encoded, rows: rows, capacity: newTokens + 1)
+                }
+                if rows == 1 { times["cross_kv", default: []].append(tk) }
+                let feed = [Int](repeating: 0, count: rows)
+                var steps: [Double] = []
+                for _ in 0..<newTokens {
+                    steps.append(try timed { try engine.model.decode(tokens: feed, step: 1, state: state) }.0)
+                }
+                times[rows == 1 ? "step1" : "step4", default: []].append(median(steps))
+            }
         }
         var tokens: [String: [Int]] = [:]
         for (name, beams) in [("greedy", 1), ("beam4", 4)] {
@@ -106,7 +121,7 @@ enum BenchCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         var fields: [String] = ["\"side\":\"swift\""]
-        for key in ["load", "preprocess", "encoder", "greedy", "beam4"] {
+        for key in ["load", "preprocess", "encoder", "cross_kv", "step1", "step4", "greedy", "beam4"] {
             fields.append("\"\(key)_ms\":\(JSONText.number(median(times[key]!)))")
         }
         fields.append("\"peak_rss_mb\":\(JSONText.number(Double(usage.ru_maxrss) / 1024))")

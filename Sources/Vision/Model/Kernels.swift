@@ -87,12 +87,12 @@ enum Kernels {
             while i < vectorEnd {
                 let v = Float.lane(x, i) / dv
                 UnsafeMutableRawPointer(x + i).storeBytes(of: v, as: Lane.self)
-                mxV = pointwiseMax(mxV, v)
+                mxV = VectorMath.max(mxV, v)
                 i += l
             }
             while i < n { x[i] /= divisor; i += 1 }
         } else {
-            while i < vectorEnd { mxV = pointwiseMax(mxV, Float.lane(x, i)); i += l }
+            while i < vectorEnd { mxV = VectorMath.max(mxV, Float.lane(x, i)); i += l }
         }
         var mx = mxV.max()
         for j in vectorEnd..<n where x[j] > mx { mx = x[j] }
@@ -121,7 +121,7 @@ enum Kernels {
         let l = Lane.scalarCount, vectorEnd = n / l * l
         var mxV = Lane(repeating: -.infinity)
         var i = 0
-        while i < vectorEnd { mxV = pointwiseMax(mxV, Float.lane(x, i)); i += l }
+        while i < vectorEnd { mxV = VectorMath.max(mxV, Float.lane(x, i)); i += l }
         var mx = mxV.max()
         for j in vectorEnd..<n where x[j] > mx { mx = x[j] }
         let mv = Lane(repeating: mx)
@@ -176,11 +176,26 @@ enum Kernels {
     }
 
     /// `out = sum_j p[j] * rows[j]` for `count` rows of `width` floats, `stride` apart: one
-    /// attention query's context from the values.
+    /// attention query's context from the values. Four lanes of output at a time, so each pass
+    /// over the rows reads 128 contiguous bytes of each (a head of 64 floats in two passes; one
+    /// lane at a time took eight passes over strided rows). Each output element is still the
+    /// same sequence of multiply-adds in `j` order.
     static func weightedSum(_ p: UnsafePointer<Float>, rows: UnsafePointer<Float>, stride: Int, count: Int, width: Int,
                             into out: UnsafeMutablePointer<Float>) {
         let l = Lane.scalarCount
         var i = 0
+        while i + 4 * l <= width {
+            var a0 = Lane(), a1 = Lane(), a2 = Lane(), a3 = Lane()
+            for j in 0..<count {
+                let pj = Lane(repeating: p[j]), r = rows + j * stride + i
+                a0 = madd(a0, pj, Float.lane(r, 0)); a1 = madd(a1, pj, Float.lane(r, l))
+                a2 = madd(a2, pj, Float.lane(r, 2 * l)); a3 = madd(a3, pj, Float.lane(r, 3 * l))
+            }
+            for (q, a) in [a0, a1, a2, a3].enumerated() {
+                UnsafeMutableRawPointer(out + i + q * l).storeBytes(of: a, as: Lane.self)
+            }
+            i += 4 * l
+        }
         while i + l <= width {
             var acc = Lane()
             for j in 0..<count { acc = madd(acc, Lane(repeating: p[j]), Float.lane(rows + j * stride, i)) }
