@@ -250,7 +250,7 @@ final class Daemon: @unchecked Sendable {
             return
         }
         logInfo("worker", "photo claimed", ["path": path, "attempt": attempt, "size": st.st_size])
-        guard let data = readAll(fd, size: Int(st.st_size)) else {
+        guard let data = Descriptors.readAll(fd, size: Int(st.st_size)) else {
             fail(photo, detail: "cannot read photo \(name): \(String(cString: strerror(errno)))", spoken: ["I could not read photo \(name)."])
             return
         }
@@ -326,21 +326,6 @@ final class Daemon: @unchecked Sendable {
     private func journalRecovered() {
         let was = lock.withLock { () -> String? in defer { journalTrouble = nil }; return journalTrouble }
         if was != nil { logInfo("journal", "recording works again") }
-    }
-
-    private func readAll(_ fd: Int32, size: Int) -> Data? {
-        var data = Data(count: size)
-        let n = data.withUnsafeMutableBytes { raw -> Int in
-            var off = 0
-            while off < raw.count {
-                let r = pread(fd, raw.baseAddress! + off, raw.count - off, off_t(off))
-                if r < 0 { if errno == EINTR { continue } else { return -1 } }
-                if r == 0 { break }
-                off += r
-            }
-            return off
-        }
-        return n < 0 ? nil : data.prefix(n)
     }
 
     /// `PHOTO.txt` beside the photo (kitchen.jpg -> kitchen.jpg.txt); the watcher ignores `.txt`.

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,12 +22,30 @@ enum Descriptors {
         return true
     }
 
-    /// accept() with the result made non-blocking and close-on-exec. The daemon starts no child
-    /// processes, so the window between accept and FD_CLOEXEC leaks nothing.
+    /// accept() with the result made non-blocking and close-on-exec. The only children, speech
+    /// workers, are spawned with every descriptor above 3 closed, so the window between accept and
+    /// FD_CLOEXEC leaks nothing.
     static func accept(_ listener: Int32) -> Int32 {
         let fd = Glibc.accept(listener, nil, nil)
         if fd >= 0 { setFlags(fd) }
         return fd
+    }
+
+    /// Reads up to `size` bytes from offset 0 with pread (the descriptor's own offset is left
+    /// alone); fewer when the file is shorter. Nil on a read error (errno is kept).
+    static func readAll(_ fd: Int32, size: Int) -> Data? {
+        var data = Data(count: size)
+        let n = data.withUnsafeMutableBytes { raw -> Int in
+            var off = 0
+            while off < raw.count {
+                let r = pread(fd, raw.baseAddress! + off, raw.count - off, off_t(off))
+                if r < 0 { if errno == EINTR { continue } else { return -1 } }
+                if r == 0 { break }
+                off += r
+            }
+            return off
+        }
+        return n < 0 ? nil : data.prefix(n)
     }
 
     private static func setFlags(_ fd: Int32) {

@@ -508,18 +508,9 @@ final class SocketServer: @unchecked Sendable {
         guard st.st_size <= limit else {
             throw RemoteError(.photoInvalid, "photo \(name) is \(st.st_size) bytes, larger than the limit of \(limit) bytes")
         }
-        var data = Data(count: Int(st.st_size))
-        let n = data.withUnsafeMutableBytes { raw -> Int in
-            var off = 0
-            while off < raw.count {
-                let r = pread(fd, raw.baseAddress! + off, raw.count - off, off_t(off))
-                if r < 0 { if errno == EINTR { continue } else { return -1 } }
-                if r == 0 { break }
-                off += r
-            }
-            return off
+        guard let data = Descriptors.readAll(fd, size: Int(st.st_size)) else {
+            throw RemoteError(.photoInvalid, "cannot read photo \(name): \(String(cString: strerror(errno)))")
         }
-        guard n >= 0 else { throw RemoteError(.photoInvalid, "cannot read photo \(name): \(String(cString: strerror(errno)))") }
-        return data.prefix(n)
+        return data
     }
 }
