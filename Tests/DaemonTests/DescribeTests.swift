@@ -40,7 +40,7 @@ final class DescribeTests: XCTestCase {
         // The WAV holds exactly this message in the default voice, sample for sample.
         let spoken = try XCTUnwrap(h.waitForUtterance(timeout: 20), "no utterance in \(h.wav); log:\n\(h.currentLog)")
         XCTAssertEqual(spoken.text, message)
-        try assertSameSamples(spoken.wav, asEspeakSays: message, in: h.root)
+        try Self.assertSameSamples(spoken.wav, asEspeakSays: message, in: h.root)
     }
 
     func testDarkPhotoGetsTheDarkWarningFirst() throws {
@@ -59,7 +59,7 @@ final class DescribeTests: XCTestCase {
 
         let spoken = try XCTUnwrap(h.waitForUtterance(timeout: 20), h.currentLog)
         XCTAssertEqual(spoken.text, entry.message)
-        try assertSameSamples(spoken.wav, asEspeakSays: entry.message, in: h.root)
+        try Self.assertSameSamples(spoken.wav, asEspeakSays: entry.message, in: h.root)
     }
 
     func testPhotoWithoutTextAndNoModelGetsAPlainSentence() throws {
@@ -73,7 +73,7 @@ final class DescribeTests: XCTestCase {
         XCTAssertEqual((text["lines"] as? [Any])?.count, 0)
         let spoken = try XCTUnwrap(h.waitForUtterance(timeout: 20), h.currentLog)
         XCTAssertEqual(spoken.text, entry.message)
-        try assertSameSamples(spoken.wav, asEspeakSays: entry.message, in: h.root)
+        try Self.assertSameSamples(spoken.wav, asEspeakSays: entry.message, in: h.root)
     }
 
     /// `assist caption --json` shows each part separately; plain `assist caption` prints the
@@ -238,16 +238,16 @@ final class DescribeTests: XCTestCase {
         s.split(whereSeparator: { $0.isWhitespace }).map { $0.trimmingCharacters(in: .punctuationCharacters) }.filter { !$0.isEmpty }
     }
 
-    /// The daemon's WAV equals `espeak-ng -w` for the same text in the default voice (rate 175,
-    /// pitch 50, volume 100, voice en) sample for sample. libespeak-ng keeps waveform state
-    /// between utterances, so this holds for the first utterance of a daemon process only, which
-    /// is how these tests use it.
-    func assertSameSamples(_ wav: String, asEspeakSays text: String, in directory: String,
+    /// The daemon's WAV equals `espeak-ng -w` for the same text and voice settings (default: rate
+    /// 175, pitch 50, volume 100, voice en) sample for sample. Every utterance is synthesized in a
+    /// fresh speech-worker process, so this holds for every utterance, not only the first.
+    static func assertSameSamples(_ wav: String, asEspeakSays text: String, in directory: String,
+                           rate: Int = 175, pitch: Int = 50, volume: Int = 100, voice: String = "en",
                            file: StaticString = #filePath, line: UInt = #line) throws {
         let cliPath = directory + "/cli-\(UUID().uuidString).wav"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/espeak-ng")
-        p.arguments = ["-w", cliPath, "-s", "175", "-p", "50", "-a", "100", "-v", "en", text]
+        p.arguments = ["-w", cliPath, "-s", "\(rate)", "-p", "\(pitch)", "-a", "\(volume)", "-v", voice, text]
         try p.run()
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0, "espeak-ng failed", file: file, line: line)
