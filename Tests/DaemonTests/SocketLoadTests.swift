@@ -29,8 +29,8 @@ final class SocketLoadTests: XCTestCase {
             defer { fds.forEach { close($0) } }
             for _ in 0..<batch { fds.append(try UnixSocket.connect(path: h.socket)) }
             for fd in fds {
-                let c = try readUntilClosed(fd, timeout: 10)
-                if c.closed, c.first.flatMap(errorCode) == .busy { busy += 1 } else { other.append("\(String(describing: c.first)) closed=\(c.closed)") }
+                let c = try RawClient.readUntilClosed(fd, timeout: 10)
+                if c.closed, c.first.flatMap(RawClient.errorCode) == .busy { busy += 1 } else { other.append("\(String(describing: c.first)) closed=\(c.closed)") }
             }
         }
         XCTAssertEqual(busy, 8 * batch, "not every extra connection was answered busy and closed: \(other.prefix(3))")
@@ -143,30 +143,5 @@ final class SocketLoadTests: XCTestCase {
         }
         XCTAssertTrue(h.currentLog.contains("client stopped reading replies"), "a client that never reads was never dropped:\n\(h.currentLog)")
         XCTAssertEqual(try h.client(["status"]).status, 0)
-    }
-
-    // MARK: - Helpers
-
-    private func errorCode(_ r: Response) -> ErrorCode? {
-        if case .failure(let e) = r.body { return e.code }
-        return nil
-    }
-
-    /// Reads frames until the daemon closes the connection or `timeout` passes.
-    private func readUntilClosed(_ fd: Int32, timeout: Double) throws -> (first: Response?, closed: Bool) {
-        var decoder = FrameDecoder()
-        var first: Response?
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            guard UnixSocket.waitReadable(fd, timeout: deadline.timeIntervalSinceNow) else { break }
-            switch try UnixSocket.receive(fd, maxBytes: 65536) {
-            case .endOfStream: return (first, true)
-            case .wouldBlock: continue
-            case .data(let d, _):
-                decoder.append(d)
-                while let f = try decoder.next() { if first == nil { first = try Wire.decodeResponse(f) } }
-            }
-        }
-        return (first, false)
     }
 }

@@ -49,8 +49,8 @@ final class SocketTests: XCTestCase {
         defer { close(fd) }
         // Announces a 100 MB JSON part; the daemon must refuse from the header alone.
         try UnixSocket.send(fd, Data([0x06, 0x00, 0x00, 0x00, 0, 0, 0, 0]) + Data(repeating: 0x20, count: 4096))
-        let reply = try readFrames(fd, timeout: 10)
-        XCTAssertEqual(reply.first.flatMap(errorCode), .frameTooLarge)
+        let reply = try RawClient.readUntilClosed(fd, timeout: 10)
+        XCTAssertEqual(reply.first.flatMap(RawClient.errorCode), .frameTooLarge)
         XCTAssertTrue(reply.closed, "connection left open after an oversized frame")
         XCTAssertEqual(try h.client(["status"]).status, 0)
     }
@@ -65,8 +65,8 @@ final class SocketTests: XCTestCase {
         let other = try h.client(["status"])
         XCTAssertEqual(other.status, 0, "a half-sent frame blocked another client: \(other.stderr)")
         let started = Date()
-        let reply = try readFrames(fd, timeout: 10)
-        XCTAssertEqual(reply.first.flatMap(errorCode), .timeout)
+        let reply = try RawClient.readUntilClosed(fd, timeout: 10)
+        XCTAssertEqual(reply.first.flatMap(RawClient.errorCode), .timeout)
         XCTAssertTrue(reply.closed)
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
@@ -76,13 +76,13 @@ final class SocketTests: XCTestCase {
         try h.start()
         let c = try FrameConnection(path: h.socket)
         try UnixSocket.send(c.fd, Frame(json: Data("{not json".utf8)).encoded())
-        XCTAssertEqual(errorCode(try c.receive(timeout: 10)), .badRequest)
+        XCTAssertEqual(RawClient.errorCode(try c.receive(timeout: 10)), .badRequest)
         try UnixSocket.send(c.fd, Frame(json: Data(#"{"v":2,"id":5,"type":"status"}"#.utf8)).encoded())
         let wrongVersion = try c.receive(timeout: 10)
         XCTAssertEqual(wrongVersion.id, 5)
-        XCTAssertEqual(errorCode(wrongVersion), .unsupportedVersion)
+        XCTAssertEqual(RawClient.errorCode(wrongVersion), .unsupportedVersion)
         try UnixSocket.send(c.fd, Frame(json: Data(#"{"v":1,"id":6,"type":"launch"}"#.utf8)).encoded())
-        XCTAssertEqual(errorCode(try c.receive(timeout: 10)), .badRequest)
+        XCTAssertEqual(RawClient.errorCode(try c.receive(timeout: 10)), .badRequest)
         guard case .status = try c.call(.status, timeout: 10).body else { return XCTFail("status failed after bad requests") }
     }
 
@@ -95,10 +95,10 @@ final class SocketTests: XCTestCase {
         defer { close(p[0]); close(p[1]) }
         let r = try c.call(.caption(CaptionRequest(photo: .descriptor, name: "fifo")), descriptor: p[0], timeout: 10)
         // With no model the daemon may refuse earlier; either way it must not read the pipe.
-        XCTAssertTrue([.photoInvalid, .noModel].contains(errorCode(r)), "\(r)")
-        if errorCode(r) == .photoInvalid, case .failure(let e) = r.body { XCTAssertTrue(e.message.contains("not a regular file")) }
+        XCTAssertTrue([.photoInvalid, .noModel].contains(RawClient.errorCode(r)), "\(r)")
+        if RawClient.errorCode(r) == .photoInvalid, case .failure(let e) = r.body { XCTAssertTrue(e.message.contains("not a regular file")) }
         let missing = try c.call(.caption(CaptionRequest(photo: .descriptor, name: "none")), timeout: 10)
-        XCTAssertEqual(errorCode(missing), .photoInvalid)
+        XCTAssertEqual(RawClient.errorCode(missing), .photoInvalid)
     }
 
     func testVanishedClientsHarmNothing() throws {
@@ -161,30 +161,5 @@ final class SocketTests: XCTestCase {
             kinds.append(e.kind)
         }
         XCTAssertEqual(kinds.first, .photoReceived)
-    }
-
-    // MARK: - Helpers
-
-    private func errorCode(_ r: Response) -> ErrorCode? {
-        if case .failure(let e) = r.body { return e.code }
-        return nil
-    }
-
-    /// Reads frames until the daemon closes the connection or `timeout` passes.
-    private func readFrames(_ fd: Int32, timeout: Double) throws -> (first: Response?, closed: Bool) {
-        var decoder = FrameDecoder()
-        var first: Response?
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            guard UnixSocket.waitReadable(fd, timeout: deadline.timeIntervalSinceNow) else { break }
-            switch try UnixSocket.receive(fd, maxBytes: 65536) {
-            case .endOfStream: return (first, true)
-            case .wouldBlock: continue
-            case .data(let d, _):
-                decoder.append(d)
-                while let f = try decoder.next() { if first == nil { first = try Wire.decodeResponse(f) } }
-            }
-        }
-        return (first, false)
     }
 }
