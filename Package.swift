@@ -47,6 +47,10 @@ let package = Package(
         // Pixels to caption. Knows nothing of sockets, speech or logging.
         .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
                 swiftSettings: visionSettings),
+        // What every layer above the C libraries needs from the system, in one copy: SystemError,
+        // durable writes, whole reads and writes over descriptors, a poll loop with a wake pipe,
+        // command-line arguments, byte counts, JSON output. Foundation and Glibc only.
+        .target(name: "SystemSupport"),
         // Messages and framing shared by daemon and client. Knows nothing of models.
         .target(name: "IPC"),
         // Text to audio through libespeak-ng: device, WAV files, or nothing.
@@ -63,6 +67,7 @@ let package = Package(
         // A loopback HTTP server in the Hugging Face hub's URL layout, shared by the install tests.
         .target(name: "HubTestSupport", path: "Tests/HubTestSupport"),
 
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
