@@ -52,28 +52,31 @@ let package = Package(
         // command-line arguments, byte counts, JSON output. Foundation and Glibc only.
         .target(name: "SystemSupport"),
         // Messages and framing shared by daemon and client. Knows nothing of models.
-        .target(name: "IPC"),
+        .target(name: "IPC", dependencies: ["SystemSupport"]),
         // Text to audio through libespeak-ng: device, WAV files, or nothing.
-        .target(name: "Speech", dependencies: ["CEspeak", "CAlsa"]),
+        .target(name: "Speech", dependencies: ["CEspeak", "CAlsa", "SystemSupport"]),
         // Plain pixels to what a blind user needs first: the text in the photo (libtesseract),
         // the photo's quality, and one spoken description. Knows nothing of models or speech.
         .target(name: "PhotoAnalysis", dependencies: ["CTesseract"], swiftSettings: optimize),
-        // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
-        .target(name: "ModelStore"),
+        // Installs checkpoints from the Hugging Face hub into the models directory. Foundation and SystemSupport only.
+        .target(name: "ModelStore", dependencies: ["SystemSupport"]),
 
-        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore"]),
-        .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore"]),
+        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore", "SystemSupport"]),
+        .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore", "SystemSupport"]),
 
         // A loopback HTTP server in the Hugging Face hub's URL layout, shared by the install tests.
         .target(name: "HubTestSupport", path: "Tests/HubTestSupport"),
 
-        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
-        .testTarget(name: "VisionTests", dependencies: ["Vision"]),
-        .testTarget(name: "IPCTests", dependencies: ["IPC"]),
+        // Deterministic test data shared by the test targets (SplitMix64, CRC-32).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestSupport"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "TestSupport"]),
+        .testTarget(name: "IPCTests", dependencies: ["IPC", "TestSupport"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
-        .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist", "HubTestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist", "HubTestSupport", "TestSupport"]),
     ]
 )
