@@ -75,6 +75,13 @@ public struct ArgumentCursor: Sendable {
         return x
     }
 
+    /// The option just returned as it was given, `=value` included, for a caller that collects
+    /// options it does not know to hand them to a subcommand; its `=value` is then taken.
+    public mutating func optionAsGiven() -> String {
+        defer { inlineValue = nil }
+        return inlineValue.map { "\(option)=\($0)" } ?? option
+    }
+
     /// Everything not yet read, as given (for a subcommand that parses its own options).
     public mutating func rest() -> [String] {
         defer { remaining = [] }

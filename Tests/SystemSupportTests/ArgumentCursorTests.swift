@@ -67,4 +67,17 @@ final class ArgumentCursorTests: XCTestCase {
         XCTAssertEqual(cursor.rest(), ["use", "x"])
         XCTAssertNil(try cursor.next())
     }
+
+    func testOptionsPassedThroughKeepTheirInlineValue() throws {
+        var cursor = ArgumentCursor(["--json", "history", "--limit=5", "--no-speak"])
+        var passed: [String] = []
+        while let argument = try cursor.next() {
+            switch argument {
+            case .option("--json"): continue
+            case .option: passed.append(cursor.optionAsGiven())
+            case .positional(let p): passed.append(p)
+            }
+        }
+        XCTAssertEqual(passed, ["history", "--limit=5", "--no-speak"])
+    }
 }
