@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -31,11 +30,11 @@ final class FolderWatcher: Sendable {
         var waker: PollLoop.Waker?
     }
 
-    private let requests: Mutex<Requests>
+    private let requests: Locked<Requests>
     private let onFile: @Sendable (String) -> Void
 
     init(folders: [String], rescanInterval: Double, onFile: @escaping @Sendable (String) -> Void) {
-        requests = Mutex(Requests(folders: folders, rescanInterval: rescanInterval))
+        requests = Locked(Requests(folders: folders, rescanInterval: rescanInterval))
         self.onFile = onFile
     }
 
