@@ -43,6 +43,9 @@ let package = Package(
                        providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CTesseract", pkgConfig: "tesseract",
                        providers: [.apt(["libtesseract-dev", "tesseract-ocr-eng"])]),
+        // Linux evdev ioctls and pidfd_open, which Swift cannot call directly (function-like
+        // macros and a raw syscall). Kernel headers only; nothing to link.
+        .systemLibrary(name: "CLinuxInput"),
 
         // Pixels to caption. Knows nothing of sockets, speech or logging.
         .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
@@ -56,6 +59,11 @@ let package = Package(
         .target(name: "PhotoAnalysis", dependencies: ["CTesseract"], swiftSettings: optimize),
         // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
         .target(name: "ModelStore"),
+        // Every fixed sentence assist says, by id with typed parameters, in English and German.
+        .target(name: "Messages"),
+        // The device's own inputs: evdev keys (press classification, key map, hot-plug) and the
+        // camera (capture command, burst, sharpest frame). Photo sources for the daemon.
+        .target(name: "Devices", dependencies: ["CLinuxInput", "Messages", "PhotoAnalysis", "Vision"]),
 
         .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore"]),
         .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore"]),
@@ -67,6 +75,10 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
+        .testTarget(name: "MessagesTests", dependencies: ["Messages", "PhotoAnalysis"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Messages", "PhotoAnalysis", "Vision"]),
+        // Earcons and ALSA output listing through real libasound (the file plugin in a test HOME).
+        .testTarget(name: "AudioOutputTests", dependencies: ["Speech", "CAlsa"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
         .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist", "HubTestSupport"]),
