@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages", "PhotoAnalysis"]),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Messages", "PhotoAnalysis", "Vision"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Messages", "PhotoAnalysis", "Vision", "CLinuxInput"]),
         // Earcons and ALSA output listing through real libasound (the file plugin in a test HOME).
         .testTarget(name: "AudioOutputTests", dependencies: ["Speech", "CAlsa"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
