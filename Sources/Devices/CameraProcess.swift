@@ -132,7 +132,9 @@ struct StderrTail {
     /// The last non-empty line, without the decoration camera programs put around errors
     /// ("ERROR: *** no cameras available ***"), cut at a word to at most `maxLength` characters.
     static func lastLine(of text: String, maxLength: Int = 80) -> String? {
-        let lines = text.split(whereSeparator: \.isNewline).map { line in
+        // Terminal colour codes (ESC [ ... letter) and other control characters are not words.
+        let plain = text.replacingOccurrences(of: "\u{1b}\\[[0-9;?]*[A-Za-z]", with: "", options: .regularExpression)
+        let lines = plain.split(whereSeparator: \.isNewline).map { line in
             String(line.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) })
                 .trimmingCharacters(in: .whitespaces)
         }
