@@ -128,6 +128,17 @@ public struct CameraCapture: Sendable {
         return Photo(path: destination, program: command.program, kept: frames.firstIndex(of: best)!, frames: frames)
     }
 
+    /// A name for a photo taken at `date` that sorts by time and does not repeat within a
+    /// millisecond: `capture-20261204-203512-123.jpg` (UTC).
+    public static func photoName(at date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(milliseconds / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "capture-%04d%02d%02d-%02d%02d%02d-%03d.jpg", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(milliseconds % 1000))
+    }
+
     /// Orders frames by sharpness, a frame without a score below any scored one; among equals
     /// the earlier frame wins (so `max` keeps the first of the sharpest).
     static func isLessSharp(_ a: Frame, than b: Frame) -> Bool {

@@ -146,5 +146,3 @@ final class InputDevice {
         return .events(events)
     }
 }
-
-func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }

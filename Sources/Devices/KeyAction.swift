@@ -1,3 +1,5 @@
+import Messages
+
 /// What a key press asks the daemon to do.
 public enum KeyAction: String, CaseIterable, Sendable, Codable {
     /// Take a photo and describe it.
@@ -22,6 +24,23 @@ public enum KeyAction: String, CaseIterable, Sendable, Codable {
         switch self {
         case .volumeUp, .volumeDown, .rateUp, .rateDown: return false
         default: return true
+        }
+    }
+}
+
+extension KeyAction {
+    /// The action as the key help says it.
+    public var spoken: Message {
+        switch self {
+        case .describe: return .actionDescribe
+        case .stop: return .actionStop
+        case .repeat: return .actionRepeat
+        case .status: return .actionStatus
+        case .help: return .actionHelp
+        case .volumeUp: return .actionVolumeUp
+        case .volumeDown: return .actionVolumeDown
+        case .rateUp: return .actionRateUp
+        case .rateDown: return .actionRateDown
         }
     }
 }

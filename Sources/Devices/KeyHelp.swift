@@ -32,20 +32,3 @@ public enum KeyHelp {
         return out
     }
 }
-
-extension KeyAction {
-    /// The action as the key help says it.
-    public var spoken: Message {
-        switch self {
-        case .describe: return .actionDescribe
-        case .stop: return .actionStop
-        case .repeat: return .actionRepeat
-        case .status: return .actionStatus
-        case .help: return .actionHelp
-        case .volumeUp: return .actionVolumeUp
-        case .volumeDown: return .actionVolumeDown
-        case .rateUp: return .actionRateUp
-        case .rateDown: return .actionRateDown
-        }
-    }
-}

@@ -126,3 +126,20 @@ public enum MessageID: String, CaseIterable, Sendable {
         }
     }
 }
+
+extension MessageID {
+    /// Something is wrong and the person should know: errors, and the begin of a degraded state.
+    public var isError: Bool {
+        switch self {
+        case .photoUnreadable, .photoTooLarge, .captionsOffNoModel, .captionsOffModelFailed,
+             .readingOffMissingLanguage, .cameraNotFound, .keysNotFound, .settingInvalid,
+             .noModelBegan, .modelFailedBegan, .ocrLanguageMissingBegan, .cameraMissingBegan,
+             .cameraFailingBegan, .watchFolderMissingBegan, .journalUnwritableBegan, .inputDeviceLostBegan,
+             .captureNoProgram, .captureCannotStart, .captureFailed, .captureFailedSilently, .captureHung,
+             .captureEmpty, .captureUndecodable, .captureCannotSave:
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -291,6 +291,11 @@ final class CameraCaptureTests: XCTestCase {
         XCTAssertTrue(long.hasPrefix(short))
     }
 
+    func testPhotoNamesSortByTime() {
+        XCTAssertEqual(CameraCapture.photoName(at: Date(timeIntervalSince1970: 1_796_416_512.123)), "capture-20261204-203512-123.jpg")
+        XCTAssertEqual(CameraCapture.photoName(at: Date(timeIntervalSince1970: 0)), "capture-19700101-000000-000.jpg")
+    }
+
     func testSettingsProblems() {
         XCTAssertNil(CameraCapture.Settings().problem)
         XCTAssertEqual(CameraCapture.Settings(frames: 0).problem, "capture_frames must be 1...10, got 0")
