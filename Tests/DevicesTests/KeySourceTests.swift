@@ -122,6 +122,29 @@ final class KeySourceTests: XCTestCase {
         XCTAssertEqual(log.all.count, 2, "\(log.all)")
     }
 
+    func testADeviceDirectoryThatAppearsLaterAndIsRemovedWithItsDevice() throws {
+        let parent = try makeTemporaryDirectory(self)
+        let dir = parent + "/input"
+        let log = EventLog()
+        // No /dev/input yet (no input driver loaded): the rescan keeps looking for it.
+        _ = try start(.auto, directory: dir, log: log, rescan: 0.05)
+        XCTAssertEqual(log.all, [])
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        try FakeKeyDevice.makeFIFO(dir + "/event0")
+        XCTAssertEqual(log.wait { $0.openedPath != nil }?.event.openedPath, dir + "/event0")
+        try FakeKeyDevice(path: dir + "/event0").send(FakeKeyDevice.tap(.space, at: 1, held: 0.02))
+        log.wait { $0.press?.code == .space }
+
+        let n = log.count
+        try FileManager.default.removeItem(atPath: dir)
+        XCTAssertEqual(log.wait(after: n) { $0.lostPath != nil }?.event.lostPath, dir + "/event0")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        try FakeKeyDevice.makeFIFO(dir + "/event0")
+        XCTAssertEqual(log.wait(after: n) { $0.openedPath != nil }?.event,
+                       .deviceOpened(path: dir + "/event0", name: "event0", keys: nil, again: true))
+        XCTAssertEqual(log.all.compactMap(\.lostPath).count, 1)
+    }
+
     func testARegularFileOfRecordsIsReadToItsEnd() throws {
         let dir = try makeTemporaryDirectory(self)
         let path = dir + "/recorded"
