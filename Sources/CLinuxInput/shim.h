@@ -1,7 +1,9 @@
-// Linux evdev (linux/input.h) and pidfd_open(2) for the Devices module. The EVIOC* requests
-// are function-like macros and pidfd_open has no glibc wrapper in Debian 12, so Swift reaches
-// them through these one-line functions.
+// Linux evdev (linux/input.h), pidfd_open(2) and renameat2(2) for the Devices module. The EVIOC*
+// requests are function-like macros, and pidfd_open and renameat2 are reached by syscall (no
+// wrapper that Swift sees in Debian 12), so Swift calls these one-line functions.
+#include <fcntl.h>
 #include <linux/input.h>
+#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -33,4 +35,16 @@ static inline int assist_pidfd_open(pid_t pid) {
 static inline int assist_evdev_use_monotonic_clock(int fd) {
     int clock = CLOCK_MONOTONIC;
     return ioctl(fd, EVIOCSCLOCKID, &clock);
+}
+
+// renameat2(RENAME_NOREPLACE): moves a captured photo into place without ever replacing a
+// file of that name. -1 with EINVAL on file systems that cannot do it.
+static inline int assist_rename_noreplace(const char *from, const char *to) {
+    return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1 /* RENAME_NOREPLACE */);
+}
+
+// posix_spawn_file_actions_addclosefrom_np (glibc 2.34): the child inherits no descriptor from
+// `from` up.
+static inline int assist_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }

@@ -1,3 +1,4 @@
+import CLinuxInput
 import Foundation
 import PhotoAnalysis
 import Vision
@@ -122,9 +123,13 @@ public struct CameraCapture: Sendable {
         guard let best = usable.max(by: { CameraCapture.isLessSharp($0, than: $1) }) else {
             throw fatal ?? frames.first?.problem ?? .emptyOutput(program: command.program)
         }
-        if rename("\(work)/frame-\(best.index).\(ext)", destination) != 0 {
-            throw .cannotSave(path: destination, reason: errnoText())
+        let kept = "\(work)/frame-\(best.index).\(ext)"
+        var moved = assist_rename_noreplace(kept, destination) == 0
+        if !moved && errno == EINVAL {
+            // A file system without RENAME_NOREPLACE: the check above has to do.
+            moved = rename(kept, destination) == 0
         }
+        if !moved { throw .cannotSave(path: destination, reason: errnoText()) }
         return Photo(path: destination, program: command.program, kept: frames.firstIndex(of: best)!, frames: frames)
     }
 

@@ -6,7 +6,7 @@ import Glibc
 
 /// Runs one camera command in its own process group, with a deadline.
 ///
-/// stdin and stdout are /dev/null; stderr goes to a pipe whose last `stderrLimit` bytes are
+/// stdin and stdout are /dev/null, no other descriptor is inherited; stderr goes to a pipe whose last `stderrLimit` bytes are
 /// kept (for the spoken error). The process is waited for through a pidfd, so the wait ends the
 /// moment it exits even if a child it left behind still holds stderr open. At the deadline, and
 /// after any exit, the whole group is sent SIGKILL: a hung program and everything it started
@@ -35,7 +35,8 @@ enum CameraProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, errWrite, 2)
-        posix_spawn_file_actions_addclose(&actions, errWrite)
+        // Nothing else of the daemon's (its socket, the journal, key devices) reaches the camera.
+        assist_spawn_close_from(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -265,6 +265,28 @@ final class CameraCaptureTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: photos + "/snap-1.jpg"), Data("mine".utf8))
     }
 
+    func testAFileThatAppearsDuringTheBurstIsNotReplaced() throws {
+        // Someone else writes the same name while the camera runs: the photo is not moved over it.
+        try fakeCamera("cp \"\(Self.sharp)\" \"$out\"; echo mine > \"\(photos)/snap-1.jpg\"")
+        guard case .cannotSave(let path, let reason)? = captureError(frames: 1) else { return XCTFail("should refuse") }
+        XCTAssertEqual(path, photos + "/snap-1.jpg")
+        XCTAssertEqual(reason, "File exists")
+        XCTAssertEqual(FileManager.default.contents(atPath: photos + "/snap-1.jpg"), Data("mine\n".utf8))
+        assertInboxHolds(["snap-1.jpg"])
+    }
+
+    func testTheCameraInheritsNoDescriptorOfTheDaemon() throws {
+        // A descriptor without close-on-exec, as a careless library might leave one.
+        let leaked = open("/dev/null", O_RDONLY)
+        XCTAssertGreaterThan(leaked, 2)
+        defer { close(leaked) }
+        try fakeCamera("""
+            if [ -e /proc/$$/fd/\(leaked) ]; then echo "inherited descriptor \(leaked)" >&2; exit 1; fi
+            cp "\(Self.sharp)" "$out"
+            """)
+        XCTAssertNoThrow(try capture(frames: 1))
+    }
+
     func testCaptureCommandParsing() throws {
         XCTAssertEqual(try CaptureCommand(parsing: "rpicam-still -n -t 1 -o {out}").arguments, ["rpicam-still", "-n", "-t", "1", "-o", "{out}"])
         XCTAssertEqual(try CaptureCommand(parsing: #"  "/opt/my cam/snap"  --label 'a b'  x\ y {out}"#).arguments,
