@@ -39,7 +39,7 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
         case .failed(let program, _, let lastLine):
             guard let lastLine, !lastLine.isEmpty else { return .captureFailedSilently(program: program) }
             return .captureFailed(reason: lastLine)
-        case .hung(_, let seconds): return .captureHung(seconds: max(1, Int(seconds.rounded())))
+        case .hung: return .captureHung
         case .emptyOutput: return .captureEmpty
         case .undecodable: return .captureUndecodable
         case .cannotSave: return .captureCannotSave

@@ -56,7 +56,7 @@ enum EnglishMessages {
         .captureCannotStart: "The camera program {program} could not start.",
         .captureFailed: "The camera failed: {reason}.",
         .captureFailedSilently: "The camera program {program} failed.",
-        .captureHung: "The camera did not answer within {seconds} seconds.",
+        .captureHung: "The camera did not answer in time.",
         .captureEmpty: "The camera gave an empty photo.",
         .captureUndecodable: "The camera gave a photo I cannot read.",
         .captureCannotSave: "I cannot save the photo. The disk may be full.",

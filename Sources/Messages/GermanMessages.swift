@@ -55,7 +55,7 @@ enum GermanMessages {
         .captureCannotStart: "Das Kameraprogramm {program} konnte nicht starten.",
         .captureFailed: "Die Kamera meldet einen Fehler: {reason}.",
         .captureFailedSilently: "Das Kameraprogramm {program} ist fehlgeschlagen.",
-        .captureHung: "Die Kamera hat nicht innerhalb von {seconds} Sekunden geantwortet.",
+        .captureHung: "Die Kamera hat nicht rechtzeitig geantwortet.",
         .captureEmpty: "Die Kamera hat ein leeres Foto geliefert.",
         .captureUndecodable: "Die Kamera hat ein Foto geliefert, das ich nicht lesen kann.",
         .captureCannotSave: "Ich kann das Foto nicht speichern. Vielleicht ist der Speicher voll.",

@@ -42,7 +42,7 @@ public indirect enum Message: Sendable, Hashable {
     case captureFailed(reason: String)
     /// A non-zero exit without anything on stderr.
     case captureFailedSilently(program: String)
-    case captureHung(seconds: Int)
+    case captureHung
     case captureEmpty, captureUndecodable
     /// The photo could not be written where it goes (disk full, no permission).
     case captureCannotSave
@@ -132,7 +132,7 @@ public indirect enum Message: Sendable, Hashable {
         case .captureCannotStart(let program): return (.captureCannotStart, [.program: .text(program)])
         case .captureFailed(let reason): return (.captureFailed, [.reason: .text(reason)])
         case .captureFailedSilently(let program): return (.captureFailedSilently, [.program: .text(program)])
-        case .captureHung(let seconds): return (.captureHung, [.seconds: .number(seconds)])
+        case .captureHung: return (.captureHung, [:])
         case .captureEmpty: return (.captureEmpty, [:])
         case .captureUndecodable: return (.captureUndecodable, [:])
         case .captureCannotSave: return (.captureCannotSave, [:])

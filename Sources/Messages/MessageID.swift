@@ -113,7 +113,6 @@ public enum MessageID: String, CaseIterable, Sendable {
         case .watchFolderMissingBegan: return [.folder]
         case .captureCannotStart, .captureFailedSilently: return [.program]
         case .captureFailed: return [.reason]
-        case .captureHung: return [.seconds]
         case .helpKey: return [.key, .actions]
         case .helpPress, .helpDoublePress, .helpLongPress: return [.action]
         case .helpVeryLongPress: return [.seconds, .action]

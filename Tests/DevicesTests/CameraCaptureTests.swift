@@ -151,7 +151,7 @@ final class CameraCaptureTests: XCTestCase {
         let elapsed = Date().timeIntervalSince(begun)
         print("hung camera: capture returned after \(String(format: "%.3f", elapsed)) s (capture_timeout 1 s)")
         XCTAssertEqual(error, .hung(program: "rpicam-still", seconds: 1))
-        XCTAssertEqual(en.text(error!.spoken), "The camera did not answer within 1 seconds.")
+        XCTAssertEqual(en.text(error!.spoken), "The camera did not answer in time.")
         XCTAssertGreaterThanOrEqual(elapsed, 1)
         XCTAssertLessThan(elapsed, 3)
         // The script and the sleep it started in the background are both gone.

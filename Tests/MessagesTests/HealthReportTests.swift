@@ -65,9 +65,9 @@ final class HealthReportTests: XCTestCase {
     func testAnnounceLevels() {
         XCTAssertTrue(AnnounceLevel.all.allows(.ready))
         XCTAssertFalse(AnnounceLevel.errors.allows(.ready))
-        XCTAssertTrue(AnnounceLevel.errors.allows(.captureHung(seconds: 5)))
+        XCTAssertTrue(AnnounceLevel.errors.allows(.captureHung))
         XCTAssertTrue(AnnounceLevel.errors.allows(.cameraNotFound))
-        XCTAssertFalse(AnnounceLevel.none.allows(.captureHung(seconds: 5)))
+        XCTAssertFalse(AnnounceLevel.none.allows(.captureHung))
         XCTAssertEqual(AnnounceLevel(rawValue: "errors"), .errors)
         XCTAssertNil(AnnounceLevel(rawValue: "some"))
     }

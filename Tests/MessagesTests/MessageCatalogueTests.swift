@@ -114,7 +114,7 @@ enum MessageSamples {
         .watchFolderMissingBegan(folder: "/srv/inbox"), .watchFolderMissingEnded,
         .journalUnwritableBegan, .journalUnwritableEnded, .inputDeviceLostBegan, .inputDeviceLostEnded,
         .captureNoProgram, .captureCannotStart(program: "rpicam-still"), .captureFailed(reason: "no cameras available"),
-        .captureFailedSilently(program: "fswebcam"), .captureHung(seconds: 10), .captureEmpty, .captureUndecodable, .captureCannotSave,
+        .captureFailedSilently(program: "fswebcam"), .captureHung, .captureEmpty, .captureUndecodable, .captureCannotSave,
         .helpIntro, .helpKey(keys: [.keyEnter], actions: [.helpPress(action: .actionDescribe)]),
         .helpPress(action: .actionDescribe), .helpDoublePress(action: .actionRepeat),
         .helpLongPress(action: .actionStatus), .helpVeryLongPress(action: .actionHelp, seconds: 5), .helpStopFirst,
