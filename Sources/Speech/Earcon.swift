@@ -14,7 +14,7 @@ public enum Earcon: Sendable, Equatable {
     case photoArrived
     /// A description is taking long: played after `workingDelay`, then every `workingInterval`.
     case working
-    /// A plain tone (issue 10's light mode maps brightness to `frequency`).
+    /// A plain tone, for a mode that maps a measurement (such as light level) to `frequency`.
     case tone(frequency: Double, duration: TimeInterval)
 
     /// When the first working tick plays after a description starts, seconds.

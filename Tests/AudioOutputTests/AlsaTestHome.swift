@@ -3,7 +3,8 @@ import Foundation
 import XCTest
 
 /// A test HOME whose `.asoundrc` sends ALSA's "default" and a named PCM into raw files
-/// through the file plugin (docs/testing.md), so the real libasound path runs without a card.
+/// through the file plugin (`type file; slave.pcm "null"`), so the real libasound path runs
+/// without a sound card.
 ///
 /// alsa-lib reads `~/.asoundrc` once per process into a global configuration; the test swaps
 /// HOME and drops that global (snd_config_update_free_global) so the next ALSA call reads the
