@@ -98,6 +98,8 @@ public struct CameraCapture: Sendable {
         var fatal: CaptureError?
         for index in 0..<settings.frames {
             let shotStart = DispatchTime.now().uptimeNanoseconds
+            // No time left for another shot: keep what the burst has.
+            if index > 0 && shotStart >= deadline { break }
             let out = "\(work)/frame-\(index).\(ext)"
             let outcome = CameraProcess.run(executable: executable, arguments: command.arguments(out: out),
                                             environment: envp, deadline: deadline)
