@@ -7,6 +7,9 @@ public struct InputEvent: Sendable, Equatable {
     /// Event types used here (linux/input-event-codes.h).
     public static let synchronization: UInt16 = 0  // EV_SYN
     public static let key: UInt16 = 1              // EV_KEY
+    /// `code` of an EV_SYN event: the end of a batch, and "the kernel dropped events".
+    public static let reportCode: UInt16 = 0        // SYN_REPORT
+    public static let droppedCode: UInt16 = 3       // SYN_DROPPED
     /// `value` of an EV_KEY event.
     public static let released: Int32 = 0
     public static let pressed: Int32 = 1

@@ -9,6 +9,7 @@ import Foundation
 /// timestamp) the pair is a double press, otherwise the short press is reported when a later
 /// event shows the window has passed, or when the reader calls `expire()` because that much
 /// real time went by with no event. Autorepeat (value 2) only says the key is still held.
+/// SYN_DROPPED (events lost to a full kernel buffer) forgets the held keys.
 /// A pure value type: no clock, no I/O.
 public struct PressClassifier: Sendable {
     /// What one event (or the passing of the window) yields.
@@ -34,6 +35,9 @@ public struct PressClassifier: Sendable {
     private let hasDoubleAction: @Sendable (KeyCode) -> Bool
     private var held: [KeyCode: Held] = [:]
     private var pending: Pending?
+    /// After SYN_DROPPED (the kernel's buffer overflowed), events up to the next SYN_REPORT are
+    /// an incomplete batch and are skipped, as libevdev does.
+    private var dropping = false
 
     /// `hasDoubleAction`: whether a short press of the key may be the first of a double press;
     /// keys without one are reported at their release.
@@ -52,7 +56,17 @@ public struct PressClassifier: Sendable {
             out.append(.press(KeyPress(code: p.code, kind: .short, pressedAt: p.pressedAt, releasedAt: p.releasedAt)))
             pending = nil
         }
-        guard event.type == InputEvent.key else { return out }
+        if event.type == InputEvent.synchronization {
+            if event.code == InputEvent.droppedCode {
+                // A release may be among the lost events: no held key can be trusted.
+                dropping = true
+                held.removeAll()
+            } else if event.code == InputEvent.reportCode {
+                dropping = false
+            }
+            return out
+        }
+        guard event.type == InputEvent.key, !dropping else { return out }
         let code = KeyCode(event.code)
         switch event.value {
         case InputEvent.pressed:

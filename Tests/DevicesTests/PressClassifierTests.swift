@@ -93,6 +93,22 @@ final class PressClassifierTests: XCTestCase {
         XCTAssertEqual(feed(&c, [(KeyCode.space, 0, 3)]), [], "the held key's release after a reconnect is not a press")
     }
 
+    func testDroppedEventsForgetHeldKeysAndSkipTheBrokenBatch() {
+        var c = classifier(double: false)
+        XCTAssertEqual(feed(&c, [(enter, 1, 0)]), [.down(enter, time: 0)])
+        // The kernel's buffer overflowed: the release of Enter may be lost.
+        let dropped = InputEvent(time: 0.5, type: InputEvent.synchronization, code: InputEvent.droppedCode, value: 0)
+        XCTAssertEqual(c.feed(dropped), [])
+        // The rest of that batch (up to SYN_REPORT) is skipped.
+        XCTAssertEqual(c.feed(.key(KeyCode.space.rawValue, 1, at: 0.6)), [])
+        XCTAssertEqual(c.feed(.sync(at: 0.6)), [])
+        // Enter's release now belongs to no known press: no made-up long press.
+        XCTAssertEqual(feed(&c, [(enter, 0, 3)]), [])
+        // Later presses work again.
+        XCTAssertEqual(feed(&c, [(enter, 1, 4), (enter, 0, 4.1)]),
+                       [.down(enter, time: 4), .press(KeyPress(code: enter, kind: .short, pressedAt: 4, releasedAt: 4.1))])
+    }
+
     func testRecordsRoundTrip() {
         let e = InputEvent.key(28, 1, at: 1_733_300_000.123456)
         let record = e.record
