@@ -74,7 +74,8 @@ public final class KeySource: Sendable {
         ready.wait()
     }
 
-    /// Stops the thread and closes every device. Idempotent.
+    /// Stops the thread and closes every device. Idempotent. A source runs once: `start` after
+    /// `stop` throws `alreadyStarted` (make a new source instead).
     public func stop() {
         let (wake, running) = state.withLock { s -> (Int32, Bool) in
             let w = s.wakeWrite
