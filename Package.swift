@@ -43,8 +43,8 @@ let package = Package(
                        providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CTesseract", pkgConfig: "tesseract",
                        providers: [.apt(["libtesseract-dev", "tesseract-ocr-eng"])]),
-        // Linux evdev ioctls and pidfd_open, which Swift cannot call directly (function-like
-        // macros and a raw syscall). Kernel headers only; nothing to link.
+        // Linux evdev ioctls, pidfd_open, renameat2 and posix_spawn's closefrom, which Swift
+        // cannot call directly (function-like macros, raw syscalls). Headers only; nothing to link.
         .systemLibrary(name: "CLinuxInput"),
 
         // Pixels to caption. Knows nothing of sockets, speech or logging.
