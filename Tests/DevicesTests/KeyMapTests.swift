@@ -121,8 +121,9 @@ final class KeyMapTests: XCTestCase {
                        "What each key does. button 0: press to describe a photo; press twice to hear the last description again; "
                        + "hold to hear the status; hold longer, about 5 seconds, to hear this help. While I speak, any key stops me first.")
         XCTAssertEqual(de.utterance(help),
-                       "Was jede Taste tut. Knopf 0: drücken: Foto beschreiben; zweimal drücken: letzte Beschreibung wiederholen; "
-                       + "halten: Status hören; länger halten, etwa 5 Sekunden: diese Hilfe hören. Während ich spreche, hält mich jede Taste zuerst an.")
+                       "Was jede Taste tut. Knopf 0: drücken, um ein Foto zu beschreiben; zweimal drücken, um die letzte Beschreibung "
+                       + "noch einmal zu hören; halten, um den Status zu hören; länger halten, etwa 5 Sekunden, um diese Hilfe zu hören. "
+                       + "Während ich spreche, hält mich jede Taste zuerst an.")
     }
 
     func testSpokenHelpGroupsKeysAndCoversOnlyTheConnectedOnes() {

@@ -82,7 +82,7 @@ final class MessageCatalogueTests: XCTestCase {
     func testNestedMessagesAreRenderedByTheSameCatalogue() {
         let help = Message.helpKey(keys: [.keyKeypadDigit(8), .keyVolumeUp], actions: [.helpPress(action: .actionVolumeUp)])
         XCTAssertEqual(MessageCatalogue(language: .english).text(help), "keypad 8 and volume up: press to speak louder.")
-        XCTAssertEqual(MessageCatalogue(language: .german).text(help), "Ziffernblock 8 und Lauter-Taste: drücken: lauter sprechen.")
+        XCTAssertEqual(MessageCatalogue(language: .german).text(help), "Ziffernblock 8 und Lauter-Taste: drücken, um lauter zu sprechen.")
     }
 
     func testLanguageSelectsVoiceAndTesseractLanguage() {
