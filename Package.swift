@@ -43,6 +43,9 @@ let package = Package(
                        providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CTesseract", pkgConfig: "tesseract",
                        providers: [.apt(["libtesseract-dev", "tesseract-ocr-eng"])]),
+        // Linux evdev ioctls, pidfd_open, renameat2 and posix_spawn's closefrom, which Swift
+        // cannot call directly (function-like macros, raw syscalls). Headers only; nothing to link.
+        .systemLibrary(name: "CLinuxInput"),
 
         // Pixels to caption. Knows nothing of sockets, speech or logging.
         .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
@@ -60,6 +63,11 @@ let package = Package(
         .target(name: "PhotoAnalysis", dependencies: ["CTesseract"], swiftSettings: optimize),
         // Installs checkpoints from the Hugging Face hub into the models directory. Foundation and SystemSupport only.
         .target(name: "ModelStore", dependencies: ["SystemSupport"]),
+        // Every fixed sentence assist says, by id with typed parameters, in English and German.
+        .target(name: "Messages"),
+        // The device's own inputs: evdev keys (press classification, key map, hot-plug) and the
+        // camera (capture command, burst, sharpest frame). Photo sources for the daemon.
+        .target(name: "Devices", dependencies: ["CLinuxInput", "Messages", "PhotoAnalysis", "Vision"]),
 
         .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore", "SystemSupport"]),
         .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore", "SystemSupport"]),
@@ -75,6 +83,10 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC", "TestSupport"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
+        .testTarget(name: "MessagesTests", dependencies: ["Messages", "PhotoAnalysis"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Messages", "PhotoAnalysis", "Vision", "CLinuxInput"]),
+        // Earcons and ALSA output listing through real libasound (the file plugin in a test HOME).
+        .testTarget(name: "AudioOutputTests", dependencies: ["Speech", "CAlsa"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
         .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist", "HubTestSupport", "TestSupport"]),

@@ -1,0 +1,174 @@
+/// One sentence (or sentence part) assist says, with its parameters typed. The words come from
+/// a `MessageCatalogue`; this only says which sentence and with what.
+public indirect enum Message: Sendable, Hashable {
+    case qualityCovered, qualityDark, qualityBright, qualityBlurry, qualityLowContrast
+    /// The text read from the photo, after "It says:".
+    case itSays(text: String)
+    case unclearText, noTextNoModel, noText, noDescription, nothingAvailable
+    case photoUnreadable(photo: String)
+    case photoTooLarge(photo: String)
+    case nothingToRepeat
+
+    case ready, captionsOn, captionsLoading, captionsOffNoModel
+    case captionsOffModelFailed(model: String)
+    /// `languages`: Tesseract codes such as `eng` or `eng+deu`.
+    case reading(languages: String)
+    case readingOff
+    case readingOffMissingLanguage(language: String)
+    case cameraFound, cameraNotFound, keysNotFound
+    /// `setting`: the config key, such as `capture_frames`.
+    case settingInvalid(setting: String)
+    case photosWaiting(count: Int)
+    case voiceLevels(rate: Int, volume: Int)
+    case volumeNow(Int)
+    case rateNow(Int)
+    case stopping
+
+    case noModelBegan, noModelEnded
+    case modelFailedBegan(model: String)
+    case modelFailedEnded
+    case ocrLanguageMissingBegan(language: String)
+    case ocrLanguageMissingEnded(language: String)
+    case cameraMissingBegan, cameraMissingEnded
+    case cameraFailingBegan, cameraFailingEnded
+    case watchFolderMissingBegan(folder: String)
+    case watchFolderMissingEnded
+    case journalUnwritableBegan, journalUnwritableEnded
+    case inputDeviceLostBegan, inputDeviceLostEnded
+
+    case captureNoProgram
+    case captureCannotStart(program: String)
+    /// `reason`: the camera program's last line on stderr, shortened.
+    case captureFailed(reason: String)
+    /// A non-zero exit without anything on stderr.
+    case captureFailedSilently(program: String)
+    case captureHung
+    case captureEmpty, captureUndecodable
+    /// The photo could not be written where it goes (disk full, no permission).
+    case captureCannotSave
+
+    case helpIntro
+    /// `keys`: the `key…` messages of keys that do the same; `actions`: the `help…Press`
+    /// messages for them.
+    case helpKey(keys: [Message], actions: [Message])
+    case helpPress(action: Message)
+    case helpDoublePress(action: Message)
+    case helpLongPress(action: Message)
+    case helpVeryLongPress(action: Message, seconds: Int)
+    case helpStopFirst
+    case actionDescribe, actionStop, actionRepeat, actionStatus, actionHelp
+    case actionVolumeUp, actionVolumeDown, actionRateUp, actionRateDown
+    case keyEnter, keySpace
+    case keyKeypadDigit(Int)
+    case keyKeypadEnter, keyKeypadPlus, keyKeypadMinus, keyKeypadAsterisk, keyKeypadSlash, keyKeypadDot
+    case keyPlayPause, keyVolumeUp, keyVolumeDown
+    /// `BTN_0` ... `BTN_9`: a GPIO button or a joystick button.
+    case keyButton(Int)
+    /// Any other key by its kernel name without the prefix (`F1` for `KEY_F1`).
+    case keyNamed(String)
+    /// A key the map names by number only.
+    case keyCode(Int)
+    case listPair(first: String, second: String)
+
+    /// The catalogue key of this message.
+    public var id: MessageID { parts.id }
+
+    /// The values for the template's parameters.
+    public var arguments: [MessageParameter: MessageArgument] { parts.arguments }
+
+    private var parts: (id: MessageID, arguments: [MessageParameter: MessageArgument]) {
+        switch self {
+        case .qualityCovered: return (.qualityCovered, [:])
+        case .qualityDark: return (.qualityDark, [:])
+        case .qualityBright: return (.qualityBright, [:])
+        case .qualityBlurry: return (.qualityBlurry, [:])
+        case .qualityLowContrast: return (.qualityLowContrast, [:])
+        case .itSays(let text): return (.itSays, [.text: .text(text)])
+        case .unclearText: return (.unclearText, [:])
+        case .noTextNoModel: return (.noTextNoModel, [:])
+        case .noText: return (.noText, [:])
+        case .noDescription: return (.noDescription, [:])
+        case .nothingAvailable: return (.nothingAvailable, [:])
+        case .photoUnreadable(let photo): return (.photoUnreadable, [.photo: .text(photo)])
+        case .photoTooLarge(let photo): return (.photoTooLarge, [.photo: .text(photo)])
+        case .nothingToRepeat: return (.nothingToRepeat, [:])
+        case .ready: return (.ready, [:])
+        case .captionsOn: return (.captionsOn, [:])
+        case .captionsLoading: return (.captionsLoading, [:])
+        case .captionsOffNoModel: return (.captionsOffNoModel, [:])
+        case .captionsOffModelFailed(let model): return (.captionsOffModelFailed, [.model: .text(model)])
+        case .reading(let languages): return (.readingLanguage, [.language: .tesseractLanguages(languages)])
+        case .readingOff: return (.readingOff, [:])
+        case .readingOffMissingLanguage(let language):
+            return (.readingOffMissingLanguage, [.language: .tesseractLanguages(language)])
+        case .cameraFound: return (.cameraFound, [:])
+        case .cameraNotFound: return (.cameraNotFound, [:])
+        case .keysNotFound: return (.keysNotFound, [:])
+        case .settingInvalid(let setting): return (.settingInvalid, [.setting: .text(setting)])
+        case .photosWaiting(let count): return (.photosWaiting, [.count: .number(count)])
+        case .voiceLevels(let rate, let volume): return (.voiceLevels, [.rate: .number(rate), .volume: .number(volume)])
+        case .volumeNow(let volume): return (.volumeNow, [.volume: .number(volume)])
+        case .rateNow(let rate): return (.rateNow, [.rate: .number(rate)])
+        case .stopping: return (.stopping, [:])
+        case .noModelBegan: return (.noModelBegan, [:])
+        case .noModelEnded: return (.noModelEnded, [:])
+        case .modelFailedBegan(let model): return (.modelFailedBegan, [.model: .text(model)])
+        case .modelFailedEnded: return (.modelFailedEnded, [:])
+        case .ocrLanguageMissingBegan(let language):
+            return (.ocrLanguageMissingBegan, [.language: .tesseractLanguages(language)])
+        case .ocrLanguageMissingEnded(let language):
+            return (.ocrLanguageMissingEnded, [.language: .tesseractLanguages(language)])
+        case .cameraMissingBegan: return (.cameraMissingBegan, [:])
+        case .cameraMissingEnded: return (.cameraMissingEnded, [:])
+        case .cameraFailingBegan: return (.cameraFailingBegan, [:])
+        case .cameraFailingEnded: return (.cameraFailingEnded, [:])
+        case .watchFolderMissingBegan(let folder): return (.watchFolderMissingBegan, [.folder: .text(folder)])
+        case .watchFolderMissingEnded: return (.watchFolderMissingEnded, [:])
+        case .journalUnwritableBegan: return (.journalUnwritableBegan, [:])
+        case .journalUnwritableEnded: return (.journalUnwritableEnded, [:])
+        case .inputDeviceLostBegan: return (.inputDeviceLostBegan, [:])
+        case .inputDeviceLostEnded: return (.inputDeviceLostEnded, [:])
+        case .captureNoProgram: return (.captureNoProgram, [:])
+        case .captureCannotStart(let program): return (.captureCannotStart, [.program: .text(program)])
+        case .captureFailed(let reason): return (.captureFailed, [.reason: .text(reason)])
+        case .captureFailedSilently(let program): return (.captureFailedSilently, [.program: .text(program)])
+        case .captureHung: return (.captureHung, [:])
+        case .captureEmpty: return (.captureEmpty, [:])
+        case .captureUndecodable: return (.captureUndecodable, [:])
+        case .captureCannotSave: return (.captureCannotSave, [:])
+        case .helpIntro: return (.helpIntro, [:])
+        case .helpKey(let keys, let actions): return (.helpKey, [.key: .series(keys), .actions: .list(actions)])
+        case .helpPress(let action): return (.helpPress, [.action: .message(action)])
+        case .helpDoublePress(let action): return (.helpDoublePress, [.action: .message(action)])
+        case .helpLongPress(let action): return (.helpLongPress, [.action: .message(action)])
+        case .helpVeryLongPress(let action, let seconds):
+            return (.helpVeryLongPress, [.action: .message(action), .seconds: .number(seconds)])
+        case .helpStopFirst: return (.helpStopFirst, [:])
+        case .actionDescribe: return (.actionDescribe, [:])
+        case .actionStop: return (.actionStop, [:])
+        case .actionRepeat: return (.actionRepeat, [:])
+        case .actionStatus: return (.actionStatus, [:])
+        case .actionHelp: return (.actionHelp, [:])
+        case .actionVolumeUp: return (.actionVolumeUp, [:])
+        case .actionVolumeDown: return (.actionVolumeDown, [:])
+        case .actionRateUp: return (.actionRateUp, [:])
+        case .actionRateDown: return (.actionRateDown, [:])
+        case .keyEnter: return (.keyEnter, [:])
+        case .keySpace: return (.keySpace, [:])
+        case .keyKeypadDigit(let digit): return (.keyKeypadDigit, [.digit: .number(digit)])
+        case .keyKeypadEnter: return (.keyKeypadEnter, [:])
+        case .keyKeypadPlus: return (.keyKeypadPlus, [:])
+        case .keyKeypadMinus: return (.keyKeypadMinus, [:])
+        case .keyKeypadAsterisk: return (.keyKeypadAsterisk, [:])
+        case .keyKeypadSlash: return (.keyKeypadSlash, [:])
+        case .keyKeypadDot: return (.keyKeypadDot, [:])
+        case .keyPlayPause: return (.keyPlayPause, [:])
+        case .keyVolumeUp: return (.keyVolumeUp, [:])
+        case .keyVolumeDown: return (.keyVolumeDown, [:])
+        case .keyButton(let number): return (.keyButton, [.number: .number(number)])
+        case .keyNamed(let name): return (.keyNamed, [.name: .text(name)])
+        case .keyCode(let code): return (.keyCode, [.code: .number(code)])
+        case .listPair(let first, let second): return (.listPair, [.first: .text(first), .second: .text(second)])
+        }
+    }
+}

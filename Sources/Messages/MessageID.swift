@@ -1,0 +1,144 @@
+/// The stable key of every fixed sentence (or sentence part) assist says, and the parameters
+/// its template takes. Every catalogue has a template for every id, using exactly these
+/// parameters (MessagesTests checks both).
+public enum MessageID: String, CaseIterable, Sendable {
+    // Describing a photo (PhotoAnalysis.Description and QualityProblem wording).
+    case qualityCovered = "quality.covered"
+    case qualityDark = "quality.dark"
+    case qualityBright = "quality.bright"
+    case qualityBlurry = "quality.blurry"
+    case qualityLowContrast = "quality.low_contrast"
+    case itSays = "description.it_says"
+    case unclearText = "description.unclear_text"
+    case noTextNoModel = "description.no_text_no_model"
+    case noText = "description.no_text"
+    case noDescription = "description.no_description"
+    case nothingAvailable = "description.nothing_available"
+    // A photo the daemon cannot take in.
+    case photoUnreadable = "photo.unreadable"
+    case photoTooLarge = "photo.too_large"
+    case nothingToRepeat = "repeat.nothing"
+    // Start-up and status, built from the health parts.
+    case ready = "startup.ready"
+    case captionsOn = "startup.captions_on"
+    case captionsLoading = "startup.captions_loading"
+    case captionsOffNoModel = "startup.captions_off_no_model"
+    case captionsOffModelFailed = "startup.captions_off_model_failed"
+    case readingLanguage = "startup.reading"
+    case readingOff = "startup.reading_off"
+    case readingOffMissingLanguage = "startup.reading_off_missing_language"
+    case cameraFound = "startup.camera_found"
+    case cameraNotFound = "startup.camera_not_found"
+    case keysNotFound = "startup.keys_not_found"
+    case settingInvalid = "startup.setting_invalid"
+    case photosWaiting = "status.photos_waiting"
+    case voiceLevels = "status.voice"
+    case volumeNow = "voice.volume"
+    case rateNow = "voice.rate"
+    case stopping = "shutdown.stopping"
+    // Degraded states: each is said once when it begins and once when it ends.
+    case noModelBegan = "degraded.no_model.began"
+    case noModelEnded = "degraded.no_model.ended"
+    case modelFailedBegan = "degraded.model_failed.began"
+    case modelFailedEnded = "degraded.model_failed.ended"
+    case ocrLanguageMissingBegan = "degraded.ocr_language_missing.began"
+    case ocrLanguageMissingEnded = "degraded.ocr_language_missing.ended"
+    case cameraMissingBegan = "degraded.camera_missing.began"
+    case cameraMissingEnded = "degraded.camera_missing.ended"
+    case cameraFailingBegan = "degraded.camera_failing.began"
+    case cameraFailingEnded = "degraded.camera_failing.ended"
+    case watchFolderMissingBegan = "degraded.watch_folder_missing.began"
+    case watchFolderMissingEnded = "degraded.watch_folder_missing.ended"
+    case journalUnwritableBegan = "degraded.journal_unwritable.began"
+    case journalUnwritableEnded = "degraded.journal_unwritable.ended"
+    case inputDeviceLostBegan = "degraded.input_device_lost.began"
+    case inputDeviceLostEnded = "degraded.input_device_lost.ended"
+    // Taking a photo.
+    case captureNoProgram = "capture.no_program"
+    case captureCannotStart = "capture.cannot_start"
+    case captureFailed = "capture.failed"
+    case captureFailedSilently = "capture.failed_silently"
+    case captureHung = "capture.hung"
+    case captureEmpty = "capture.empty"
+    case captureUndecodable = "capture.undecodable"
+    case captureCannotSave = "capture.cannot_save"
+    // What each key does.
+    case helpIntro = "help.intro"
+    case helpKey = "help.key"
+    case helpPress = "help.press"
+    case helpDoublePress = "help.double_press"
+    case helpLongPress = "help.long_press"
+    case helpVeryLongPress = "help.very_long_press"
+    case helpStopFirst = "help.stop_first"
+    case actionDescribe = "action.describe"
+    case actionStop = "action.stop"
+    case actionRepeat = "action.repeat"
+    case actionStatus = "action.status"
+    case actionHelp = "action.help"
+    case actionVolumeUp = "action.volume_up"
+    case actionVolumeDown = "action.volume_down"
+    case actionRateUp = "action.rate_up"
+    case actionRateDown = "action.rate_down"
+    case keyEnter = "key.enter"
+    case keySpace = "key.space"
+    case keyKeypadDigit = "key.keypad_digit"
+    case keyKeypadEnter = "key.keypad_enter"
+    case keyKeypadPlus = "key.keypad_plus"
+    case keyKeypadMinus = "key.keypad_minus"
+    case keyKeypadAsterisk = "key.keypad_asterisk"
+    case keyKeypadSlash = "key.keypad_slash"
+    case keyKeypadDot = "key.keypad_dot"
+    case keyPlayPause = "key.play_pause"
+    case keyVolumeUp = "key.volume_up"
+    case keyVolumeDown = "key.volume_down"
+    case keyButton = "key.button"
+    case keyNamed = "key.named"
+    case keyCode = "key.code"
+    // Joining two phrases ("English and German").
+    case listPair = "list.pair"
+
+    /// The parameters this message's template uses, in the order they usually appear.
+    public var parameters: [MessageParameter] {
+        switch self {
+        case .itSays: return [.text]
+        case .photoUnreadable, .photoTooLarge: return [.photo]
+        case .captionsOffModelFailed, .modelFailedBegan: return [.model]
+        case .readingLanguage, .readingOffMissingLanguage, .ocrLanguageMissingBegan, .ocrLanguageMissingEnded:
+            return [.language]
+        case .settingInvalid: return [.setting]
+        case .photosWaiting: return [.count]
+        case .voiceLevels: return [.rate, .volume]
+        case .volumeNow: return [.volume]
+        case .rateNow: return [.rate]
+        case .watchFolderMissingBegan: return [.folder]
+        case .captureCannotStart, .captureFailedSilently: return [.program]
+        case .captureFailed: return [.reason]
+        case .helpKey: return [.key, .actions]
+        case .helpPress, .helpDoublePress, .helpLongPress: return [.action]
+        case .helpVeryLongPress: return [.seconds, .action]
+        case .keyKeypadDigit: return [.digit]
+        case .keyButton: return [.number]
+        case .keyNamed: return [.name]
+        case .keyCode: return [.code]
+        case .listPair: return [.first, .second]
+        default: return []
+        }
+    }
+}
+
+extension MessageID {
+    /// Something is wrong and the person should know: errors, and the begin of a degraded state.
+    public var isError: Bool {
+        switch self {
+        case .photoUnreadable, .photoTooLarge, .captionsOffNoModel, .captionsOffModelFailed,
+             .readingOffMissingLanguage, .cameraNotFound, .keysNotFound, .settingInvalid,
+             .noModelBegan, .modelFailedBegan, .ocrLanguageMissingBegan, .cameraMissingBegan,
+             .cameraFailingBegan, .watchFolderMissingBegan, .journalUnwritableBegan, .inputDeviceLostBegan,
+             .captureNoProgram, .captureCannotStart, .captureFailed, .captureFailedSilently, .captureHung,
+             .captureEmpty, .captureUndecodable, .captureCannotSave:
+            return true
+        default:
+            return false
+        }
+    }
+}

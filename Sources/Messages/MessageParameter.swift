@@ -1,0 +1,6 @@
+/// A named slot in a message template, written `{name}` in the catalogue's text.
+public enum MessageParameter: String, CaseIterable, Sendable {
+    case photo, text, language, model, folder, seconds, reason, program, setting
+    case key, actions, action, digit, number, code, name, count, volume, rate
+    case first, second
+}
