@@ -44,8 +44,12 @@ let package = Package(
         .systemLibrary(name: "CTesseract", pkgConfig: "tesseract",
                        providers: [.apt(["libtesseract-dev", "tesseract-ocr-eng"])]),
 
+        // int8 x int8 matrix kernels (AVX2 / AVX-VNNI / AVX512-VNNI, NEON / sdot / smmla), each
+        // chosen at run time from the CPU's features. Optimized in debug builds too, and
+        // -ffp-contract=off: the scheme's float steps must not fuse (docs/quantization.md).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         // Pixels to caption. Knows nothing of sockets, speech or logging.
-        .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
+        .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS", "CKernels"],
                 swiftSettings: visionSettings),
         // Messages and framing shared by daemon and client. Knows nothing of models.
         .target(name: "IPC"),
