@@ -70,6 +70,7 @@ static inline __attribute__((always_inline)) void tile_neon(
 static void qgemm_neon(const int8_t *qa, size_t lda, const float *sa, const int32_t *suma,
                        size_t m, size_t k, const int8_t *qw, const float *sw, const float *bias,
                        size_t n0, size_t n1, float *y, size_t ldy) {
+    (void)suma;  /* signed by signed: no offset to correct */
 #define CK_TNEON(MR, NR, A, W, T, SUMS) tile_neon(MR, NR, A, lda, W, k, T)
     CK_DRIVE(4, 4, CK_TNEON);
 #undef CK_TNEON
@@ -101,6 +102,7 @@ static inline __attribute__((always_inline)) DOT_ATTR void tile_dot(
 static DOT_ATTR void qgemm_dot(const int8_t *qa, size_t lda, const float *sa, const int32_t *suma,
                                size_t m, size_t k, const int8_t *qw, const float *sw, const float *bias,
                                size_t n0, size_t n1, float *y, size_t ldy) {
+    (void)suma;  /* signed by signed: no offset to correct */
 #define CK_TDOT(MR, NR, A, W, T, SUMS) tile_dot(MR, NR, A, lda, W, k, T)
     CK_DRIVE(4, 4, CK_TDOT);
 #undef CK_TDOT
@@ -156,6 +158,7 @@ static inline __attribute__((always_inline)) I8MM_ATTR void tile_i8mm(
 static I8MM_ATTR void qgemm_i8mm(const int8_t *qa, size_t lda, const float *sa, const int32_t *suma,
                                  size_t m, size_t k, const int8_t *qw, const float *sw, const float *bias,
                                  size_t n0, size_t n1, float *y, size_t ldy) {
+    (void)suma;  /* signed by signed: no offset to correct */
 #define CK_TI8MM(MR, NR, A, W, T, SUMS) tile_i8mm(MR, NR, A, lda, W, k, T)
     CK_DRIVE(4, 4, CK_TI8MM);
 #undef CK_TI8MM

@@ -2,10 +2,7 @@
  * (CKernels.h), bit for bit, over shapes that hit every tile edge and vector tail; with
  * --bench M K N, times each kernel on one thread instead.
  *
- *   cc -O2 -ffp-contract=off -ISources/CKernels/include -ISources/CKernels \
- *      Sources/CKernels/*.c Tests/KernelCheck/check.c -lm -o check && ./check
- *
- * scripts/check-arm64 builds it for aarch64 and runs it under qemu-aarch64 (see there). Exit
+ * scripts/check-arm64 builds and runs it natively, and for aarch64 under qemu-aarch64. Exit
  * status 0 only when every comparison matched and at least one vector kernel ran. */
 #include <math.h>
 #include <stdio.h>
