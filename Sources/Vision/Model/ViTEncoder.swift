@@ -30,7 +30,7 @@ struct ViTEncoder: @unchecked Sendable {
         let scores = carve(6)     // (heads, S, S)
         let inner = carve(7)      // (S, I)
         let cols = carve(8)       // (N, ch*P*P) unfolded patches
-        let scratch: UnsafeMutablePointer<Float>? = scratchCount > 0 ? carve(9) : nil  // int8 matrices widened for sgemm
+        let scratch: UnsafeMutablePointer<Float>? = scratchCount > 0 ? carve(9) : nil  // int8 matrices: the rows quantized to int8
 
         // MARK: Embeddings: Conv2d(kernel = stride = P) as a matmul over unfolded patches.
         for py in 0..<side { for px in 0..<side {
