@@ -112,6 +112,8 @@ def report(args):
     swift = load("swift.json", required=False)
     int8 = load("swift-int8.json", required=False)
     agreement = load("agreement.json", required=False)
+    ort = load("ort-fp32.json", required=False)
+    ort8 = load("ort-int8.json", required=False)
     run = load("run.json")
     if swift is not None:
         missing = [k for k in SWIFT_KEYS if k not in swift]
@@ -252,6 +254,55 @@ def report(args):
                         if differ else "Every image's tokens are equal.") + "\n")
         extra8 = {k: v for k, v in int8.items() if k not in ("greedy_tokens", "beam4_tokens")}
         L.append(f"Swift int8 side, as printed: `{json.dumps(extra8)}`.\n")
+    if ort is not None and ort8 is not None and swift is not None and int8 is not None:
+        L.append("### ONNX Runtime (issue 12's anchor, same run)\n")
+        L.append(f"optimum {ort['versions']['optimum']} export (`image-to-text-with-past`, transformers "
+                 f"{ort['versions']['transformers']}, TorchScript exporter), onnxruntime "
+                 f"{ort['versions']['onnxruntime']}, `ORTModelForVision2Seq` (use_cache=True, use_merged=False, "
+                 f"CPUExecutionProvider, intra_op_num_threads={ort['threads']}); int8 = "
+                 "`quantize_dynamic(QInt8, per_channel=True)` of each ONNX file. Ratios: ONNX Runtime's time "
+                 "(or RSS) divided by Swift's at the same precision.\n")
+        L.append("| | ORT fp32 | ORT int8 | Swift fp32 | Swift int8 | ORT/Swift fp32 | ORT/Swift int8 |")
+        L.append("|---|---|---|---|---|---|---|")
+        for label, key in [("model load to ready", "load_ms"), ("decode + preprocess", "preprocess_ms"),
+                           ("encoder", "encoder_ms"),
+                           (f"greedy, {ref['new_tokens']} tokens, end to end", "greedy_ms"),
+                           (f"beam-4, {ref['new_tokens']} tokens, end to end", "beam4_ms")]:
+            L.append(f"| {label} | {fmt_s(ort[key])} | {fmt_s(ort8[key])} | {fmt_s(swift[key])} | "
+                     f"{fmt_s(int8[key])} | {ratio(ort[key], swift[key])} | {ratio(ort8[key], int8[key])} |")
+        L.append(f"| peak RSS | {fmt_mb(ort['peak_rss_mb'])} | {fmt_mb(ort8['peak_rss_mb'])} | "
+                 f"{fmt_mb(swift['peak_rss_mb'])} | {fmt_mb(int8['peak_rss_mb'])} | "
+                 f"{ratio(ort['peak_rss_mb'], swift['peak_rss_mb'])} | {ratio(ort8['peak_rss_mb'], int8['peak_rss_mb'])} |")
+        for k, label in (("greedy_tokens", "greedy"), ("beam4_tokens", "beam-4")):
+            L.append(f"| {label} tokens equal transformers' | {'yes' if ort[k] == ref[k] else '**NO**'} | "
+                     f"{'yes' if ort8[k] == ref[k] else 'no'} | {'yes' if swift[k] == ref[k] else '**NO**'} | "
+                     f"{'yes' if int8[k] == ref[k] else 'no'} | | |")
+        L.append("")
+        L.append("Issue 12's targets:\n")
+        L.append("| target | measured | |")
+        L.append("|---|---|---|")
+        int8_rss_mib = 450e6 / MIB
+        targets = [
+            ("int8 encoder at least as fast as ONNX Runtime's int8 encoder",
+             f"{fmt_s(int8['encoder_ms'])} vs {fmt_s(ort8['encoder_ms'])}", int8["encoder_ms"] <= ort8["encoder_ms"]),
+            ("int8 greedy ≤ 0.25 s and ≥ 3x faster than ONNX Runtime int8 greedy",
+             f"{fmt_s(int8['greedy_ms'])}, {ratio(ort8['greedy_ms'], int8['greedy_ms'])}",
+             int8["greedy_ms"] <= 250 and ort8["greedy_ms"] / int8["greedy_ms"] >= 3),
+            ("int8 beam-4 ≥ 3x faster than ONNX Runtime int8 beam-4",
+             ratio(ort8["beam4_ms"], int8["beam4_ms"]), ort8["beam4_ms"] / int8["beam4_ms"] >= 3),
+            ("fp32 encoder at least as fast as ONNX Runtime fp32's",
+             f"{fmt_s(swift['encoder_ms'])} vs {fmt_s(ort['encoder_ms'])}", swift["encoder_ms"] <= ort["encoder_ms"]),
+            ("int8 peak RSS ≤ 450 MB (this benchmark process)",
+             fmt_mb(int8["peak_rss_mb"]), int8["peak_rss_mb"] <= int8_rss_mib),
+        ]
+        if agreement is not None:
+            targets.append((f"int8 greedy tokens equal fp32's on ≥ 26 of the {agreement['images']} parity images",
+                            f"{agreement['greedy_equal']}/{agreement['images']}", agreement["greedy_equal"] >= 26))
+        for label, value, ok in targets:
+            L.append(f"| {label} | {value} | {verdict(ok)} |")
+        L.append("")
+        for side, d in (("ONNX Runtime fp32", ort), ("ONNX Runtime int8", ort8)):
+            L.append(f"{side} per-run times (ms): `{json.dumps(d['runs_ms'])}`.\n")
     if swift is not None and "step1_ms" in swift:
         L.append("### Where the Swift time goes (same run)\n")
         L.append("`assistd bench` also times, per run, the image's cross-attention keys and values "

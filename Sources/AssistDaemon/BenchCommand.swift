@@ -128,6 +128,7 @@ enum BenchCommand {
         fields.append("\"greedy_tokens\":[\(tokens["greedy"]!.map(String.init).joined(separator: ","))]")
         fields.append("\"beam4_tokens\":[\(tokens["beam4"]!.map(String.init).joined(separator: ","))]")
         fields.append("\"precision\":\"\(engine.model.precision.rawValue)\"")
+        fields.append("\"int8_kernels\":\"\(WeightPrecision.int8Kernels)\"")
         fields.append("\"threads\":\(threads),\"runs\":\(runs),\"new_tokens\":\(newTokens)")
         let perRun = times.keys.sorted().map { k in
             "\"\(k)\":[\(times[k]!.map(JSONText.number).joined(separator: ","))]"

@@ -4,6 +4,16 @@
 
 #include "CKernels.h"
 
+/* Before a k loop whose body already holds a whole tile: unrolled further, clang's register
+ * allocator moved the accumulators through the stack. */
+#if defined(__clang__)
+#define CK_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#elif defined(__GNUC__)
+#define CK_NO_UNROLL _Pragma("GCC unroll 1")
+#else
+#define CK_NO_UNROLL
+#endif
+
 /* Largest tile any kernel uses (rows of activations x rows of weights). */
 #define CK_MAX_MR 6
 #define CK_MAX_NR 4

@@ -30,7 +30,8 @@ int ck_x86_supported(ck_isa isa) {
             int avx2 = avx_os && (b7 & (1u << 5));
             if (avx2) f |= 1 << CK_ISA_AVX2;
             if (avx2 && (a71 & (1u << 4))) f |= 1 << CK_ISA_AVX_VNNI;
-            if (avx512_os && (b7 & (1u << 16)) && (b7 & (1u << 30)) && (c7 & (1u << 11)))
+            /* AVX512F, AVX512BW, AVX512VL, AVX512_VNNI */
+            if (avx512_os && (b7 & (1u << 16)) && (b7 & (1u << 30)) && (b7 & (1u << 31)) && (c7 & (1u << 11)))
                 f |= 1 << CK_ISA_AVX512_VNNI;
         }
         flags = f;
@@ -40,7 +41,7 @@ int ck_x86_supported(ck_isa isa) {
 
 #define AVX2_ATTR __attribute__((target("avx2")))
 #define AVXVNNI_ATTR __attribute__((target("avx2,avxvnni")))
-#define AVX512_ATTR __attribute__((target("avx2,avx512f,avx512bw,avx512vnni")))
+#define AVX512_ATTR __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vnni")))
 
 /* The four int32 sums of a, b, c, d's lanes. */
 static inline AVX2_ATTR __m128i hsum4_256(__m256i a, __m256i b, __m256i c, __m256i d) {
@@ -93,10 +94,65 @@ static inline __attribute__((always_inline)) AVX512_ATTR void tile_avx512(
     }
 }
 
+/* The full 6 x 4 tile, written out: 24 accumulators, 4 weight vectors, the offset and one
+ * activation vector in the 32 registers. Measured on one thread at 197x768x3072 (clang -O3):
+ * 650 GOP/s, against 535 for the generic tile with the same constants. (Without avx512vl in the
+ * target, the 256-bit reduction confined the accumulators to zmm0-15 and they spilled: 426.) */
+#define CK_ROW512(i)                                                                    \
+    do {                                                                                \
+        __m512i av = _mm512_loadu_si512(a + (i) * lda + kk);                            \
+        c##i##0 = _mm512_dpbusd_epi32(c##i##0, w0, av);                                 \
+        c##i##1 = _mm512_dpbusd_epi32(c##i##1, w1, av);                                 \
+        c##i##2 = _mm512_dpbusd_epi32(c##i##2, w2, av);                                 \
+        c##i##3 = _mm512_dpbusd_epi32(c##i##3, w3, av);                                 \
+    } while (0)
+#define CK_ROWS512() do { CK_ROW512(0); CK_ROW512(1); CK_ROW512(2); CK_ROW512(3); CK_ROW512(4); CK_ROW512(5); } while (0)
+#define CK_OUT512(i)                                                                    \
+    do {                                                                                \
+        __m128i s = hsum4_256(fold512(c##i##0), fold512(c##i##1), fold512(c##i##2), fold512(c##i##3)); \
+        s = _mm_sub_epi32(s, _mm_set1_epi32(128 * sums[i]));                            \
+        _mm_storeu_si128((__m128i *)t[i], s);                                           \
+    } while (0)
+
+static inline __attribute__((always_inline)) AVX512_ATTR void tile_avx512_6x4(
+    const int8_t *a, size_t lda, const int8_t *w, size_t k, int32_t t[CK_MAX_MR][CK_MAX_NR],
+    const int32_t *sums) {
+    __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;
+    __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+    __m512i c30 = c00, c31 = c00, c32 = c00, c33 = c00, c40 = c00, c41 = c00, c42 = c00, c43 = c00;
+    __m512i c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+    const __m512i off = _mm512_set1_epi8((char)0x80);
+    size_t kk = 0;
+    CK_NO_UNROLL
+    for (; kk + 64 <= k; kk += 64) {
+        __m512i w0 = _mm512_xor_si512(_mm512_loadu_si512(w + kk), off);
+        __m512i w1 = _mm512_xor_si512(_mm512_loadu_si512(w + k + kk), off);
+        __m512i w2 = _mm512_xor_si512(_mm512_loadu_si512(w + 2 * k + kk), off);
+        __m512i w3 = _mm512_xor_si512(_mm512_loadu_si512(w + 3 * k + kk), off);
+        CK_ROWS512();
+    }
+    if (kk < k) {
+        __mmask64 mask = (__mmask64)((1ull << (k - kk)) - 1);
+        __m512i w0 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, w + kk), off);
+        __m512i w1 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, w + k + kk), off);
+        __m512i w2 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, w + 2 * k + kk), off);
+        __m512i w3 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, w + 3 * k + kk), off);
+        CK_ROWS512();
+    }
+    CK_OUT512(0); CK_OUT512(1); CK_OUT512(2); CK_OUT512(3); CK_OUT512(4); CK_OUT512(5);
+}
+#undef CK_ROW512
+#undef CK_ROWS512
+#undef CK_OUT512
+
 static AVX512_ATTR void qgemm_avx512(const int8_t *qa, size_t lda, const float *sa, const int32_t *suma,
                                      size_t m, size_t k, const int8_t *qw, const float *sw, const float *bias,
                                      size_t n0, size_t n1, float *y, size_t ldy) {
-#define CK_T512(MR, NR, A, W, T, SUMS) tile_avx512(MR, NR, A, lda, W, k, T, SUMS)
+#define CK_T512(MR, NR, A, W, T, SUMS)                                                   \
+    do {                                                                                 \
+        if ((MR) == 6 && (NR) == 4) tile_avx512_6x4(A, lda, W, k, T, SUMS);              \
+        else tile_avx512(MR, NR, A, lda, W, k, T, SUMS);                                 \
+    } while (0)
     CK_DRIVE(6, 4, CK_T512);
 #undef CK_T512
 }
