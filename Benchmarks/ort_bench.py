@@ -8,10 +8,10 @@
         (dynamo=False: current torch defaults to the dynamo exporter, which optimum 1.23.3 does
         not support), then `onnxruntime.quantization.quantize_dynamic` of each file, QInt8 weights,
         per-channel, into ONNXDIR-int8. Done once per checkpoint (skipped when up to date).
-    ort_bench.py bench --onnx ONNXDIR --image IMG --threads N --runs R --new-tokens T [--expect JSON]
+    ort_bench.py bench --onnx ONNXDIR --model DIR --image IMG --threads N --runs R --new-tokens T [--expect JSON]
         ORTModelForVision2Seq (use_cache=True, use_merged=False, CPUExecutionProvider,
-        intra_op_num_threads = N, inter_op_num_threads = 1) with the checkpoint's image processor
-        and tokenizer. Prints one JSON object with reference_bench.py's keys: load_ms,
+        intra_op_num_threads = N, inter_op_num_threads = 1) with the image processor and tokenizer
+        of the checkpoint DIR (the export does not copy them). Prints one JSON object with reference_bench.py's keys: load_ms,
         preprocess_ms, encoder_ms (the encoder session on the pixel values), greedy_ms and
         beam4_ms (end to end from the image file, min_new_tokens = max_new_tokens = T), peak_rss_mb,
         greedy_tokens, beam4_tokens. With --expect (reference_bench.py's JSON) it also reports
@@ -103,7 +103,7 @@ def bench(args):
             ORTModelForVision2Seq.from_pretrained(args.onnx, use_cache=True, use_merged=False,
                                                   provider="CPUExecutionProvider",
                                                   session_options=options()),
-            ViTImageProcessor.from_pretrained(args.onnx), AutoTokenizer.from_pretrained(args.onnx)))
+            ViTImageProcessor.from_pretrained(args.model), AutoTokenizer.from_pretrained(args.model)))
         runs["load"].append(t)
         log(f"load {i + 1}/{args.runs}: {t:.0f} ms")
 
@@ -167,6 +167,7 @@ def main():
     e.add_argument("--out", required=True)
     b = sub.add_parser("bench")
     b.add_argument("--onnx", required=True)
+    b.add_argument("--model", required=True)
     b.add_argument("--image", required=True)
     b.add_argument("--threads", type=int, required=True)
     b.add_argument("--runs", type=int, default=5)

@@ -114,6 +114,9 @@ def report(args):
     agreement = load("agreement.json", required=False)
     ort = load("ort-fp32.json", required=False)
     ort8 = load("ort-int8.json", required=False)
+    latency = {p: load(f"latency-{p}.json", required=False) for p in ("fp32", "int8")}
+    kernels_path = os.path.join(args.results, "kernels.jsonl")
+    kernels = ([json.loads(l) for l in open(kernels_path) if l.strip()] if os.path.exists(kernels_path) else [])
     run = load("run.json")
     if swift is not None:
         missing = [k for k in SWIFT_KEYS if k not in swift]
@@ -303,6 +306,51 @@ def report(args):
         L.append("")
         for side, d in (("ONNX Runtime fp32", ort), ("ONNX Runtime int8", ort8)):
             L.append(f"{side} per-run times (ms): `{json.dumps(d['runs_ms'])}`.\n")
+    if kernels:
+        L.append("### The int8 kernels (same run)\n")
+        L.append("`Tests/KernelCheck/check.c --bench M K N` (clang -O3, one thread, best of 20 calls): each kernel this "
+                 "CPU runs on the encoder's product shapes (activations already quantized; quantizing the rows "
+                 "is the `quantize` line). Every kernel gives the same bits (docs/quantization.md).\n")
+        shapes = sorted({(k["m"], k["k"], k["n"]) for k in kernels if "n" in k}, key=lambda t: (t[1], t[2]))
+        names = [k["kernel"] for k in kernels if "n" in k and (k["m"], k["k"], k["n"]) == shapes[0]]
+        L.append("| kernel | " + " | ".join(f"{m}x{kk}x{n}" for m, kk, n in shapes) + " |")
+        L.append("|---|" + "---|" * len(shapes))
+        for name in names:
+            cells = []
+            for shape in shapes:
+                k = next(x for x in kernels if x["kernel"] == name and (x["m"], x["k"], x.get("n")) == shape)
+                cells.append(f"{k['gops']:.0f} GOP/s ({k['best_ms']:.2f} ms)")
+            L.append(f"| {name} | " + " | ".join(cells) + " |")
+        q = [k for k in kernels if k["kernel"] == "quantize"]
+        L.append("| quantize | " + " | ".join(f"{k['best_ms']:.3f} ms ({k['m']}x{k['k']})" for k in q[:len(shapes)]) + " |")
+        L.append("")
+        L.append("Why these kernels: they read the int8 file's `(out, in)` rows as they are, so the weights are "
+                 "neither repacked at load (a second copy: ~85 MB for the encoder, against the 450 MB budget) "
+                 "nor per call, give the same bits on every instruction set (the exactness tests need that), "
+                 "and build for arm64 from the same C. The fastest runs at close to the machine's int8 "
+                 "multiply-add rate on one core. oneDNN (`libdnnl-dev`) and XNNPACK were not measured this "
+                 "session: both want their own weight layout (a repacked copy) and their own quantization "
+                 "rounding, which would have to be matched in the exactness fixtures.\n")
+    if all(latency.values()):
+        lf, li = latency["fp32"], latency["int8"]
+        L.append("### Photo to speech (issue 12, same run)\n")
+        L.append(f"`Benchmarks/photo_latency.py`: the real daemon (`assistd run --speech device`, test HOME whose "
+                 "`.asoundrc` sends the default ALSA device to the file plugin); a 4032x3024 JPEG "
+                 f"({li['photo_bytes'] / 1e6:.1f} MB, the benchmark photo scaled) renamed into the watched folder; "
+                 "the clock stops when the sink file first grows. Breakdown from the daemon's `captioned` event; "
+                 "text reading runs beside the caption, so the parts do not add up. "
+                 f"Median of {li['runs']} photos after one warm-up; the model's own generation settings "
+                 f"({li['caption_tokens']} caption tokens here).\n")
+        L.append("| | fp32 | int8 |")
+        L.append("|---|---|---|")
+        for label, key in [("**first audio byte at the device**", "first_audio"), ("decode (12 MP JPEG)", "decode"),
+                           ("quality", "quality"), ("text (OCR)", "text"), ("caption: encoder", "encoder"),
+                           ("caption: generation", "generation"), ("caption, whole", "caption"),
+                           ("description, whole", "describe_total"),
+                           ("synthesis and hand-off to the device (first audio - description)", "after_description")]:
+            L.append(f"| {label} | {fmt_s(lf.get(key))} | {fmt_s(li.get(key))} |")
+        L.append(f"| target: int8 ≤ 0.5 s | | {verdict(li['first_audio'] <= 500)} |")
+        L.append("")
     if swift is not None and "step1_ms" in swift:
         L.append("### Where the Swift time goes (same run)\n")
         L.append("`assistd bench` also times, per run, the image's cross-attention keys and values "
