@@ -24,8 +24,9 @@ enum BenchCommand {
 
     Greedy captions (the model's generation settings, num_beams = 1) of every .jpg/.png in DIR
     with the fp32 and the int8 weights; prints one JSON object: images, greedy_equal (images whose
-    tokens are identical), and per image the first differing position, the step-0 logits' max abs
-    difference and the fp32 step-0 top-1/top-2 gap. See docs/benchmarks.md.
+    tokens are identical), beam4_equal (the same with num_beams = 4), and per image the first
+    differing position, the step-0 logits' max abs difference and the fp32 step-0 top-1/top-2 gap.
+    See docs/benchmarks.md.
     """
 
     static func main(_ args: [String]) -> Int32 {
@@ -168,12 +169,14 @@ enum BenchCommand {
             guard int8.precision == .int8 else { throw CaptionCommandError.cannotRead("\(int8Model): no int8 weights") }
             var config = engine.generationConfig
             try config.update(["num_beams": 1, "do_sample": false])
+            var beamConfig = engine.generationConfig
+            try beamConfig.update(["num_beams": 4, "do_sample": false])
             let dir = URL(fileURLWithPath: images)
             let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
                 .filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
             guard !files.isEmpty else { throw CaptionCommandError.cannotRead("\(images): no .jpg or .png images") }
             var perImage: [String: Any] = [:]
-            var equal = 0, worstLogits: Float = 0
+            var equal = 0, beamEqual = 0, worstLogits: Float = 0
             let start = try config.resolvedDecoderStartTokenID()
             for file in files {
                 guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(file).path) else {
@@ -189,12 +192,15 @@ enum BenchCommand {
                 let top = la.sorted(by: >)
                 worstLogits = max(worstLogits, diff)
                 if a == b { equal += 1 }
+                let beamSame = try engine.model.generate(pixelValues: pixels, config: beamConfig)
+                    == int8.generate(pixelValues: pixels, config: beamConfig)
+                if beamSame { beamEqual += 1 }
                 let firstDiff = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
                     ?? (a.count == b.count ? -1 : min(a.count, b.count))
-                perImage[file] = ["equal": a == b, "first_difference": firstDiff, "tokens": a.count,
+                perImage[file] = ["equal": a == b, "beam4_equal": beamSame, "first_difference": firstDiff, "tokens": a.count,
                                   "logits0_max_abs_diff": Double(diff), "fp32_logits0_top_gap": Double(top[0] - top[1])]
             }
-            let out: [String: Any] = ["images": files.count, "greedy_equal": equal, "settings": "model defaults, num_beams 1",
+            let out: [String: Any] = ["images": files.count, "greedy_equal": equal, "beam4_equal": beamEqual, "settings": "model defaults, num_beams 1",
                                       "max_length": config.maxLength, "logits0_max_abs_diff": Double(worstLogits),
                                       "per_image": perImage]
             print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
