@@ -58,11 +58,26 @@ static inline size_t ck_block_rows(size_t k, size_t nr) {
     return nc < nr ? nr : nc;
 }
 
-/* Loops the blocks and tiles of rows 0..<m x outputs n0..<n1 over TILE(mr, nr, a, w, t), a
+/* Loops the blocks and tiles of rows 0..<m x outputs n0..<n1 over TILE(mr, nr, a, w, t, sums), a
  * statement that sets t to the int32 products of the tile (less the kernel's offset
- * correction, which TILE applies). Full tiles use the constants MR and NR so the compiler keeps
- * the accumulators in registers; edge tiles run the same code with runtime bounds. */
+ * correction, which TILE applies), followed by ck_epilogue. Full tiles use the constants MR and
+ * NR so the compiler keeps the accumulators in registers; edge tiles run the same code with
+ * runtime bounds. */
 #define CK_DRIVE(MR, NR, TILE)                                                                \
+    CK_DRIVE_FULL(MR, NR, TILE, CK_TILE_THEN_EPILOGUE)
+
+/* A full tile through TILE and the scalar epilogue (CK_DRIVE_FULL's FULL for most kernels). */
+#define CK_TILE_THEN_EPILOGUE(MR, NR, TILE, A, W, SUMS, SA, SW, BIAS, Y)                      \
+    do {                                                                                      \
+        int32_t ft_[CK_MAX_MR][CK_MAX_NR];                                                    \
+        TILE(MR, NR, A, W, ft_, SUMS);                                                        \
+        ck_epilogue((const int32_t (*)[CK_MAX_NR])ft_, MR, NR, SA, SW, BIAS, Y, ldy);        \
+    } while (0)
+
+/* CK_DRIVE with FULL(MR, NR, TILE, a, w, sums, sa, sw, bias, y), a statement that computes a
+ * full tile and writes its outputs (a kernel's own vector epilogue, which must give
+ * ck_epilogue's bits). */
+#define CK_DRIVE_FULL(MR, NR, TILE, FULL)                                                     \
     do {                                                                                      \
         size_t nc_ = ck_block_rows(k, NR);                                                    \
         for (size_t b_ = n0; b_ < n1; b_ += nc_) {                                            \
@@ -72,12 +87,17 @@ static inline size_t ck_block_rows(size_t k, size_t nr) {
                 const int8_t *a_ = qa + r_ * lda;                                             \
                 for (size_t n_ = b_; n_ < be_; n_ += NR) {                                    \
                     size_t nr_ = be_ - n_ < NR ? be_ - n_ : NR;                               \
-                    int32_t t_[CK_MAX_MR][CK_MAX_NR];                                         \
                     const int8_t *w_ = qw + n_ * k;                                           \
-                    if (mr_ == MR && nr_ == NR) { TILE(MR, NR, a_, w_, t_, suma + r_); }      \
-                    else { TILE(mr_, nr_, a_, w_, t_, suma + r_); }                           \
-                    ck_epilogue((const int32_t (*)[CK_MAX_NR])t_, mr_, nr_, sa + r_, sw + n_, \
-                                bias ? bias + n_ : NULL, y + r_ * ldy + n_, ldy);             \
+                    const float *bias_ = bias ? bias + n_ : NULL;                             \
+                    if (mr_ == MR && nr_ == NR) {                                             \
+                        FULL(MR, NR, TILE, a_, w_, suma + r_, sa + r_, sw + n_, bias_,        \
+                             y + r_ * ldy + n_);                                              \
+                    } else {                                                                  \
+                        int32_t t_[CK_MAX_MR][CK_MAX_NR];                                     \
+                        TILE(mr_, nr_, a_, w_, t_, suma + r_);                                \
+                        ck_epilogue((const int32_t (*)[CK_MAX_NR])t_, mr_, nr_, sa + r_,      \
+                                    sw + n_, bias_, y + r_ * ldy + n_, ldy);                  \
+                    }                                                                         \
                 }                                                                             \
             }                                                                                 \
         }                                                                                     \

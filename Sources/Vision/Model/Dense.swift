@@ -65,6 +65,22 @@ struct Dense: @unchecked Sendable {
         }
     }
 
+    /// `apply` of several matrices to the same rows (the ViT query, key and value), with the
+    /// same `scratch`: when all are int8, the rows are quantized once and the three products run
+    /// as one pool job (`QuantizedProduct`); otherwise each is applied on its own.
+    static func apply(_ matrices: [(Dense, UnsafeMutablePointer<Float>)], to x: UnsafePointer<Float>, rows: Int,
+                      scratch: UnsafeMutablePointer<Float>?) {
+        let int8 = matrices.compactMap { d, y -> QuantizedProduct.Output? in
+            guard case .int8(let m) = d.storage, d.inFeatures == matrices[0].0.inFeatures else { return nil }
+            return QuantizedProduct.Output(weights: m, outFeatures: d.outFeatures, bias: d.bias, y: y)
+        }
+        if let scratch, int8.count == matrices.count {
+            QuantizedProduct.apply(x, rows: rows, inFeatures: matrices[0].0.inFeatures, outputs: int8, scratch: scratch)
+        } else {
+            for (d, y) in matrices { d.apply(x, rows: rows, into: y, scratch: scratch) }
+        }
+    }
+
     /// Row `index` of the matrix seen as `(N, K)` (an embedding row of `wte`), widened to fp32.
     /// Only for `.outIn` and `.int8`.
     func row(_ index: Int, into dst: UnsafeMutablePointer<Float>) {

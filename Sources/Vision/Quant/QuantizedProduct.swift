@@ -19,11 +19,26 @@ enum QuantizedProduct {
     /// The instruction set the products use on this CPU ("avx512-vnni"), for benchmarks and logs.
     static var instructionSet: String { String(cString: ck_isa_name(ck_best_isa())) }
 
+    /// One matrix of a product: its int8 rows (N, K), bias (N) or nil, and output `(R, N)`.
+    struct Output {
+        let weights: QuantizedRows
+        let outFeatures: Int
+        let bias: UnsafePointer<Float>?
+        let y: UnsafeMutablePointer<Float>
+    }
+
     /// Computes the product into `y`, using `scratch` (`scratchCount(rows:inFeatures:)` floats).
-    /// Rows are quantized and outputs computed in pieces on the `ThreadPool`.
     static func apply(_ x: UnsafePointer<Float>, rows m: Int, inFeatures k: Int, outFeatures n: Int,
                       weights w: QuantizedRows, bias: UnsafePointer<Float>?,
                       into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        apply(x, rows: m, inFeatures: k, outputs: [Output(weights: w, outFeatures: n, bias: bias, y: y)], scratch: scratch)
+    }
+
+    /// Several matrices on the same rows (the ViT query, key and value): the rows are quantized
+    /// once, and all outputs are split over the `ThreadPool` as one job, so the threads wait for
+    /// each other once instead of once per matrix.
+    static func apply(_ x: UnsafePointer<Float>, rows m: Int, inFeatures k: Int, outputs: [Output],
+                      scratch: UnsafeMutablePointer<Float>) {
         let lda = paddedInputs(k)
         let raw = UnsafeMutableRawPointer(scratch)
         let qa = raw.bindMemory(to: Int8.self, capacity: m * lda)
@@ -33,10 +48,22 @@ enum QuantizedProduct {
             ck_quantize_rows(x + rows.lowerBound * k, k, rows.count, k,
                              qa + rows.lowerBound * lda, sa + rows.lowerBound, suma + rows.lowerBound)
         }
-        // Pieces of whole 4-output tiles; several per thread so a thread that loses its core
-        // for a moment does not hold up the product.
-        MatVec.split(n, align: 4, work: m * n * k, perWorker: MatVec.piecesPerWorker) { cols in
-            ck_qgemm(qa, sa, suma, m, k, w.q, w.scale, bias, cols.lowerBound, cols.upperBound, y, n)
+        let total = outputs.reduce(0) { $0 + $1.outFeatures }
+        // Pieces of whole 4-output tiles, many per thread: a thread that finishes early (or got
+        // its core back late) takes the next, so the last piece is short when the other thread
+        // waits for it.
+        MatVec.split(total, align: 4, work: m * total * k, perWorker: piecesPerWorker) { cols in
+            var start = 0
+            for o in outputs {
+                let lo = max(cols.lowerBound - start, 0), hi = min(cols.upperBound - start, o.outFeatures)
+                if lo < hi {
+                    ck_qgemm(qa, sa, suma, m, k, o.weights.q, o.weights.scale, o.bias, lo, hi, o.y, o.outFeatures)
+                }
+                start += o.outFeatures
+            }
         }
     }
+
+    /// Pieces per pool thread for the products: measured, see docs/benchmarks.md.
+    static let piecesPerWorker = 16
 }
