@@ -106,8 +106,16 @@ def measure(args, daemon, sock_path, watch, staging, sink, data, tmp):
         if daemon.poll() is not None or time.monotonic() > deadline:
             raise SystemExit("photo_latency: the daemon made no socket: " + open(f"{tmp}/assistd.log").read())
         time.sleep(0.01)
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(sock_path)
+    while True:  # the socket file exists a moment before the daemon listens on it
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(sock_path)
+            break
+        except ConnectionRefusedError:
+            s.close()
+            if daemon.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("photo_latency: the daemon does not accept: " + open(f"{tmp}/assistd.log").read())
+            time.sleep(0.01)
     # The model must have loaded before the clock means anything.
     while True:
         s.sendall(frame({"v": 1, "id": 1, "type": "status"}))

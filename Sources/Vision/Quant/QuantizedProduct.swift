@@ -64,6 +64,9 @@ enum QuantizedProduct {
         }
     }
 
-    /// Pieces per pool thread for the products: measured, see docs/benchmarks.md.
+    /// Pieces per pool thread for the products. With 4 (MatVec's), the piece the other thread
+    /// was still on was an eighth of a product, and waiting for it took about 5% of the
+    /// encoder's profile samples; with 16 it is a thirty-second. (No timing difference could be
+    /// resolved on the shared machine.)
     static let piecesPerWorker = 16
 }
