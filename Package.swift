@@ -47,8 +47,12 @@ let package = Package(
         // cannot call directly (function-like macros, raw syscalls). Headers only; nothing to link.
         .systemLibrary(name: "CLinuxInput"),
 
+        // int8 x int8 matrix kernels (AVX2 / AVX-VNNI / AVX512-VNNI, NEON / sdot / smmla), each
+        // chosen at run time from the CPU's features. Optimized in debug builds too, and
+        // -ffp-contract=off: the scheme's float steps must not fuse (docs/quantization.md).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         // Pixels to caption. Knows nothing of sockets, speech or logging.
-        .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
+        .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS", "CKernels"],
                 swiftSettings: visionSettings),
         // What every layer above the C libraries needs from the system, in one copy: SystemError,
         // durable writes, whole reads and writes over descriptors, a poll loop with a wake pipe,

@@ -3,7 +3,9 @@
 # engine's scheme is "rows" (scripts/make_int8_fixtures.py quantize_rows, exactly QuantizedRows);
 # the others are candidates measured for docs/quantization.md: per-group scales along the input
 # dimension, a per-row MSE-optimal clipping search, some matrices kept fp32 or fp16, and fp16
-# throughout. Run with /opt/ref/bin/python from the repository root.
+# throughout; and, for the int8 arithmetic of the shared-row matrices (QuantizedProduct), the
+# activations quantized per row (token; the engine) or with one scale per tensor.
+# Run with /opt/ref/bin/python from the repository root.
 import glob
 import json
 import sys
@@ -64,8 +66,20 @@ def apply(model, fn, keep=(), keep_fn=None):
             p.data.copy_(f(w.reshape(w.shape[0], -1)).reshape(w.shape))
 
 
+def per_tensor_linear(x2, qw, sw, bias):
+    """m8.int8_linear with one activation scale for the whole (rows, k) input."""
+    qx, sx = m8.quantize_int8(x2.reshape(1, -1))
+    acc = (qx.reshape(x2.shape).double() @ qw.double().t()).float()
+    y = acc * (sx[0] * sw[None, :])
+    return y if bias is None else y + bias
+
+
+ACTIVATIONS = {"per token": m8.int8_linear, "per tensor": per_tensor_linear}
+
 VARIANTS = [
-    ("rows (the engine)", rows, (), None),
+    ("rows, weights only", rows, (), None),
+    ("rows + int8 activations per token (the engine)", "per token", (), None),
+    ("rows + int8 activations per tensor", "per tensor", (), None),
     ("group 64", group(64), (), None),
     ("group 32", group(32), (), None),
     ("group 16", group(16), (), None),
@@ -90,6 +104,10 @@ for name in ["tiny-st", "tiny-bin"]:
     base = {s: ref.generate(p, num_beams=1, do_sample=False)[0].tolist() for s, p in pxs.items()}
     for label, fn, keep, keep_fn in VARIANTS:
         m = VisionEncoderDecoderModel.from_pretrained(d).eval()
+        if fn in ACTIVATIONS:
+            m8.int8_linear = ACTIVATIONS[fn]
+            m8.use_int8_activations(m)
+            fn = rows
         apply(m, fn, keep, keep_fn)
         agree = sum(m.generate(p, num_beams=1, do_sample=False)[0].tolist() == base[s] for s, p in pxs.items())
         print(name, label, f"{agree}/{len(pxs)}", flush=True)

@@ -25,8 +25,9 @@ enum BenchCommand {
 
     Greedy captions (the model's generation settings, num_beams = 1) of every .jpg/.png in DIR
     with the fp32 and the int8 weights; prints one JSON object: images, greedy_equal (images whose
-    tokens are identical), and per image the first differing position, the step-0 logits' max abs
-    difference and the fp32 step-0 top-1/top-2 gap. See docs/benchmarks.md.
+    tokens are identical), beam4_equal (the same with num_beams = 4), and per image the first
+    differing position, the step-0 logits' max abs difference and the fp32 step-0 top-1/top-2 gap.
+    See docs/benchmarks.md.
     """
 
     static func main(_ args: [String]) -> Int32 {
@@ -128,8 +129,8 @@ enum BenchCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         JSONOutput.print(BenchReport(times: times, peakRSSMiB: Double(usage.ru_maxrss) / 1024,
                                      greedyTokens: tokens["greedy"]!, beam4Tokens: tokens["beam4"]!,
-                                     precision: engine.model.precision.rawValue, threads: threads, runs: runs,
-                                     newTokens: newTokens))
+                                     precision: engine.model.precision.rawValue, int8Kernels: "\(WeightPrecision.int8Kernels)",
+                                     threads: threads, runs: runs, newTokens: newTokens))
         return 0
     }
 
@@ -164,12 +165,14 @@ enum BenchCommand {
             guard int8.precision == .int8 else { throw CaptionCommandError.cannotRead("\(int8Model): no int8 weights") }
             var config = engine.generationConfig
             try config.update(["num_beams": 1, "do_sample": false])
+            var beamConfig = engine.generationConfig
+            try beamConfig.update(["num_beams": 4, "do_sample": false])
             let dir = URL(fileURLWithPath: images)
             let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
                 .filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
             guard !files.isEmpty else { throw CaptionCommandError.cannotRead("\(images): no .jpg or .png images") }
             var perImage: [String: ImageAgreement] = [:]
-            var equal = 0, worstLogits: Float = 0
+            var equal = 0, beamEqual = 0, worstLogits: Float = 0
             let start = try config.resolvedDecoderStartTokenID()
             for file in files {
                 guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(file).path) else {
@@ -185,12 +188,15 @@ enum BenchCommand {
                 let top = la.sorted(by: >)
                 worstLogits = max(worstLogits, diff)
                 if a == b { equal += 1 }
+                let beamSame = try engine.model.generate(pixelValues: pixels, config: beamConfig)
+                    == int8.generate(pixelValues: pixels, config: beamConfig)
+                if beamSame { beamEqual += 1 }
                 let firstDiff = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
                     ?? (a.count == b.count ? -1 : min(a.count, b.count))
-                perImage[file] = ImageAgreement(equal: a == b, firstDifference: firstDiff, tokens: a.count,
+                perImage[file] = ImageAgreement(equal: a == b, beam4Equal: beamSame, firstDifference: firstDiff, tokens: a.count,
                                                 logits0MaxAbsDiff: Double(diff), fp32Logits0TopGap: Double(top[0] - top[1]))
             }
-            JSONOutput.print(AgreementReport(images: files.count, greedyEqual: equal, settings: "model defaults, num_beams 1",
+            JSONOutput.print(AgreementReport(images: files.count, greedyEqual: equal, beam4Equal: beamEqual, settings: "model defaults, num_beams 1",
                                              maxLength: config.maxLength, logits0MaxAbsDiff: Double(worstLogits),
                                              perImage: perImage))
             return 0
@@ -221,6 +227,8 @@ struct BenchReport: Encodable {
     var greedyTokens: [Int]
     var beam4Tokens: [Int]
     var precision: String
+    /// The int8 instruction set chosen at run time (CKernels), reported beside every run.
+    var int8Kernels: String
     var threads: Int
     var runs: Int
     var newTokens: Int
@@ -246,6 +254,7 @@ struct BenchReport: Encodable {
         try c.encode(greedyTokens, forKey: Key("greedy_tokens"))
         try c.encode(beam4Tokens, forKey: Key("beam4_tokens"))
         try c.encode(precision, forKey: Key("precision"))
+        try c.encode(int8Kernels, forKey: Key("int8_kernels"))
         try c.encode(threads, forKey: Key("threads"))
         try c.encode(runs, forKey: Key("runs"))
         try c.encode(newTokens, forKey: Key("new_tokens"))
@@ -263,6 +272,7 @@ struct BenchReport: Encodable {
 struct AgreementReport: Encodable {
     var images: Int
     var greedyEqual: Int
+    var beam4Equal: Int
     var settings: String
     var maxLength: Int
     var logits0MaxAbsDiff: Double
@@ -271,6 +281,7 @@ struct AgreementReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case images, settings
         case greedyEqual = "greedy_equal"
+        case beam4Equal = "beam4_equal"
         case maxLength = "max_length"
         case logits0MaxAbsDiff = "logits0_max_abs_diff"
         case perImage = "per_image"
@@ -281,6 +292,8 @@ struct AgreementReport: Encodable {
 /// close the first step's logits are.
 struct ImageAgreement: Encodable {
     var equal: Bool
+    /// Whether int8 and fp32 beam-4 tokens agree too.
+    var beam4Equal: Bool
     /// The first position where the token sequences differ; -1 when they are equal.
     var firstDifference: Int
     var tokens: Int
@@ -289,6 +302,7 @@ struct ImageAgreement: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case equal, tokens
+        case beam4Equal = "beam4_equal"
         case firstDifference = "first_difference"
         case logits0MaxAbsDiff = "logits0_max_abs_diff"
         case fp32Logits0TopGap = "fp32_logits0_top_gap"

@@ -3,8 +3,10 @@ import Foundation
 /// The weight and bias of one `nn.Linear` / GPT-2 `Conv1D` / flattened patch `Conv2d`, in whichever
 /// form the model was loaded: fp32 views into the checkpoint, or int8 rows with per-row scales.
 ///
-/// `apply` picks the kernel by batch size: BLAS `sgemm` for many rows (encoder tokens, the
-/// cross-attention K/V of the image), the streaming `MatVec` kernels for the decoder's few rows.
+/// `apply` picks the kernel by batch size: for fp32, BLAS `sgemm` for many rows (encoder tokens,
+/// the cross-attention K/V of the image) and the streaming `MatVec` kernels for the decoder's few
+/// rows; for int8, int8 arithmetic where the caller's rows share the matrix and the streaming
+/// kernel otherwise.
 struct Dense: @unchecked Sendable {
     enum Storage {
         /// fp32 `(K, N)`: GPT-2 `Conv1D`.
@@ -23,18 +25,20 @@ struct Dense: @unchecked Sendable {
     /// packs the matrix first, which only pays off once many rows share the packed copy).
     static let smallBatch = 8
 
-    /// Floats of scratch `apply` may need for `rows`: the whole int8 matrix widened to fp32, so
-    /// that many rows (encoder tokens, the image's cross-attention K/V) run through the same
-    /// `sgemm` split as fp32 weights. The caller reuses one scratch for every matrix (at most
-    /// 3072 x 768 floats, 9 MB, for ViT-base), so the resident set grows by one matrix, not by
-    /// the model.
+    /// Floats of scratch `apply` needs for `rows` when the caller passes one: for an int8 matrix,
+    /// the rows quantized to int8 (`QuantizedProduct`); fp32 matrices need none. The caller
+    /// reuses one scratch for every matrix (under 0.7 MB for ViT-base's 197 tokens).
     func scratchCount(rows: Int) -> Int {
-        if case .int8 = storage, rows > Self.smallBatch { return outFeatures * inFeatures }
+        if case .int8 = storage { return QuantizedProduct.scratchCount(rows: rows, inFeatures: inFeatures) }
         return 0
     }
 
-    /// `y (R, N) = x (R, K) · W + bias`. `scratch`, when given, must hold `scratchCount(rows:)`
-    /// floats; without it an int8 matrix is always multiplied by the streaming kernel.
+    /// `y (R, N) = x (R, K) · W + bias`. `scratch` is for the callers whose rows share the matrix
+    /// (the encoder's tokens, the image's cross-attention K/V): with it, an int8 matrix is
+    /// multiplied in int8 arithmetic, the rows quantized per row (`QuantizedProduct`); without it
+    /// (the decoder's beams), by the streaming kernel on fp32 rows, so the decoder's result
+    /// never depends on how many beams share a step. `scratch` must hold
+    /// `scratchCount(rows:)` floats.
     func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
                scratch: UnsafeMutablePointer<Float>? = nil) {
         let k = inFeatures, n = outFeatures
@@ -52,20 +56,28 @@ struct Dense: @unchecked Sendable {
                 MatVec.rowsDot(x, rows: rows, k: k, n: n, weight: w, scale: nil, bias: bias, into: y)
             }
         case .int8(let m):
-            if rows > Self.smallBatch, let scratch {
-                // Widening costs one pass over the matrix (N x K floats written, a few ms for the
-                // whole encoder); multiplying the widened copy is then as fast as fp32, whereas
-                // widening block by block made sgemm work on narrow, repacked pieces (measured
-                // 0.29-0.36 s vs 0.23 s for the ViT-base encoder).
-                MatVec.split(n, align: 1, work: n * k) { range in
-                    MatVec.dequantize(m.q + range.lowerBound * k, scale: m.scale + range.lowerBound, rows: range.count,
-                                      columns: k, into: scratch + range.lowerBound * k)
-                }
-                Kernels.affine(x, rows: rows, inFeatures: k, outFeatures: n, weight: scratch, weightIsOutIn: true,
-                               bias: bias, into: y)
+            if let scratch {
+                QuantizedProduct.apply(x, rows: rows, inFeatures: k, outFeatures: n, weights: m, bias: bias,
+                                       into: y, scratch: scratch)
             } else {
                 MatVec.rowsDot(x, rows: rows, k: k, n: n, weight: m.q, scale: m.scale, bias: bias, into: y)
             }
+        }
+    }
+
+    /// `apply` of several matrices to the same rows (the ViT query, key and value), with the
+    /// same `scratch`: when all are int8, the rows are quantized once and the three products run
+    /// as one pool job (`QuantizedProduct`); otherwise each is applied on its own.
+    static func apply(_ matrices: [(Dense, UnsafeMutablePointer<Float>)], to x: UnsafePointer<Float>, rows: Int,
+                      scratch: UnsafeMutablePointer<Float>?) {
+        let int8 = matrices.compactMap { d, y -> QuantizedProduct.Output? in
+            guard case .int8(let m) = d.storage, d.inFeatures == matrices[0].0.inFeatures else { return nil }
+            return QuantizedProduct.Output(weights: m, outFeatures: d.outFeatures, bias: d.bias, y: y)
+        }
+        if let scratch, int8.count == matrices.count {
+            QuantizedProduct.apply(x, rows: rows, inFeatures: matrices[0].0.inFeatures, outputs: int8, scratch: scratch)
+        } else {
+            for (d, y) in matrices { d.apply(x, rows: rows, into: y, scratch: scratch) }
         }
     }
 

@@ -277,20 +277,4 @@ enum MatVec {
             kk += group
         }
     }
-
-    /// `dst (N, K) = q (N, K) * scale (N)` on the calling thread: int8 rows widened to fp32 for
-    /// `sgemm` when many rows (encoder tokens) share them and compute, not memory, is the bound.
-    static func dequantize(_ q: UnsafePointer<Int8>, scale: UnsafePointer<Float>, rows n: Int, columns k: Int,
-                           into dst: UnsafeMutablePointer<Float>) {
-        let l = Lane.scalarCount
-        for o in 0..<n {
-            let src = q + o * k, out = dst + o * k, s = scale[o]
-            var i = 0
-            while i + l <= k {
-                UnsafeMutableRawPointer(out + i).storeBytes(of: Int8.lane(src, i) * s, as: Lane.self)
-                i += l
-            }
-            while i < k { out[i] = Float(src[i]) * s; i += 1 }
-        }
-    }
 }

@@ -30,7 +30,7 @@ struct ViTEncoder: @unchecked Sendable {
         let scores = carve(6)     // (heads, S, S)
         let inner = carve(7)      // (S, I)
         let cols = carve(8)       // (N, ch*P*P) unfolded patches
-        let scratch: UnsafeMutablePointer<Float>? = scratchCount > 0 ? carve(9) : nil  // int8 matrices widened for sgemm
+        let scratch: UnsafeMutablePointer<Float>? = scratchCount > 0 ? carve(9) : nil  // int8 matrices: the rows quantized to int8
 
         // MARK: Embeddings: Conv2d(kernel = stride = P) as a matmul over unfolded patches.
         for py in 0..<side { for px in 0..<side {
@@ -50,9 +50,7 @@ struct ViTEncoder: @unchecked Sendable {
         for layer in w.vitLayers {
             Kernels.layerNorm(x, rows: s, width: c, weight: layer.lnBeforeW, bias: layer.lnBeforeB,
                               eps: d.encoderEps, into: h)
-            layer.q.apply(h, rows: s, into: q, scratch: scratch)
-            layer.k.apply(h, rows: s, into: kk, scratch: scratch)
-            layer.v.apply(h, rows: s, into: v, scratch: scratch)
+            Dense.apply([(layer.q, q), (layer.k, kk), (layer.v, v)], to: h, rows: s, scratch: scratch)
             // One head per pool part: Q·K^T, scale and softmax, then ·V into its columns of ctx.
             ThreadPool.shared.run(heads) { head in
                 let off = head * hd, sh = scores + head * s * s
