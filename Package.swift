@@ -25,7 +25,7 @@ let visionSettings = optimize + (ProcessInfo.processInfo.environment["ASSIST_TAR
 let package = Package(
     name: "assist",
     products: [
-        .executable(name: "assistd", targets: ["AssistDaemon"]),
+        .executable(name: "assistd", targets: ["assistd"]),
         .executable(name: "assist", targets: ["assist"]),
         .library(name: "Vision", targets: ["Vision"]),
     ],
@@ -57,7 +57,10 @@ let package = Package(
         // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
         .target(name: "ModelStore"),
 
-        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore"]),
+        // The daemon's services (pipeline, router, journal, queue, socket server) as a library, so
+        // the in-process tests drive them directly; `assistd` is only its entry point.
+        .target(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore"]),
+        .executableTarget(name: "assistd", dependencies: ["AssistDaemon"]),
         .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore"]),
 
         // A loopback HTTP server in the Hugging Face hub's URL layout, shared by the install tests.
@@ -69,6 +72,6 @@ let package = Package(
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
-        .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist", "HubTestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport"]),
     ]
 )
