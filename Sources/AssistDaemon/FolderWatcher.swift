@@ -22,6 +22,7 @@ final class FolderWatcher: @unchecked Sendable {
     private var folders: [String]
     private var rescanInterval: Double
     private let onFile: @Sendable (String) -> Void
+    private let onChange: @Sendable (Change) -> Void
     private var inotifyFD: Int32 = -1
     private var wake: [Int32] = [-1, -1]
     private var stopping = false
@@ -35,10 +36,20 @@ final class FolderWatcher: @unchecked Sendable {
     private var nextRescan = Date.distantFuture
     private var settleScanAt: Date?
 
-    init(folders: [String], rescanInterval: Double, onFile: @escaping @Sendable (String) -> Void) {
+    /// What happened to the watched folders, for the daemon's event stream.
+    enum Change: Sendable, Equatable {
+        case watching(String)
+        case lost(String, why: String)
+        case back(String)
+        case overflow
+    }
+
+    init(folders: [String], rescanInterval: Double, onFile: @escaping @Sendable (String) -> Void,
+         onChange: @escaping @Sendable (Change) -> Void = { _ in }) {
         self.folders = folders
         self.rescanInterval = rescanInterval
         self.onFile = onFile
+        self.onChange = onChange
     }
 
     /// Names a camera app, a sync client or an editor uses while a file is incomplete, and the
@@ -162,16 +173,21 @@ final class FolderWatcher: @unchecked Sendable {
             if missingSince[folder] == nil {
                 missingSince[folder] = Date()
                 logWarning("watcher", "cannot watch folder; will keep trying", ["folder": folder, "reason": String(cString: strerror(e))])
+                onChange(.lost(folder, why: String(cString: strerror(e))))
             }
             return
         }
         if missingSince.removeValue(forKey: folder) != nil {
             logInfo("watcher", "folder is back; watching it again", ["folder": folder])
+            watches[folder] = wd
+            scan(folder)
+            onChange(.back(folder))
         } else {
             logInfo("watcher", "watching folder", ["folder": folder])
+            watches[folder] = wd
+            scan(folder)
+            onChange(.watching(folder))
         }
-        watches[folder] = wd
-        scan(folder)
     }
 
     private func folder(for wd: Int32) -> String? {
@@ -183,6 +199,7 @@ final class FolderWatcher: @unchecked Sendable {
         inotify_rm_watch(inotifyFD, wd)
         missingSince[folder] = Date()
         logWarning("watcher", "folder went away; will watch it again when it is back", ["folder": folder, "why": why])
+        onChange(.lost(folder, why: why))
     }
 
     private func readEvents() {
@@ -212,6 +229,7 @@ final class FolderWatcher: @unchecked Sendable {
         if mask & UInt32(IN_Q_OVERFLOW) != 0 {
             logWarning("watcher", "inotify queue overflowed; rescanning every folder")
             for folder in watches.keys { scan(folder) }
+            onChange(.overflow)
             return
         }
         guard let folder = folder(for: wd) else { return }

@@ -6,12 +6,13 @@ final class CrashTests: XCTestCase {
     func testKill9WithPhotosQueuedThenRestartRecordsEachPhotoExactlyOnce() throws {
         let h = try DaemonHarness(config: ["log_level": "info"])
         try h.start()
+        let events = try h.events()
         let count = 300
         var paths: [String] = []
         for i in 0..<count {
             paths.append(try h.drop(String(format: "p%04d.jpg", i), BadPhotos.truncatedJPEG + Data("\(i)".utf8)))
         }
-        XCTAssertTrue(h.waitForLog("photo claimed", timeout: 20), h.currentLog)
+        XCTAssertNotNil(events.next(.photoClaimed, timeout: 20), h.currentLog)
         h.kill9()
         let firstRun = h.journal()
         let firstResults = Dictionary(grouping: firstRun.filter { $0.state != "claimed" }, by: \.path)
@@ -68,9 +69,10 @@ final class CrashTests: XCTestCase {
         var conf = try String(contentsOfFile: h.configPath, encoding: .utf8)
         conf += "watch = \(h.inbox)\nwatch = \(second)\n"
         try conf.write(toFile: h.configPath, atomically: true, encoding: .utf8)
+        let events = try h.events()
         kill(h.process!.processIdentifier, SIGHUP)
-        XCTAssertTrue(h.waitForLog("config reloaded", timeout: 10), h.currentLog)
-        XCTAssertTrue(h.waitForLog("folder=\(second) watching folder", timeout: 10), h.currentLog)
+        XCTAssertNotNil(events.next(.configReloaded, timeout: 10), h.currentLog)
+        XCTAssertNotNil(events.next(.folderWatched, timeout: 10) { $0.folder == second }, h.currentLog)
         let p = second + "/late.jpg"
         try BadPhotos.truncatedJPEG.write(to: URL(fileURLWithPath: p))
         XCTAssertNotNil(h.waitForResult(p), h.currentLog)
