@@ -47,32 +47,40 @@ let package = Package(
         // Pixels to caption. Knows nothing of sockets, speech or logging.
         .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
                 swiftSettings: visionSettings),
+        // What every layer above the C libraries needs from the system, in one copy: SystemError,
+        // durable writes, whole reads and writes over descriptors, a poll loop with a wake pipe,
+        // command-line arguments, byte counts, JSON output. Foundation and Glibc only.
+        .target(name: "SystemSupport"),
         // Messages and framing shared by daemon and client. Knows nothing of models.
-        .target(name: "IPC"),
+        .target(name: "IPC", dependencies: ["SystemSupport"]),
         // Text to audio through libespeak-ng: device, WAV files, or nothing.
-        .target(name: "Speech", dependencies: ["CEspeak", "CAlsa"]),
+        .target(name: "Speech", dependencies: ["CEspeak", "CAlsa", "SystemSupport"]),
         // Plain pixels to what a blind user needs first: the text in the photo (libtesseract),
         // the photo's quality, and one spoken description. Knows nothing of models or speech.
         .target(name: "PhotoAnalysis", dependencies: ["CTesseract"], swiftSettings: optimize),
-        // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
-        .target(name: "ModelStore"),
+        // Installs checkpoints from the Hugging Face hub into the models directory. Foundation and SystemSupport only.
+        .target(name: "ModelStore", dependencies: ["SystemSupport"]),
 
         // The daemon's services (pipeline, router, journal, queue, socket server) as a library, so
         // the in-process tests drive them directly; `assistd` is only its entry point.
-        .target(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore"]),
+        .target(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore", "SystemSupport"]),
         .executableTarget(name: "assistd", dependencies: ["AssistDaemon"]),
-        .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore"]),
+        .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore", "SystemSupport"]),
 
         // A loopback HTTP server in the Hugging Face hub's URL layout, shared by the install tests.
         .target(name: "HubTestSupport", path: "Tests/HubTestSupport"),
 
-        .testTarget(name: "VisionTests", dependencies: ["Vision"]),
-        .testTarget(name: "IPCTests", dependencies: ["IPC"]),
+        // Deterministic test data shared by the test targets (SplitMix64, CRC-32).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestSupport"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "TestSupport"]),
+        .testTarget(name: "IPCTests", dependencies: ["IPC", "TestSupport"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
-        .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport", "TestSupport"]),
         // The daemon's services in-process, with a captioner that blocks until released and a
         // speech output that records.
         .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis"]),

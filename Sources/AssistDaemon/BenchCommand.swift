@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SystemSupport
 import Vision
 
 /// `assistd bench`: the Swift side of scripts/bench. Times the engine the way
@@ -33,27 +34,32 @@ enum BenchCommand {
         var model: String?, image: String?
         var threads = ProcessInfo.processInfo.activeProcessorCount, runs = 5, newTokens = 20
         var precision: WeightPrecision?
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            func next() -> String? { i += 1; return i < args.count ? args[i] : nil }
-            switch a {
-            case "-h", "--help": print(help); return 0
-            case "--json": break
-            case "--model": model = next()
-            case "--image": image = next()
-            case "--threads": threads = next().flatMap(Int.init) ?? 0
-            case "--runs": runs = next().flatMap(Int.init) ?? 0
-            case "--new-tokens": newTokens = next().flatMap(Int.init) ?? 0
-            case "--precision":
-                guard let p = next().flatMap(WeightPrecision.init(rawValue:)) else { return usage("--precision is fp32 or int8") }
-                precision = p
-            default: return usage("unknown option \(a)")
+        do {
+            var arguments = ArgumentCursor(args)
+            while let argument = try arguments.next() {
+                switch argument {
+                case .option("-h"), .option("--help"): print(help); return 0
+                // Accepted for scripts/bench: the output is always JSON.
+                case .option("--json"): break
+                case .option("--model"): model = try arguments.value()
+                case .option("--image"): image = try arguments.value()
+                case .option("--threads"): threads = try arguments.int(in: 1...4096)
+                case .option("--runs"): runs = try arguments.int(in: 1...100_000)
+                case .option("--new-tokens"): newTokens = try arguments.int(in: 1...100_000)
+                case .option("--precision"):
+                    let text = try arguments.value()
+                    guard let p = WeightPrecision(rawValue: text) else {
+                        throw ArgumentError.invalid("--precision: '\(text)' is not fp32 or int8")
+                    }
+                    precision = p
+                case .option(let other): throw ArgumentError.unknownOption(other)
+                case .positional(let other): throw ArgumentError.invalid("unexpected argument '\(other)'")
+                }
             }
-            i += 1
+        } catch {
+            return usage("\(error)")
         }
         guard let model, let image else { return usage("--model and --image are required") }
-        guard threads > 0, runs > 0, newTokens > 0 else { return usage("--threads, --runs and --new-tokens must be positive") }
         BLASThreads.set(threads)
         do {
             return try run(model: URL(fileURLWithPath: model), image: image, threads: threads, runs: runs, newTokens: newTokens,
@@ -106,7 +112,7 @@ enum BenchCommand {
                 for _ in 0..<newTokens {
                     steps.append(try timed { try engine.model.decode(tokens: feed, step: 1, state: state) }.0)
                 }
-                times[rows == 1 ? "step1" : "step4", default: []].append(median(steps))
+                times[rows == 1 ? "step1" : "step4", default: []].append(BenchReport.median(steps))
             }
         }
         var tokens: [String: [Int]] = [:]
@@ -120,20 +126,10 @@ enum BenchCommand {
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        var fields: [String] = ["\"side\":\"swift\""]
-        for key in ["load", "preprocess", "encoder", "cross_kv", "step1", "step4", "greedy", "beam4"] {
-            fields.append("\"\(key)_ms\":\(JSONText.number(median(times[key]!)))")
-        }
-        fields.append("\"peak_rss_mb\":\(JSONText.number(Double(usage.ru_maxrss) / 1024))")
-        fields.append("\"greedy_tokens\":[\(tokens["greedy"]!.map(String.init).joined(separator: ","))]")
-        fields.append("\"beam4_tokens\":[\(tokens["beam4"]!.map(String.init).joined(separator: ","))]")
-        fields.append("\"precision\":\"\(engine.model.precision.rawValue)\"")
-        fields.append("\"threads\":\(threads),\"runs\":\(runs),\"new_tokens\":\(newTokens)")
-        let perRun = times.keys.sorted().map { k in
-            "\"\(k)\":[\(times[k]!.map(JSONText.number).joined(separator: ","))]"
-        }
-        fields.append("\"runs_ms\":{\(perRun.joined(separator: ","))}")
-        print("{\(fields.joined(separator: ","))}")
+        JSONOutput.print(BenchReport(times: times, peakRSSMiB: Double(usage.ru_maxrss) / 1024,
+                                     greedyTokens: tokens["greedy"]!, beam4Tokens: tokens["beam4"]!,
+                                     precision: engine.model.precision.rawValue, threads: threads, runs: runs,
+                                     newTokens: newTokens))
         return 0
     }
 
@@ -141,25 +137,26 @@ enum BenchCommand {
     static func agreement(_ args: [String]) -> Int32 {
         var model: String?, int8Model: String?, images: String?
         var threads = ProcessInfo.processInfo.activeProcessorCount
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            func next() -> String? { i += 1; return i < args.count ? args[i] : nil }
-            switch a {
-            case "-h", "--help": print(agreementHelp); return 0
-            case "--json": break
-            case "--model": model = next()
-            case "--int8-model": int8Model = next()
-            case "--images": images = next()
-            case "--threads": threads = next().flatMap(Int.init) ?? 0
-            default: return usage("unknown option \(a)", help: agreementHelp)
+        do {
+            var arguments = ArgumentCursor(args)
+            while let argument = try arguments.next() {
+                switch argument {
+                case .option("-h"), .option("--help"): print(agreementHelp); return 0
+                case .option("--json"): break
+                case .option("--model"): model = try arguments.value()
+                case .option("--int8-model"): int8Model = try arguments.value()
+                case .option("--images"): images = try arguments.value()
+                case .option("--threads"): threads = try arguments.int(in: 1...4096)
+                case .option(let other): throw ArgumentError.unknownOption(other)
+                case .positional(let other): throw ArgumentError.invalid("unexpected argument '\(other)'")
+                }
             }
-            i += 1
+        } catch {
+            return usage("\(error)", help: agreementHelp)
         }
         guard let model, let int8Model, let images else {
             return usage("--model, --int8-model and --images are required", help: agreementHelp)
         }
-        guard threads > 0 else { return usage("--threads must be positive", help: agreementHelp) }
         BLASThreads.set(threads)
         do {
             let engine = try CaptionEngine(modelDirectory: URL(fileURLWithPath: model), precision: .fp32)
@@ -171,7 +168,7 @@ enum BenchCommand {
             let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
                 .filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
             guard !files.isEmpty else { throw CaptionCommandError.cannotRead("\(images): no .jpg or .png images") }
-            var perImage: [String: Any] = [:]
+            var perImage: [String: ImageAgreement] = [:]
             var equal = 0, worstLogits: Float = 0
             let start = try config.resolvedDecoderStartTokenID()
             for file in files {
@@ -190,13 +187,12 @@ enum BenchCommand {
                 if a == b { equal += 1 }
                 let firstDiff = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
                     ?? (a.count == b.count ? -1 : min(a.count, b.count))
-                perImage[file] = ["equal": a == b, "first_difference": firstDiff, "tokens": a.count,
-                                  "logits0_max_abs_diff": Double(diff), "fp32_logits0_top_gap": Double(top[0] - top[1])]
+                perImage[file] = ImageAgreement(equal: a == b, firstDifference: firstDiff, tokens: a.count,
+                                                logits0MaxAbsDiff: Double(diff), fp32Logits0TopGap: Double(top[0] - top[1]))
             }
-            let out: [String: Any] = ["images": files.count, "greedy_equal": equal, "settings": "model defaults, num_beams 1",
-                                      "max_length": config.maxLength, "logits0_max_abs_diff": Double(worstLogits),
-                                      "per_image": perImage]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
+            JSONOutput.print(AgreementReport(images: files.count, greedyEqual: equal, settings: "model defaults, num_beams 1",
+                                             maxLength: config.maxLength, logits0MaxAbsDiff: Double(worstLogits),
+                                             perImage: perImage))
             return 0
         } catch {
             FileHandle.standardError.write(Data("assistd bench agreement: \(error)\n".utf8))
@@ -210,13 +206,91 @@ enum BenchCommand {
         return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6, r)
     }
 
-    private static func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
     private static func usage(_ message: String, help: String = help) -> Int32 {
         FileHandle.standardError.write(Data("assistd bench: \(message)\n\(help)\n".utf8))
         return 2
+    }
+}
+
+/// What `assistd bench` prints: `<stage>_ms` medians, every run under `runs_ms`, memory and the
+/// tokens both generations made (the keys scripts/bench and Benchmarks/reference_bench.py share).
+struct BenchReport: Encodable {
+    /// Milliseconds of each run, per stage (`load`, `encoder`, `greedy`, ...).
+    var times: [String: [Double]]
+    var peakRSSMiB: Double
+    var greedyTokens: [Int]
+    var beam4Tokens: [Int]
+    var precision: String
+    var threads: Int
+    var runs: Int
+    var newTokens: Int
+
+    /// The stages whose medians get a `<stage>_ms` key.
+    static let stages = ["load", "preprocess", "encoder", "cross_kv", "step1", "step4", "greedy", "beam4"]
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode("swift", forKey: Key("side"))
+        for stage in Self.stages {
+            try c.encode(JSONOutput.rounded(Self.median(times[stage] ?? [])), forKey: Key("\(stage)_ms"))
+        }
+        try c.encode(JSONOutput.rounded(peakRSSMiB), forKey: Key("peak_rss_mb"))
+        try c.encode(greedyTokens, forKey: Key("greedy_tokens"))
+        try c.encode(beam4Tokens, forKey: Key("beam4_tokens"))
+        try c.encode(precision, forKey: Key("precision"))
+        try c.encode(threads, forKey: Key("threads"))
+        try c.encode(runs, forKey: Key("runs"))
+        try c.encode(newTokens, forKey: Key("new_tokens"))
+        try c.encode(times.mapValues { $0.map { JSONOutput.rounded($0) } }, forKey: Key("runs_ms"))
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        guard !xs.isEmpty else { return 0 }
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
+
+/// What `assistd bench agreement` prints.
+struct AgreementReport: Encodable {
+    var images: Int
+    var greedyEqual: Int
+    var settings: String
+    var maxLength: Int
+    var logits0MaxAbsDiff: Double
+    var perImage: [String: ImageAgreement]
+
+    enum CodingKeys: String, CodingKey {
+        case images, settings
+        case greedyEqual = "greedy_equal"
+        case maxLength = "max_length"
+        case logits0MaxAbsDiff = "logits0_max_abs_diff"
+        case perImage = "per_image"
+    }
+}
+
+/// One image of `assistd bench agreement`: whether int8 and fp32 greedy tokens agree, and how
+/// close the first step's logits are.
+struct ImageAgreement: Encodable {
+    var equal: Bool
+    /// The first position where the token sequences differ; -1 when they are equal.
+    var firstDifference: Int
+    var tokens: Int
+    var logits0MaxAbsDiff: Double
+    var fp32Logits0TopGap: Double
+
+    enum CodingKeys: String, CodingKey {
+        case equal, tokens
+        case firstDifference = "first_difference"
+        case logits0MaxAbsDiff = "logits0_max_abs_diff"
+        case fp32Logits0TopGap = "fp32_logits0_top_gap"
     }
 }

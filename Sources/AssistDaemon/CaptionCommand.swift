@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 import Vision
 
 /// `assistd caption`: load a model once, caption each image, print one result per image.
@@ -38,33 +39,24 @@ enum CaptionCommand {
         var json = false
         var threads: Int?
         var images: [String] = []
-        var i = 0
-        func value(_ name: String) -> String? {
-            i += 1
-            guard i < args.count else { fail("\(name) needs a value"); return nil }
-            return args[i]
-        }
-        func number(_ name: String) -> Int? {
-            guard let v = value(name) else { return nil }
-            guard let n = Int(v), n > 0 else { fail("\(name) needs a positive whole number, got '\(v)'"); return nil }
-            return n
-        }
-        while i < args.count {
-            let a = args[i]
-            switch a {
-            case "-h", "--help": print(help); return 0
-            case "--json": json = true
-            case "--model": guard let v = value(a) else { return 2 }; modelPath = v
-            case "--beams": guard let n = number(a) else { return 2 }; overrides.numBeams = n
-            case "--max-length": guard let n = number(a) else { return 2 }; overrides.maxLength = n
-            case "--max-new-tokens": guard let n = number(a) else { return 2 }; overrides.maxNewTokens = n
-            case "--threads": guard let n = number(a) else { return 2 }; threads = n
-            case "--": images += args[(i + 1)...]; i = args.count
-            default:
-                if a.hasPrefix("-") && a != "-" { fail("unknown option \(a)"); return 2 }
-                images.append(a)
+        do {
+            var arguments = ArgumentCursor(args)
+            while let argument = try arguments.next() {
+                switch argument {
+                case .option("-h"), .option("--help"): print(help); return 0
+                case .option("--json"): json = true
+                case .option("--model"): modelPath = try arguments.value()
+                case .option("--beams"): overrides.numBeams = try arguments.int(in: 1...Int.max)
+                case .option("--max-length"): overrides.maxLength = try arguments.int(in: 1...Int.max)
+                case .option("--max-new-tokens"): overrides.maxNewTokens = try arguments.int(in: 1...Int.max)
+                case .option("--threads"): threads = try arguments.int(in: 1...Int.max)
+                case .positional(let image): images.append(image)
+                case .option(let other): throw ArgumentError.unknownOption(other)
+                }
             }
-            i += 1
+        } catch {
+            fail("\(error)")
+            return 2
         }
         guard let modelPath else { fail("no model: pass --model DIR or set ASSIST_MODEL"); return 2 }
         guard !images.isEmpty else { fail("no images given"); return 2 }
@@ -83,8 +75,11 @@ enum CaptionCommand {
             do {
                 let data = try readImage(path)
                 let c = try engine.caption(imageData: data, overrides: overrides)
-                let line = json ? jsonLine(image: path, caption: c) : "\(path): \(c.text)"
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                if json {
+                    JSONOutput.print(CaptionJSON(image: path, caption: c))
+                } else {
+                    FileHandle.standardOutput.write(Data("\(path): \(c.text)\n".utf8))
+                }
             } catch {
                 failed += 1
                 fail("\(path): \(error)")
@@ -106,14 +101,6 @@ enum CaptionCommand {
         return data
     }
 
-    static func jsonLine(image: String, caption c: Caption) -> String {
-        let t = c.timings
-        let tokens = c.tokens.map(String.init).joined(separator: ",")
-        return "{\"image\":\(JSONText.quote(image)),\"caption\":\(JSONText.quote(c.text)),"
-            + "\"tokens\":[\(tokens)],\"timing_ms\":{\"decode\":\(JSONText.number(t.decode)),"
-            + "\"encode\":\(JSONText.number(t.encode)),\"generate\":\(JSONText.number(t.generate))}}"
-    }
-
     private static func fail(_ message: String) {
         FileHandle.standardError.write(Data("assistd caption: \(message)\n".utf8))
     }
@@ -128,23 +115,29 @@ enum CaptionCommandError: Error, CustomStringConvertible {
     }
 }
 
-/// Minimal JSON text helpers that keep key order stable for line-oriented output.
-enum JSONText {
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
+/// What `assistd caption --json` prints for one image.
+struct CaptionJSON: Encodable {
+    struct Timings: Encodable {
+        var decode: Double
+        var encode: Double
+        var generate: Double
     }
 
-    static func number(_ x: Double) -> String { String(format: "%.3f", x) }
+    var image: String
+    var caption: String
+    var tokens: [Int]
+    var timingMs: Timings
+
+    enum CodingKeys: String, CodingKey {
+        case image, caption, tokens
+        case timingMs = "timing_ms"
+    }
+
+    init(image: String, caption c: Caption) {
+        self.image = image
+        caption = c.text
+        tokens = c.tokens
+        timingMs = Timings(decode: JSONOutput.rounded(c.timings.decode), encode: JSONOutput.rounded(c.timings.encode),
+                           generate: JSONOutput.rounded(c.timings.generate))
+    }
 }

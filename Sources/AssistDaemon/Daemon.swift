@@ -3,6 +3,7 @@ import IPC
 import PhotoAnalysis
 import Speech
 import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +33,7 @@ final class Daemon: Sendable {
         self.flags = flags
         config = Mutex(c)
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir])
-        try DurableFile.makeDirectory(c.stateDir, mode: 0o700)
+        try FileSystem.makeDirectory(c.stateDir, mode: 0o700)
         let journal = try Journal(directory: c.stateDir)
         let queue = JobQueue(maxRequests: c.maxQueue)
         let events = EventHub()

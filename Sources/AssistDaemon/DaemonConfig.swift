@@ -2,6 +2,7 @@ import Foundation
 import ModelStore
 import PhotoAnalysis
 import Speech
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,8 +13,6 @@ enum ConfigError: Error, CustomStringConvertible, Equatable {
     case badValue(source: String, key: String, value: String, expected: String)
     case badLine(source: String, line: String)
     case unreadable(path: String, reason: String)
-    case missingFlagValue(flag: String)
-    case unknownFlag(String)
 
     var description: String {
         switch self {
@@ -21,8 +20,6 @@ enum ConfigError: Error, CustomStringConvertible, Equatable {
         case .badValue(let s, let k, let v, let e): return "\(s): \(k) = '\(v)' is not valid; expected \(e)"
         case .badLine(let s, let l): return "\(s): cannot read '\(l)'; expected 'key = value'"
         case .unreadable(let p, let r): return "cannot read config file \(p): \(r)"
-        case .missingFlagValue(let f): return "option \(f) needs a value"
-        case .unknownFlag(let f): return "unknown option '\(f)'"
         }
     }
 }
@@ -84,7 +81,7 @@ struct DaemonConfig: Equatable {
         return ["/etc/assist/assistd.conf", "\(xdg)/assist/assistd.conf"]
     }
 
-    /// Flags of `assistd run`: the path-valued ones from the issue, plus `--set KEY=VALUE` for any key.
+    /// Flags of `assistd run`: one per path-valued key, plus `--set KEY=VALUE` for any key.
     struct Flags: Equatable {
         var configFile: String?
         var settings: [(key: String, value: String)] = []
@@ -94,36 +91,25 @@ struct DaemonConfig: Equatable {
         }
 
         init(_ args: [String]) throws {
-            var i = 0
-            func value(_ flag: String) throws -> String {
-                i += 1
-                guard i < args.count else { throw ConfigError.missingFlagValue(flag: flag) }
-                return args[i]
-            }
             let keyed = ["--watch": "watch", "--socket": "socket", "--model": "model", "--models": "models_dir", "--speech": "speech",
                          "--state-dir": "state_dir", "--socket-group": "socket_group",
                          "--verbosity": "verbosity", "--ocr-language": "ocr_language"]
-            while i < args.count {
-                var arg = args[i]
-                var inline: String?
-                if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-                    inline = String(arg[arg.index(after: eq)...])
-                    arg = String(arg[..<eq])
-                }
-                let v = { (flag: String) throws -> String in try inline ?? value(flag) }
-                if arg == "--config" {
-                    configFile = try v(arg)
-                } else if let key = keyed[arg] {
-                    settings.append((key, try v(arg)))
-                } else if arg == "--set" {
-                    let kv = try v(arg)
+            var arguments = ArgumentCursor(args)
+            while let argument = try arguments.next() {
+                switch argument {
+                case .option("--config"):
+                    configFile = try arguments.value()
+                case .option("--set"):
+                    let kv = try arguments.value()
                     guard let eq = kv.firstIndex(of: "=") else { throw ConfigError.badLine(source: "--set", line: kv) }
                     settings.append((String(kv[..<eq]).trimmingCharacters(in: .whitespaces),
                                      String(kv[kv.index(after: eq)...]).trimmingCharacters(in: .whitespaces)))
-                } else {
-                    throw ConfigError.unknownFlag(arg)
+                case .option(let flag):
+                    guard let key = keyed[flag] else { throw ArgumentError.unknownOption(flag) }
+                    settings.append((key, try arguments.value()))
+                case .positional(let other):
+                    throw ArgumentError.invalid("unexpected argument '\(other)'")
                 }
-                i += 1
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,45 +12,37 @@ struct PeerCredentials {
     var gid: gid_t = 0
 }
 
-/// Descriptor helpers for calls the Glibc module does not export (pipe2, accept4).
+/// accept(2) as the socket server needs it, which the Glibc module offers no accept4 for.
 enum Descriptors {
-    /// Makes `fds` a non-blocking, close-on-exec pipe: the self-pipe that wakes a poll loop.
-    static func makeWakePipe(_ fds: inout [Int32]) -> Bool {
-        guard pipe(&fds) == 0 else { return false }
-        for fd in fds {
-            setFlags(fd)
-        }
-        return true
-    }
-
     /// accept() with the result made non-blocking and close-on-exec. The only children, speech
     /// workers, are spawned with every descriptor above 3 closed, so the window between accept and
     /// FD_CLOEXEC leaks nothing.
     static func accept(_ listener: Int32) -> Int32 {
         let fd = Glibc.accept(listener, nil, nil)
-        if fd >= 0 { setFlags(fd) }
+        if fd >= 0, (try? Descriptor.makeNonBlocking(fd)) == nil {
+            let code = errno
+            close(fd)
+            errno = code
+            return -1
+        }
         return fd
     }
 
-    /// Reads up to `size` bytes from offset 0 with pread (the descriptor's own offset is left
-    /// alone); fewer when the file is shorter. Nil on a read error (errno is kept).
-    static func readAll(_ fd: Int32, size: Int) -> Data? {
-        var data = Data(count: size)
-        let n = data.withUnsafeMutableBytes { raw -> Int in
-            var off = 0
-            while off < raw.count {
-                let r = pread(fd, raw.baseAddress! + off, raw.count - off, off_t(off))
-                if r < 0 { if errno == EINTR { continue } else { return -1 } }
-                if r == 0 { break }
-                off += r
-            }
-            return off
-        }
-        return n < 0 ? nil : data.prefix(n)
+    // forwarding: arch replaces this
+    /// SocketServer's wake pipe; `PollLoop.Waker` is the shared one.
+    static func makeWakePipe(_ fds: inout [Int32]) -> Bool {
+        guard pipe(&fds) == 0 else { return false }
+        for fd in fds where (try? Descriptor.makeNonBlocking(fd)) == nil { return false }
+        return true
     }
 
-    private static func setFlags(_ fd: Int32) {
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
+    // forwarding: arch replaces this
+    /// Daemon.swift's and SocketServer.swift's photo read; `Descriptor.readAll(_:size:)` is the
+    /// shared one. Nil on a read error, with errno kept for the caller's message.
+    static func readAll(_ fd: Int32, size: Int) -> Data? {
+        do { return try Descriptor.readAll(fd, size: size) } catch {
+            errno = error.errno
+            return nil
+        }
     }
 }

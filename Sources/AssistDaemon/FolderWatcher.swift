@@ -1,40 +1,39 @@
 import Foundation
+import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Watches folders with inotify and reports each complete file once it lands.
 ///
-/// Events are only a hint; the scan is the truth (see /work/shared/docs/reliability.md). A folder
+/// Events are only a hint; the scan is the truth (docs/daemon.md, "Watched folders"). A folder
 /// is scanned when its watch is added (startup, re-creation), after IN_Q_OVERFLOW, and every
 /// `rescanInterval` seconds for network filesystems whose remote writes fire no events. A file
 /// is reported on IN_CLOSE_WRITE or IN_MOVED_TO only, never IN_CREATE, so a half-written file is
 /// not taken. A scan skips files modified in the last `settleSeconds` (they may still be being
 /// written) and looks again once they have settled. Duplicate reports are harmless: the job queue
 /// and the journal drop them.
-final class FolderWatcher: @unchecked Sendable {
+final class FolderWatcher: Sendable {
     /// Files written within this many seconds are left for a later scan.
     static let settleSeconds = 2.0
     /// How often a missing or deleted folder is looked for again.
     static let retrySeconds = 1.0
 
-    private let lock = NSLock()
-    private var folders: [String]
-    private var rescanInterval: Double
+    /// What other threads ask of the watcher thread.
+    private struct Requests {
+        var folders: [String]
+        var rescanInterval: Double
+        var stopping = false
+        /// A scan of every folder asked for by `rescan(after:)`.
+        var scanAt: Date?
+        /// Set by `start`; nil before it and if it failed.
+        var waker: PollLoop.Waker?
+    }
+
+    private let requests: Mutex<Requests>
     private let onFile: @Sendable (String) -> Void
     private let onChange: @Sendable (Change) -> Void
-    private var inotifyFD: Int32 = -1
-    private var wake: [Int32] = [-1, -1]
-    private var stopping = false
-    private var thread: Thread?
-    /// A scan of every folder asked for by `rescan(after:)`; set from other threads.
-    private var requestedScanAt: Date?
-
-    /// Watch descriptor per folder; a folder without one is missing and retried.
-    private var watches: [String: Int32] = [:]
-    private var missingSince: [String: Date] = [:]
-    private var nextRescan = Date.distantFuture
-    private var settleScanAt: Date?
 
     /// What happened to the watched folders, for the daemon's event stream.
     enum Change: Sendable, Equatable {
@@ -46,8 +45,7 @@ final class FolderWatcher: @unchecked Sendable {
 
     init(folders: [String], rescanInterval: Double, onFile: @escaping @Sendable (String) -> Void,
          onChange: @escaping @Sendable (Change) -> Void = { _ in }) {
-        self.folders = folders
-        self.rescanInterval = rescanInterval
+        requests = Mutex(Requests(folders: folders, rescanInterval: rescanInterval))
         self.onFile = onFile
         self.onChange = onChange
     }
@@ -63,30 +61,37 @@ final class FolderWatcher: @unchecked Sendable {
         return false
     }
 
+    /// Opens inotify and starts the watcher thread. Throws the failed call (inotify_init1 when
+    /// the per-user instance limit is reached, pipe when out of descriptors).
     func start() throws {
-        inotifyFD = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        guard inotifyFD >= 0 else { throw DurableWriteError(path: "inotify", call: "inotify_init1", errno: errno) }
-        guard Descriptors.makeWakePipe(&wake) else {
-            throw DurableWriteError(path: "pipe", call: "pipe2", errno: errno)
+        let inotifyFD = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard inotifyFD >= 0 else { throw SystemError("inotify_init1") }
+        let waker: PollLoop.Waker
+        do { waker = try PollLoop.Waker() } catch {
+            close(inotifyFD)
+            throw error
         }
-        let t = Thread { [self] in run() }
+        requests.withLock { $0.waker = waker }
+        let onFile = self.onFile
+        let onChange = self.onChange
+        let t = Thread { [self] in
+            let loop = WatchLoop(inotifyFD: inotifyFD, onFile: onFile, onChange: onChange)
+            loop.run(PollLoop(waker: waker), requests: self)
+        }
         t.name = "watcher"
-        thread = t
         t.start()
     }
 
     /// Replaces the folder list and rescan interval (SIGHUP).
     func update(folders newFolders: [String], rescanInterval newInterval: Double) {
-        lock.withLock {
-            folders = newFolders
-            rescanInterval = newInterval
+        wake {
+            $0.folders = newFolders
+            $0.rescanInterval = newInterval
         }
-        poke()
     }
 
     func stop() {
-        lock.withLock { stopping = true }
-        poke()
+        wake { $0.stopping = true }
     }
 
     /// Scans every folder once, `seconds` from now (an earlier request wins). The daemon asks for
@@ -94,75 +99,106 @@ final class FolderWatcher: @unchecked Sendable {
     /// even with `rescan_interval = 0` and no new event.
     func rescan(after seconds: Double) {
         let at = Date().addingTimeInterval(seconds)
-        lock.withLock { requestedScanAt = min(requestedScanAt ?? at, at) }
-        poke()
+        wake { $0.scanAt = min($0.scanAt ?? at, at) }
     }
 
-    private func poke() {
-        var b: UInt8 = 1
-        _ = write(wake[1], &b, 1)
+    private func wake(_ change: (inout Requests) -> Void) {
+        let waker = requests.withLock { r in
+            change(&r)
+            return r.waker
+        }
+        waker?.wake()
     }
 
-    private func run() {
-        var applied: [String] = []
-        var appliedInterval = -1.0
-        nextRescan = Date.distantFuture
-        while true {
-            let (wanted, interval, stop, requested) = lock.withLock { (folders, rescanInterval, stopping, requestedScanAt) }
-            if stop { break }
-            if wanted != applied {
-                for (folder, wd) in watches where !wanted.contains(folder) {
-                    inotify_rm_watch(inotifyFD, wd)
-                    watches[folder] = nil
+    /// The requests as the watcher thread sees them at the start of a round; a due scan request
+    /// is taken (cleared) by the read.
+    fileprivate func take(now: Date) -> (folders: [String], interval: Double, stop: Bool, scanDue: Bool, scanAt: Date?) {
+        requests.withLock { r in
+            let due = r.scanAt.map { now >= $0 } ?? false
+            if due { r.scanAt = nil }
+            return (r.folders, r.rescanInterval, r.stopping, due, r.scanAt)
+        }
+    }
+}
+
+/// The watcher thread's own state: the inotify descriptor and its watches, and when the next
+/// timed scans are due. Only the thread that runs it touches it.
+private final class WatchLoop {
+    private let inotifyFD: Int32
+    private let onFile: @Sendable (String) -> Void
+    private let onChange: @Sendable (FolderWatcher.Change) -> Void
+    /// Watch descriptor per folder; a folder without one is missing and retried.
+    private var watches: [String: Int32] = [:]
+    private var missingSince: [String: Date] = [:]
+    private var applied: [String] = []
+    private var appliedInterval = -1.0
+    private var nextRescan = Date.distantFuture
+    private var settleScanAt: Date?
+
+    init(inotifyFD: Int32, onFile: @escaping @Sendable (String) -> Void,
+         onChange: @escaping @Sendable (FolderWatcher.Change) -> Void) {
+        self.onChange = onChange
+        self.inotifyFD = inotifyFD
+        self.onFile = onFile
+    }
+
+    func run(_ loop: PollLoop, requests: FolderWatcher) {
+        loop.watch(inotifyFD, events: Int16(POLLIN)) { [self] _ in readEvents() }
+        do {
+            try loop.run { [self] in
+                let (wanted, interval, stop, scanDue, scanAt) = requests.take(now: Date())
+                if stop {
+                    loop.stop()
+                    return nil
                 }
-                missingSince = missingSince.filter { wanted.contains($0.key) }
-                for folder in wanted where watches[folder] == nil { addWatch(folder) }
-                applied = wanted
+                return round(wanted: wanted, interval: interval, scanDue: scanDue, scanAt: scanAt)
             }
-            if interval != appliedInterval {
-                appliedInterval = interval
-                nextRescan = interval > 0 ? Date().addingTimeInterval(interval) : .distantFuture
-            }
-            let now = Date()
-            if now >= nextRescan {
-                logDebug("watcher", "periodic rescan")
-                for folder in applied where watches[folder] != nil { scan(folder) }
-                nextRescan = now.addingTimeInterval(appliedInterval)
-            }
-            if let at = requested, now >= at {
-                lock.withLock { if requestedScanAt == at { requestedScanAt = nil } }
-                logDebug("watcher", "requested rescan")
-                for folder in applied where watches[folder] != nil { scan(folder) }
-            }
-            if let at = settleScanAt, now >= at {
-                settleScanAt = nil
-                for folder in applied where watches[folder] != nil { scan(folder) }
-            }
-            if !missingSince.isEmpty {
-                for folder in applied where watches[folder] == nil { addWatch(folder) }
-            }
-
-            var deadline = nextRescan
-            if let at = settleScanAt { deadline = min(deadline, at) }
-            if let at = lock.withLock({ requestedScanAt }) { deadline = min(deadline, at) }
-            if !missingSince.isEmpty { deadline = min(deadline, Date().addingTimeInterval(FolderWatcher.retrySeconds)) }
-            let ms = Int32(max(0, min(deadline.timeIntervalSinceNow * 1000 + 1, 3_600_000)))
-            var fds = [pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)]
-            let rc = poll(&fds, 2, ms)
-            if rc < 0 && errno != EINTR {
-                logError("watcher", "poll failed", ["errno": errno])
-                break
-            }
-            if fds[1].revents != 0 {
-                var buf = [UInt8](repeating: 0, count: 64)
-                while read(wake[0], &buf, 64) > 0 {}
-            }
-            if fds[0].revents != 0 { readEvents() }
+        } catch {
+            logError("watcher", "poll failed; no longer watching folders", ["reason": "\(error)"])
         }
         for (_, wd) in watches { inotify_rm_watch(inotifyFD, wd) }
         close(inotifyFD)
-        close(wake[0]); close(wake[1])
+    }
+
+    /// Applies folder and interval changes and runs the scans that are due; returns when the
+    /// next timed work is due.
+    private func round(wanted: [String], interval: Double, scanDue: Bool, scanAt: Date?) -> Date? {
+        if wanted != applied {
+            for (folder, wd) in watches where !wanted.contains(folder) {
+                inotify_rm_watch(inotifyFD, wd)
+                watches[folder] = nil
+            }
+            missingSince = missingSince.filter { wanted.contains($0.key) }
+            for folder in wanted where watches[folder] == nil { addWatch(folder) }
+            applied = wanted
+        }
+        if interval != appliedInterval {
+            appliedInterval = interval
+            nextRescan = interval > 0 ? Date().addingTimeInterval(interval) : .distantFuture
+        }
+        let now = Date()
+        if now >= nextRescan {
+            logDebug("watcher", "periodic rescan")
+            for folder in applied where watches[folder] != nil { scan(folder) }
+            nextRescan = now.addingTimeInterval(appliedInterval)
+        }
+        if scanDue {
+            logDebug("watcher", "requested rescan")
+            for folder in applied where watches[folder] != nil { scan(folder) }
+        }
+        if let at = settleScanAt, now >= at {
+            settleScanAt = nil
+            for folder in applied where watches[folder] != nil { scan(folder) }
+        }
+        if !missingSince.isEmpty {
+            for folder in applied where watches[folder] == nil { addWatch(folder) }
+        }
+
+        var deadline = nextRescan
+        if let at = settleScanAt { deadline = min(deadline, at) }
+        if let at = scanAt { deadline = min(deadline, at) }
+        if !missingSince.isEmpty { deadline = min(deadline, Date().addingTimeInterval(FolderWatcher.retrySeconds)) }
+        return deadline == .distantFuture ? nil : deadline
     }
 
     private func addWatch(_ folder: String) {

@@ -1,6 +1,7 @@
 import Foundation
 import IPC
 import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,7 +50,7 @@ final class Journal: Sendable {
         }
         try Journal.compact(s, to: path)
         s.fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard s.fd >= 0 else { throw DurableWriteError(path: path, call: "open", errno: errno) }
+        guard s.fd >= 0 else { throw SystemError("open", path: path) }
         state = Mutex(s)
     }
 
@@ -61,7 +62,7 @@ final class Journal: Sendable {
         for r in s.finishedOrder.compactMap({ s.latest[$0] }) + unfinished {
             out.append(try encode(r))
         }
-        try DurableFile.write(out, to: path)
+        try FileSystem.writeDurably(out, to: path)
     }
 
     private static func encode(_ r: Record) throws -> Data {
@@ -134,8 +135,8 @@ final class Journal: Sendable {
         try state.withLock { s in
             let end = lseek(s.fd, 0, SEEK_END)
             do {
-                try DurableFile.writeAll(s.fd, line, path: path)
-                guard fdatasync(s.fd) == 0 else { throw DurableWriteError(path: path, call: "fdatasync", errno: errno) }
+                try Descriptor.writeAll(s.fd, line, path: path)
+                guard fdatasync(s.fd) == 0 else { throw SystemError("fdatasync", path: path) }
             } catch {
                 // Cut a partial line off so the next record starts on a line of its own.
                 if end >= 0 { _ = ftruncate(s.fd, end) }

@@ -1,11 +1,13 @@
 import Foundation
+import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// One line per event on stderr: `timestamp level label: key=value ... message`, the shape
 /// swift-log's stream handler uses, so journald and grep both read it.
-final class Log: @unchecked Sendable {
+final class Log: Sendable {
     enum Level: Int, Comparable, CaseIterable {
         case debug, info, warning, error
 
@@ -30,12 +32,13 @@ final class Log: @unchecked Sendable {
 
     static let shared = Log()
 
-    private let lock = NSLock()
-    private var minimum = Level.info
+    private let minimum = Mutex(Level.info)
+    /// Standard error's descriptor; held while a line is written, so lines never interleave.
+    private let output = Mutex<Int32>(2)
 
     var level: Level {
-        get { lock.withLock { minimum } }
-        set { lock.withLock { minimum = newValue } }
+        get { minimum.withLock { $0 } }
+        set { minimum.withLock { $0 = newValue } }
     }
 
     /// Writes one line. Field values with spaces, quotes or `=` are quoted so lines stay parseable.
@@ -47,17 +50,8 @@ final class Log: @unchecked Sendable {
             line += " \(k)=" + Log.quote("\(v)")
         }
         line += " " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
-        lock.withLock {
-            line.utf8CString.withUnsafeBufferPointer { buf in
-                var off = 0
-                let total = buf.count - 1
-                while off < total {
-                    let n = write(2, buf.baseAddress! + off, total - off)
-                    if n <= 0 { if errno == EINTR { continue } else { break } }
-                    off += n
-                }
-            }
-        }
+        // A log line that cannot be written (stderr closed) has nowhere else to go.
+        output.withLock { fd in try? Descriptor.writeAll(fd, Data(line.utf8)) }
     }
 
     static func quote(_ s: String) -> String {

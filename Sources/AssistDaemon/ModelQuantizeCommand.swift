@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 import Vision
 
 /// `assistd model quantize`: writes an int8 copy of a model directory once, for small devices.
@@ -22,24 +23,26 @@ enum ModelQuantizeCommand {
     static func main(_ args: [String]) -> Int32 {
         guard args.first == "quantize" else { return usage("unknown or missing model subcommand") }
         var model: String?, out: String?
-        var i = 1
-        while i < args.count {
-            let a = args[i]
-            func next() -> String? { i += 1; return i < args.count ? args[i] : nil }
-            switch a {
-            case "-h", "--help": print(help); return 0
-            case "--model": model = next()
-            case "--out": out = next()
-            default: return usage("unknown option \(a)")
+        do {
+            var arguments = ArgumentCursor(args.dropFirst())
+            while let argument = try arguments.next() {
+                switch argument {
+                case .option("-h"), .option("--help"): print(help); return 0
+                case .option("--model"): model = try arguments.value()
+                case .option("--out"): out = try arguments.value()
+                case .option(let other): throw ArgumentError.unknownOption(other)
+                case .positional(let other): throw ArgumentError.invalid("unexpected argument '\(other)'")
+                }
             }
-            i += 1
+        } catch {
+            return usage("\(error)")
         }
         guard let model, let out else { return usage("--model and --out are required") }
         let src = URL(fileURLWithPath: model), dst = URL(fileURLWithPath: out)
         guard src.standardizedFileURL != dst.standardizedFileURL else { return usage("--out must differ from --model") }
         do {
             let fm = FileManager.default
-            try fm.createDirectory(at: dst, withIntermediateDirectories: true)
+            try FileSystem.makeDirectory(dst.path, mode: 0o755, parentMode: 0o755)
             let t0 = DispatchTime.now().uptimeNanoseconds
             try VisionEncoderDecoder.writeQuantized(directory: src, to: dst)
             for name in copied where fm.fileExists(atPath: src.appendingPathComponent(name).path) {

@@ -3,6 +3,7 @@ import IPC
 import PhotoAnalysis
 import Speech
 import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -195,7 +196,7 @@ final class PhotoPipeline: Sendable {
 
     /// `PHOTO.txt` beside the photo (kitchen.jpg -> kitchen.jpg.txt); the watcher ignores `.txt`.
     private func writeAltText(_ text: String, beside path: String) {
-        do { try DurableFile.write(Data((text + "\n").utf8), to: path + ".txt", mode: 0o644) } catch {
+        do { try FileSystem.writeDurably(Data((text + "\n").utf8), to: path + ".txt", mode: 0o644) } catch {
             logWarning("worker", "cannot write alt text", ["path": path + ".txt", "reason": "\(error)"])
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import IPC
 import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -138,8 +139,8 @@ final class SocketServer: EventSink {
     private func prepareDirectory() throws {
         let dir = (path as NSString).deletingLastPathComponent
         let mode: mode_t = group == nil ? 0o700 : 0o750
-        do { try DurableFile.makeDirectory(dir, mode: mode) } catch let e as DurableWriteError {
-            throw SocketServerError.system(call: e.call, path: e.path, errno: e.errno)
+        do { try FileSystem.makeDirectory(dir, mode: mode) } catch {
+            throw SocketServerError.system(call: error.call, path: error.path ?? dir, errno: error.errno)
         }
         var st = stat()
         guard lstat(dir, &st) == 0 else { throw SocketServerError.system(call: "stat", path: dir, errno: errno) }

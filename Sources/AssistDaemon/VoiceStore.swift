@@ -1,6 +1,7 @@
 import Foundation
 import IPC
 import Speech
+import SystemSupport
 
 /// Why a voice change was refused.
 struct VoiceError: Error, CustomStringConvertible {
@@ -33,7 +34,7 @@ struct VoiceStore {
     func save(_ v: VoiceSettings) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try DurableFile.write(try encoder.encode(v), to: path)
+        try FileSystem.writeDurably(try encoder.encode(v), to: path)
     }
 
     /// Applies a change to `current`; `language` names the espeak-ng voice when `voice` is absent.

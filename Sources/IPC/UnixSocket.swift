@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -187,15 +188,8 @@ public enum UnixSocket {
 
     /// Waits until `fd` is readable or `timeout` seconds pass; false on timeout.
     public static func waitReadable(_ fd: Int32, timeout: Double) -> Bool {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 { return false }
-            let rc = poll(&p, 1, Int32(min(remaining * 1000, Double(Int32.max))))
-            if rc > 0 { return true }
-            if rc == 0 { return false }
-            if errno != EINTR { return true }
-        }
+        guard timeout > 0 else { return false }
+        // A failing poll is left for the read that follows, which reports it with its errno.
+        return (try? Descriptor.wait(fd, events: Int16(POLLIN), timeout: timeout)) ?? true
     }
 }

@@ -1,42 +1,22 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// File-system steps that must not leave a half-done state behind: fsync'd writes, renames,
-/// an atomic directory exchange, free space, and an install lock. Follows the project's rule for
-/// durable writes (write a temp file, fsync it, rename, fsync the directory).
+/// The models directory's file-system steps that must not leave a half-done state behind:
+/// durable writes (SystemSupport's one rule: temp file, fsync, rename, directory fsync),
+/// renames, an atomic directory exchange, free space, and an install lock. Failures are
+/// `ModelStoreError`s naming the path.
 enum DurableFiles {
-    static func syncFile(_ url: URL) throws {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ModelStoreError.io(path: url.path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw PartFile.writeError(url, errno) }
-    }
-
     static func syncDirectory(_ url: URL) throws {
-        let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw ModelStoreError.io(path: url.path, operation: "open directory", errno: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw ModelStoreError.io(path: url.path, operation: "fsync directory", errno: errno) }
+        do { try FileSystem.syncDirectory(url.path) } catch { throw ModelStoreError(error) }
     }
 
-    /// Writes `data` to `url` through a temporary file in the same directory.
+    /// Replaces `url` with `data` durably; the file is readable by everyone, like the
+    /// checkpoint files beside it.
     static func write(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let file = try PartFile(url: temp)
-        do {
-            try file.truncate()
-            try file.append(data)
-            try file.sync()
-            file.close()
-            try rename(temp, to: url)
-        } catch {
-            file.close()
-            unlink(temp.path)
-            throw error
-        }
-        try syncDirectory(url.deletingLastPathComponent())
+        do { try FileSystem.writeDurably(data, to: url.path, mode: 0o644) } catch { throw ModelStoreError(error) }
     }
 
     static func rename(_ from: URL, to: URL) throws {
@@ -61,19 +41,10 @@ enum DurableFiles {
         try? FileManager.default.removeItem(at: url)
     }
 
+    /// Creates `url` and its parents, readable by everyone (the daemon may run as another user
+    /// of the same group).
     static func makeDirectory(_ url: URL) throws {
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw ModelStoreError.io(path: url.path, operation: "create directory", errno: errnoOf(error))
-        }
-    }
-
-    private static func errnoOf(_ error: Error) -> Int32 {
-        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return Int32(underlying.code)
-        }
-        return EIO
+        do { try FileSystem.makeDirectory(url.path, mode: 0o755, parentMode: 0o755) } catch { throw ModelStoreError(error) }
     }
 
     /// Bytes an unprivileged process may still write on the file system holding `url`.

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,20 +23,16 @@ public struct FileDigest: Sendable, Equatable {
         var sha256 = SHA256()
         var sha1 = SHA1.gitBlob(size: size)
         let chunk = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { buffer.deallocate() }
         var total: Int64 = 0
         while true {
-            let n = read(fd, buffer.baseAddress, chunk)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ModelStoreError.io(path: url.path, operation: "read", errno: errno)
+            let piece: Data
+            do { piece = try Descriptor.readAll(fd, limit: chunk, path: url.path) } catch { throw ModelStoreError(error) }
+            if piece.isEmpty { break }
+            piece.withUnsafeBytes { slice in
+                sha256.update(slice)
+                sha1.update(slice)
             }
-            if n == 0 { break }
-            let slice = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-            sha256.update(slice)
-            sha1.update(slice)
-            total += Int64(n)
+            total += Int64(piece.count)
         }
         guard total == size else {
             throw ModelStoreError.io(path: url.path, operation: "read (file changed while hashing)", errno: EIO)

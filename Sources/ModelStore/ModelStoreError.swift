@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,14 +88,13 @@ public enum ModelStoreError: Error, CustomStringConvertible, Equatable, Sendable
     }
 }
 
-/// Human-readable byte counts (decimal units, like the hub's web pages).
-enum ByteCount {
-    static func format(_ bytes: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
-        if unit == 0 { return "\(bytes) B" }
-        return String(format: value < 10 ? "%.2f" : (value < 100 ? "%.1f" : "%.0f"), value) + " " + units[unit]
+extension ModelStoreError {
+    /// A failed system call as the store reports it: a full disk or quota as `.diskFull`, so
+    /// that `assist` can say what to free, anything else as `.io` naming the call and path.
+    init(_ error: SystemError) {
+        let path = error.path ?? ""
+        self = error.isDiskFull
+            ? .diskFull(path: path, needed: 0, available: 0)
+            : .io(path: path, operation: error.call, errno: error.errno)
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// An open `.part` file that a download appends to. Writes go straight to the descriptor so that
-/// ENOSPC and EDQUOT surface as `ModelStoreError.diskFull` naming the file.
-final class PartFile: @unchecked Sendable {
+/// ENOSPC and EDQUOT surface as `ModelStoreError.diskFull` naming the file. Used by one download
+/// at a time: its HTTP callbacks run on one serial queue while the caller waits.
+final class PartFile {
     let url: URL
     private var fd: Int32
     /// Bytes in the file.
@@ -24,18 +26,10 @@ final class PartFile: @unchecked Sendable {
         length = Int64(end)
     }
 
+    deinit { close() }
+
     func append(_ data: Data) throws {
-        try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw PartFile.writeError(url, errno)
-                }
-                offset += n
-            }
-        }
+        do { try Descriptor.writeAll(fd, data, path: url.path) } catch { throw ModelStoreError(error) }
         length += Int64(data.count)
     }
 
@@ -48,16 +42,10 @@ final class PartFile: @unchecked Sendable {
 
     /// Flushes to disk, so that the resume point survives a power cut.
     func sync() throws {
-        guard fsync(fd) == 0 else { throw PartFile.writeError(url, errno) }
+        guard fsync(fd) == 0 else { throw ModelStoreError(SystemError("fsync", path: url.path)) }
     }
 
     func close() {
         if fd >= 0 { Glibc.close(fd); fd = -1 }
-    }
-
-    static func writeError(_ url: URL, _ code: Int32) -> ModelStoreError {
-        code == ENOSPC || code == EDQUOT
-            ? .diskFull(path: url.path, needed: 0, available: 0)
-            : .io(path: url.path, operation: "write", errno: code)
     }
 }

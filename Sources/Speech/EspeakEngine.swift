@@ -1,5 +1,6 @@
 import CEspeak
 import Foundation
+import Synchronization
 
 /// How one `espeak_ng_Synthesize` call ended.
 enum SynthesisOutcome: Equatable {
@@ -25,13 +26,13 @@ private final class SynthesisRun {
 ///
 /// libespeak-ng keeps all of its state in globals (voice, parameters, translator, output buffer,
 /// the synth callback) and is not thread-safe, so there is one engine per process and every call
-/// into the library happens under `lock`. A `Speaker` makes all of its espeak calls on its own
+/// into the library happens with `state` locked. A `Speaker` makes all of its espeak calls on its own
 /// speech thread while holding that lock, one utterance at a time; two speakers in one process
 /// therefore take turns. The library is initialized once in AUDIO_OUTPUT_SYNCHRONOUS mode, as the
 /// espeak-ng CLI does for `-w` (src/espeak-ng.c), and never terminated: in Debian's 1.51 a
 /// second espeak_ng_Initialize after espeak_ng_Terminate hangs. Initialization also sets the
 /// process's LC_CTYPE to C.UTF-8 (speech.c), which the rest of the daemon inherits.
-final class EspeakEngine: @unchecked Sendable {
+final class EspeakEngine: Sendable {
     static let shared = EspeakEngine()
 
     /// Text is always valid UTF-8 (Swift strings); the CLI's espeakCHARS_AUTO decodes it the same
@@ -39,38 +40,45 @@ final class EspeakEngine: @unchecked Sendable {
     /// CLI's `[[phonemes]]` input) is left out: a caption is text to read, never markup.
     static let synthFlags = UInt32(espeakCHARS_UTF8) | UInt32(espeakENDPAUSE)
 
-    private let lock = NSLock()
-    private var state: Result<Void, SpeechError>?
-    private var catalog: VoiceCatalog?
-    /// The settings libespeak-ng currently holds, nil when unknown (after a failed change).
-    private var applied: VoiceSettings?
+    /// What the engine knows of the library's globals; locked for every call into it.
+    private struct State {
+        var initialized: Result<Void, SpeechError>?
+        var catalog: VoiceCatalog?
+        /// The settings libespeak-ng currently holds, nil when unknown (after a failed change).
+        var applied: VoiceSettings?
+    }
+
+    private let state = Mutex(State())
 
     private init() {}
 
     /// Initializes libespeak-ng on first use; returns the installed voices and the sample rate
     /// of its output (22050 Hz for every voice shipped with espeak-ng-data).
     func start() throws -> (catalog: VoiceCatalog, sampleRate: Int) {
-        lock.lock(); defer { lock.unlock() }
-        try initializeLocked().get()
-        let voices = catalog ?? VoiceCatalog(voices: Self.listVoices(), variants: Self.listVariants())
-        catalog = voices
-        return (voices, Int(espeak_ng_GetSampleRate()))
+        try state.withLock { s in
+            try Self.initialize(&s).get()
+            let voices = s.catalog ?? VoiceCatalog(voices: Self.listVoices(), variants: Self.listVariants())
+            s.catalog = voices
+            return (voices, Int(espeak_ng_GetSampleRate()))
+        }
     }
 
     /// Initializes libespeak-ng without reading the voice list (a synthesis worker needs no
     /// catalog, and the espeak-ng CLI reads none); returns the sample rate.
     func initialize() throws -> Int {
-        lock.lock(); defer { lock.unlock() }
-        try initializeLocked().get()
-        return Int(espeak_ng_GetSampleRate())
+        try state.withLock { s in
+            try Self.initialize(&s).get()
+            return Int(espeak_ng_GetSampleRate())
+        }
     }
 
     /// Sets the voice and parameters ahead of an utterance with the same settings (what a worker
     /// does while it waits); returns the problem, or nil. `synthesize` then skips setting them.
     func prepare(_ settings: VoiceSettings, selection: VoiceSelection) -> String? {
-        lock.lock(); defer { lock.unlock() }
-        if case .failure(let error) = initializeLocked() { return error.description }
-        return applyLocked(settings, selection: selection)
+        state.withLock { s in
+            if case .failure(let error) = Self.initialize(&s) { return error.description }
+            return Self.apply(settings, selection: selection, &s)
+        }
     }
 
     /// Synthesizes `text` with `settings`, delivering 16-bit mono chunks (about 60 ms of audio
@@ -82,41 +90,42 @@ final class EspeakEngine: @unchecked Sendable {
                     begin: (Int) throws -> Void,
                     onChunk: @escaping (UnsafeBufferPointer<Int16>) -> Bool,
                     shouldAbort: @escaping () -> Bool) -> SynthesisOutcome {
-        lock.lock(); defer { lock.unlock() }
-        if case .failure(let error) = initializeLocked() { return .failed(error.description) }
-        if let problem = applyLocked(settings, selection: selection) { return .failed(problem) }
-        do { try begin(Int(espeak_ng_GetSampleRate())) } catch { return .failed("\(error)") }
+        state.withLock { s in
+            if case .failure(let error) = Self.initialize(&s) { return .failed(error.description) }
+            if let problem = Self.apply(settings, selection: selection, &s) { return .failed(problem) }
+            do { try begin(Int(espeak_ng_GetSampleRate())) } catch { return .failed("\(error)") }
 
-        let run = SynthesisRun(onChunk: onChunk, shouldAbort: shouldAbort)
-        let userData = Unmanaged.passUnretained(run).toOpaque()
-        let status: espeak_ng_STATUS = withExtendedLifetime(run) {
-            text.withCString { cText in
-                espeak_ng_Synthesize(cText, strlen(cText) + 1, 0, POS_CHARACTER, 0,
-                                     Self.synthFlags, nil, userData)
+            let run = SynthesisRun(onChunk: onChunk, shouldAbort: shouldAbort)
+            let userData = Unmanaged.passUnretained(run).toOpaque()
+            let status: espeak_ng_STATUS = withExtendedLifetime(run) {
+                text.withCString { cText in
+                    espeak_ng_Synthesize(cText, strlen(cText) + 1, 0, POS_CHARACTER, 0,
+                                         Self.synthFlags, nil, userData)
+                }
             }
+            if status == ENS_OK { return .completed }
+            if status == ENS_SPEECH_STOPPED { return .aborted }
+            // An abandoned run may leave parameters half-set; re-apply everything next time.
+            s.applied = nil
+            return .failed("espeak_ng_Synthesize: \(Self.message(status))")
         }
-        if status == ENS_OK { return .completed }
-        if status == ENS_SPEECH_STOPPED { return .aborted }
-        // An abandoned run may leave parameters half-set; re-apply everything next time.
-        applied = nil
-        return .failed("espeak_ng_Synthesize: \(Self.message(status))")
     }
 
     // MARK: - Under the lock
 
-    private func initializeLocked() -> Result<Void, SpeechError> {
-        if let state { return state }
+    private static func initialize(_ s: inout State) -> Result<Void, SpeechError> {
+        if let initialized = s.initialized { return initialized }
         let result: Result<Void, SpeechError>
         espeak_ng_InitializePath(nil)
         var context: espeak_ng_ERROR_CONTEXT? = nil
         let status = espeak_ng_Initialize(&context)
         if status != ENS_OK {
             espeak_ng_ClearErrorContext(&context)
-            result = .failure(.espeakInitializationFailed(Self.message(status)))
+            result = .failure(.espeakInitializationFailed(message(status)))
         } else {
             let output = espeak_ng_InitializeOutput(ENOUTPUT_MODE_SYNCHRONOUS, 0, nil)
             if output != ENS_OK {
-                result = .failure(.espeakInitializationFailed("espeak_ng_InitializeOutput: \(Self.message(output))"))
+                result = .failure(.espeakInitializationFailed("espeak_ng_InitializeOutput: \(message(output))"))
             } else {
                 espeak_SetSynthCallback { wav, count, events in
                     // Every event espeak-ng hands over (at least the list terminator) carries the
@@ -131,15 +140,15 @@ final class EspeakEngine: @unchecked Sendable {
                 result = .success(())
             }
         }
-        state = result
+        s.initialized = result
         return result
     }
 
     /// Sets the voice, then rate, volume and pitch, in the espeak-ng CLI's order (the voice first
     /// because loading a voice resets what it defines). Returns a problem description or nil.
-    private func applyLocked(_ settings: VoiceSettings, selection: VoiceSelection) -> String? {
-        if applied == settings { return nil }
-        applied = nil
+    private static func apply(_ settings: VoiceSettings, selection: VoiceSelection, _ s: inout State) -> String? {
+        if s.applied == settings { return nil }
+        s.applied = nil
         let status: espeak_ng_STATUS
         switch selection {
         case .byName(let name):
@@ -152,14 +161,14 @@ final class EspeakEngine: @unchecked Sendable {
             }
         }
         if status != ENS_OK {
-            return "cannot select voice \"\(settings.voice)\": \(Self.message(status))"
+            return "cannot select voice \"\(settings.voice)\": \(message(status))"
         }
         for (parameter, value) in [(espeakRATE, settings.rate), (espeakVOLUME, settings.volume),
                                    (espeakPITCH, settings.pitch)] {
             let set = espeak_ng_SetParameter(parameter, Int32(value), 0)
-            if set != ENS_OK { return "espeak_ng_SetParameter(\(parameter.rawValue), \(value)): \(Self.message(set))" }
+            if set != ENS_OK { return "espeak_ng_SetParameter(\(parameter.rawValue), \(value)): \(message(set))" }
         }
-        applied = settings
+        s.applied = settings
         return nil
     }
 

@@ -10,11 +10,10 @@ public struct SpeakerOptions: Sendable, Equatable {
     /// duration), so stopping and superseding behave as on a device. Off, it writes as fast as
     /// libespeak-ng synthesizes (a few hundred times real time).
     public var paceWavInRealTime: Bool
-    /// When set, each utterance is synthesized in a fresh worker process started with this
-    /// command (one is always started ahead, so no latency is added). libespeak-ng keeps state
-    /// from one utterance to the next that no API resets; a fresh process makes every utterance
-    /// sample-identical to `espeak-ng -w`. Nil: synthesis runs in this process, and only the
-    /// first utterance is identical.
+    /// The command that starts a synthesis worker: each utterance is synthesized in a fresh
+    /// worker process (one is always started ahead, so no latency is added). libespeak-ng keeps
+    /// state from one utterance to the next that no API resets; a fresh process makes every
+    /// utterance sample-identical to `espeak-ng -w`. Needed by every sink but `none`.
     public var worker: WorkerCommand?
 
     public init(alsaDevice: String = "default", deviceRetryInterval: TimeInterval = 5,

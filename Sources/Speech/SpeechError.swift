@@ -16,6 +16,8 @@ public enum SpeechError: Error, Equatable, CustomStringConvertible {
     case audioDevice(device: String, reason: String)
     /// A synthesis worker process (`SpeakerOptions.worker`) could not start or failed.
     case worker(executable: String, reason: String)
+    /// A sink that makes audio was configured without `SpeakerOptions.worker`.
+    case noWorker(sink: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum SpeechError: Error, Equatable, CustomStringConvertible {
             return "ALSA PCM \"\(device)\": \(reason)"
         case .worker(let executable, let reason):
             return "speech worker \(executable): \(reason)"
+        case .noWorker(let sink):
+            return "the \(sink) speech sink needs a synthesis worker command (SpeakerOptions.worker)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,82 +35,73 @@ public enum SpeechWorker {
             complain("speech worker: descriptor \(socketDescriptor) is not a socket; the speaker starts this command, it is not meant to be run by hand")
             return 2
         }
-        let run = Run(channel: WorkerChannel(fd: socketDescriptor))
+        let channel = WorkerChannel(fd: socketDescriptor)
+        let exitStatus = Mutex<Int32>(0)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            run.main()
+            let status = serve(channel)
+            exitStatus.withLock { $0 = status }
             done.signal()
         }
         // libespeak-ng's clause translation keeps large arrays on the stack (as in Speaker).
         thread.stackSize = 8 << 20
         thread.start()
         done.wait()
-        return run.exitStatus
+        return exitStatus.withLock { $0 }
     }
 
     private static func complain(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
-    /// The worker's life, on a thread with a known stack size; `exitStatus` is read after it
-    /// signals.
-    private final class Run: @unchecked Sendable {
-        let channel: WorkerChannel
-        private(set) var exitStatus: Int32 = 0
-
-        init(channel: WorkerChannel) {
-            self.channel = channel
+    /// The worker's life, on a thread with a known stack size; returns the exit status.
+    private static func serve(_ channel: WorkerChannel) -> Int32 {
+        do {
+            _ = try EspeakEngine.shared.initialize()
+        } catch {
+            try? channel.send(.end(.failed("\(error)")))
+            return 1
         }
-
-        func main() {
-            do {
-                _ = try EspeakEngine.shared.initialize()
-            } catch {
-                try? channel.send(.end(.failed("\(error)")))
-                exitStatus = 1
-                return
+        let request: WorkerRequest
+        do {
+            // Nil: the speaker shut down before it needed this worker.
+            guard var frame = try channel.receive(timeout: nil) else { return 0 }
+            if frame.tag == .prepare {
+                let voice = try WorkerVoice(frame: frame)
+                // A problem here shows again, and is reported, when the request sets the voice.
+                _ = EspeakEngine.shared.prepare(voice.settings, selection: voice.selection)
+                guard let next = try channel.receive(timeout: nil) else { return 0 }
+                frame = next
             }
-            let request: WorkerRequest
-            do {
-                // Nil: the speaker shut down before it needed this worker.
-                guard var frame = try channel.receive(timeout: nil) else { return }
-                if frame.tag == .prepare {
-                    let voice = try WorkerVoice(frame: frame)
-                    // A problem here shows again, and is reported, when the request sets the voice.
-                    _ = EspeakEngine.shared.prepare(voice.settings, selection: voice.selection)
-                    guard let next = try channel.receive(timeout: nil) else { return }
-                    frame = next
+            request = try WorkerRequest(frame: frame)
+        } catch {
+            complain("speech worker: \(error)")
+            return 1
+        }
+        return synthesize(request, channel)
+    }
+
+    private static func synthesize(_ request: WorkerRequest, _ channel: WorkerChannel) -> Int32 {
+        var speakerGone = false
+        let outcome = EspeakEngine.shared.synthesize(
+            request.text, settings: request.voice.settings, selection: request.voice.selection,
+            begin: { rate in try channel.send(.begin(sampleRate: rate)) },
+            onChunk: { samples in
+                do {
+                    try channel.send(.audio(samples))
+                    return true
+                } catch {
+                    speakerGone = true
+                    return false
                 }
-                request = try WorkerRequest(frame: frame)
-            } catch {
-                complain("speech worker: \(error)")
-                exitStatus = 1
-                return
-            }
-            synthesize(request)
-        }
-
-        private func synthesize(_ request: WorkerRequest) {
-            var speakerGone = false
-            let outcome = EspeakEngine.shared.synthesize(
-                request.text, settings: request.voice.settings, selection: request.voice.selection,
-                begin: { rate in try channel.send(.begin(sampleRate: rate)) },
-                onChunk: { [channel] samples in
-                    do {
-                        try channel.send(.audio(samples))
-                        return true
-                    } catch {
-                        speakerGone = true
-                        return false
-                    }
-                },
-                shouldAbort: { false })
-            do {
-                if speakerGone { throw WorkerChannelError.truncated }
-                try channel.send(.end(outcome))
-            } catch {
-                exitStatus = 1
-            }
+            },
+            shouldAbort: { false })
+        do {
+            if speakerGone { throw WorkerChannelError.truncated }
+            try channel.send(.end(outcome))
+            return 0
+        } catch {
+            return 1
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +7,9 @@ import Glibc
 /// Writes one utterance as a 16-bit mono PCM WAV file that appears atomically.
 ///
 /// Audio goes to a hidden temporary file (`.<stem>.wav.tmp`) as it is synthesized; `commit`
-/// writes the text beside it (`<stem>.txt`, also atomically), patches the header's sizes, fsyncs,
-/// renames the WAV into place and fsyncs the directory. A reader listing `*.wav` therefore sees
+/// writes the text beside it (`<stem>.txt`, durably through SystemSupport's `FileSystem`),
+/// patches the header's sizes, fsyncs, renames the WAV into place and fsyncs the directory; a
+/// failure of any of these steps, the directory fsync included, fails the commit. A reader listing `*.wav` therefore sees
 /// either no file or a complete one, and the `.txt` is in place before the `.wav` appears.
 ///
 /// The 44-byte header is the one `espeak-ng -w` writes (src/espeak-ng.c OpenWavFile and
@@ -29,7 +31,7 @@ final class WavFileWriter {
         self.stem = stem
         self.sampleRate = sampleRate
         temporaryPath = (directory as NSString).appendingPathComponent(".\(stem).wav.tmp")
-        fd = Glibc.open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        fd = Glibc.open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         if fd < 0 { throw Self.error(temporaryPath, "open") }
         do {
             try write(Self.header(sampleRate: sampleRate, dataBytes: 0))
@@ -58,14 +60,15 @@ final class WavFileWriter {
     /// an archive directory can hold thousands of files).
     static func prepare(directory: String, removingLeftovers: Bool) throws {
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileSystem.makeDirectory(directory, mode: 0o755, parentMode: 0o755)
         } catch {
-            throw SpeechError.wavFile(path: directory, reason: "cannot create directory: \(error.localizedDescription)")
+            throw SpeechError.wavFile(path: directory, reason: "cannot create directory: \(error)")
         }
         if access(directory, W_OK | X_OK) != 0 { throw Self.error(directory, "access") }
         guard removingLeftovers else { return }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in leftovers where name.hasPrefix(".") && (name.hasSuffix(".wav.tmp") || name.hasSuffix(".txt.tmp")) {
+        // `.<stem>.wav.tmp` from this writer, `.<stem>.txt.<random>.tmp` from FileSystem.
+        for name in leftovers where name.hasPrefix(".") && name.hasSuffix(".tmp") {
             unlink((directory as NSString).appendingPathComponent(name))
         }
     }
@@ -89,13 +92,20 @@ final class WavFileWriter {
 
         let base = uniqueBase()
         let textPath = base + ".txt"
-        try Self.writeAtomically(Data(text.utf8), to: textPath)
+        do {
+            try FileSystem.writeDurably(Data(text.utf8), to: textPath, mode: 0o644)
+        } catch {
+            unlink(temporaryPath)
+            throw SpeechError.wavFile(path: error.path ?? textPath, reason: "\(error.call): \(error.reason)")
+        }
         let wavPath = base + ".wav"
-        if rename(temporaryPath, wavPath) != 0 { throw Self.error(wavPath, "rename") }
-        let dirfd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirfd >= 0 {
-            _ = fsync(dirfd)
-            Glibc.close(dirfd)
+        if rename(temporaryPath, wavPath) != 0 {
+            let failure = Self.error(wavPath, "rename")
+            unlink(temporaryPath)
+            throw failure
+        }
+        do { try FileSystem.syncDirectory(directory) } catch {
+            throw SpeechError.wavFile(path: directory, reason: "\(error.call): \(error.reason)")
         }
         return wavPath
     }
@@ -141,41 +151,13 @@ final class WavFileWriter {
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Self.error(temporaryPath, "write")
-            }
-            offset += n
+        do { try Descriptor.writeAll(fd, bytes, path: temporaryPath) } catch {
+            throw SpeechError.wavFile(path: temporaryPath, reason: "write: \(error.reason)")
         }
     }
 
     private func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
-    }
-
-    private static func writeAtomically(_ data: Data, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = (directory as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).tmp")
-        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if fd < 0 { throw error(temporary, "open") }
-        defer { Glibc.close(fd) }
-        var offset = 0
-        let ok: Bool = data.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return fsync(fd) == 0
-        }
-        if !ok || rename(temporary, path) != 0 {
-            let failure = error(path, "write")
-            unlink(temporary)
-            throw failure
-        }
     }
 
     private static func error(_ path: String, _ call: String) -> SpeechError {

@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -98,12 +100,11 @@ enum WorkerChannelError: Error, Equatable, CustomStringConvertible {
 /// Frames over one end of a Unix stream socket, used by both the speaker and the worker.
 ///
 /// Writes use `MSG_NOSIGNAL`: a peer that died gives EPIPE, never SIGPIPE, so neither process
-/// depends on how the other set up its signals.
-final class WorkerChannel {
+/// depends on how the other set up its signals. One thread reads at a time (the speech thread,
+/// or the worker's only one); the read buffer is in a `Mutex` so the compiler can check that.
+final class WorkerChannel: Sendable {
     let fd: Int32
-    private var buffer: [UInt8] = []
-    private var consumed = 0
-    private var scratch = [UInt8](repeating: 0, count: 65536)
+    private let reader = Mutex(Reader())
 
     init(fd: Int32) { self.fd = fd }
 
@@ -111,28 +112,23 @@ final class WorkerChannel {
         var bytes = [frame.tag.rawValue]
         withUnsafeBytes(of: UInt32(frame.payload.count).littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: frame.payload)
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw Self.systemError("send")
-                }
-                offset += n
-            }
+        do { try Descriptor.writeAll(fd, bytes, noSignal: true) } catch {
+            throw WorkerChannelError.system(call: error.call, message: error.reason)
         }
     }
 
     /// The next frame, or nil when the peer closed the socket between frames. `timeout` bounds
     /// the wait for each piece of data (nil: wait as long as it takes).
     func receive(timeout: TimeInterval?) throws -> WorkerFrame? {
-        while true {
-            if let frame = try parse() { return frame }
-            let received = try fill(timeout: timeout)
-            if received == 0 {
-                if buffer.count > consumed { throw WorkerChannelError.truncated }
-                return nil
+        let fd = self.fd
+        return try reader.withLock { r throws -> WorkerFrame? in
+            while true {
+                if let frame = try r.parse() { return frame }
+                let received = try r.fill(fd, timeout: timeout)
+                if received == 0 {
+                    if r.hasPartialFrame { throw WorkerChannelError.truncated }
+                    return nil
+                }
             }
         }
     }
@@ -141,59 +137,60 @@ final class WorkerChannel {
         _ = Glibc.close(fd)
     }
 
-    /// Decodes one frame from the buffer if it holds a complete one.
-    private func parse() throws -> WorkerFrame? {
-        let available = buffer.count - consumed
-        guard available >= 5 else { return nil }
-        guard let tag = WorkerFrame.Tag(rawValue: buffer[consumed]) else {
-            throw WorkerChannelError.malformed("unknown tag 0x\(String(buffer[consumed], radix: 16))")
-        }
-        let length = (1...4).reduce(0) { $0 | Int(buffer[consumed + $1]) << (8 * ($1 - 1)) }
-        if length > WorkerFrame.maxPayload {
-            throw WorkerChannelError.malformed("\(length) bytes is longer than the limit of \(WorkerFrame.maxPayload)")
-        }
-        guard available >= 5 + length else { return nil }
-        let payload = Array(buffer[(consumed + 5)..<(consumed + 5 + length)])
-        consumed += 5 + length
-        if consumed == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            consumed = 0
-        }
-        return WorkerFrame(tag: tag, payload: payload)
-    }
+    /// Bytes received and not yet returned as frames.
+    private struct Reader {
+        var buffer: [UInt8] = []
+        var consumed = 0
+        var scratch = [UInt8](repeating: 0, count: 65536)
 
-    /// Reads what is available (up to 64 KiB); returns 0 at end of stream.
-    private func fill(timeout: TimeInterval?) throws -> Int {
-        if consumed > 0 {
-            buffer.removeFirst(consumed)
-            consumed = 0
+        var hasPartialFrame: Bool { buffer.count > consumed }
+
+        /// Decodes one frame from the buffer if it holds a complete one.
+        mutating func parse() throws -> WorkerFrame? {
+            let available = buffer.count - consumed
+            guard available >= 5 else { return nil }
+            guard let tag = WorkerFrame.Tag(rawValue: buffer[consumed]) else {
+                throw WorkerChannelError.malformed("unknown tag 0x\(String(buffer[consumed], radix: 16))")
+            }
+            let length = (1...4).reduce(0) { $0 | Int(buffer[consumed + $1]) << (8 * ($1 - 1)) }
+            if length > WorkerFrame.maxPayload {
+                throw WorkerChannelError.malformed("\(length) bytes is longer than the limit of \(WorkerFrame.maxPayload)")
+            }
+            guard available >= 5 + length else { return nil }
+            let payload = Array(buffer[(consumed + 5)..<(consumed + 5 + length)])
+            consumed += 5 + length
+            if consumed == buffer.count {
+                buffer.removeAll(keepingCapacity: true)
+                consumed = 0
+            }
+            return WorkerFrame(tag: tag, payload: payload)
         }
-        if let timeout {
-            let deadline = Date().addingTimeInterval(timeout)
+
+        /// Reads what is available (up to 64 KiB); returns 0 at end of stream.
+        mutating func fill(_ fd: Int32, timeout: TimeInterval?) throws -> Int {
+            if consumed > 0 {
+                buffer.removeFirst(consumed)
+                consumed = 0
+            }
+            if let timeout {
+                let ready: Bool
+                do { ready = try Descriptor.wait(fd, events: Int16(POLLIN), timeout: timeout) } catch {
+                    throw WorkerChannelError.system(call: error.call, message: error.reason)
+                }
+                if !ready { throw WorkerChannelError.timedOut(timeout) }
+            }
             while true {
-                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let milliseconds = Int32(max(0, min(deadline.timeIntervalSinceNow * 1000, 3_600_000)).rounded(.up))
-                let ready = poll(&pfd, 1, milliseconds)
-                if ready > 0 { break }
-                if ready < 0, errno != EINTR { throw Self.systemError("poll") }
-                if ready == 0, Date() >= deadline { throw WorkerChannelError.timedOut(timeout) }
+                let n = scratch.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+                if n >= 0 {
+                    buffer.append(contentsOf: scratch[0..<n])
+                    return n
+                }
+                if errno == EINTR { continue }
+                // A peer killed with data still unread makes the socket report ECONNRESET: for the
+                // reader that is the end of the stream.
+                if errno == ECONNRESET { return 0 }
+                throw WorkerChannelError.system(call: "recv", message: String(cString: strerror(errno)))
             }
         }
-        while true {
-            let n = scratch.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-            if n >= 0 {
-                buffer.append(contentsOf: scratch[0..<n])
-                return n
-            }
-            if errno == EINTR { continue }
-            // A peer killed with data still unread makes the socket report ECONNRESET: for the
-            // reader that is the end of the stream.
-            if errno == ECONNRESET { return 0 }
-            throw Self.systemError("recv")
-        }
-    }
-
-    private static func systemError(_ call: String) -> WorkerChannelError {
-        .system(call: call, message: String(cString: strerror(errno)))
     }
 }

@@ -1,10 +1,11 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Synthesis in worker processes, one per utterance, with the next one always started ahead.
 ///
-/// Owned by the speaker's speech thread: `maintain`, `synthesize` and `shutdown` are called only
-/// there. `interrupt` and `problem` may be called from any thread.
+/// Driven by the speaker's speech thread: `maintain`, `synthesize` and `shutdown` are called only
+/// there. `interrupt` and `problem` may be called from any thread; all state is in one `Mutex`.
 ///
 /// The idle worker has initialized libespeak-ng and set the voice the next utterance is expected
 /// to use, and waits for its request, so an utterance starts about as quickly as in process. Its
@@ -16,7 +17,7 @@ import Foundation
 /// `WorkerProcess.watch`), reaped and replaced. Failures are bounded: after the second failure in
 /// a row, new workers are started at most after 0.5 s, 1 s, 2 s... up to 30 s, and a completed
 /// utterance resets that.
-final class WorkerPool: @unchecked Sendable {
+final class WorkerPool: Sendable {
     let command: WorkerCommand
     /// No message from a working worker for this long means it hangs.
     static let stallSeconds: TimeInterval = 10
@@ -24,21 +25,23 @@ final class WorkerPool: @unchecked Sendable {
     private let wake: @Sendable () -> Void
     private let watchQueue = DispatchQueue(label: "assist.speech.worker-watch")
 
-    // Written only by the speech thread, under `lock`; the speech thread reads without it.
-    private var idle: WorkerProcess?
-    /// The voice `idle` has set.
-    private var idleVoice: WorkerVoice?
-    private var nextSpawn = Date.distantPast
+    /// The workers and the failure count. The speech thread changes it; `interrupt`, `problem`
+    /// and the test accessors read it from other threads.
+    private struct State {
+        var idle: WorkerProcess?
+        /// The voice `idle` has set.
+        var idleVoice: WorkerVoice?
+        var nextSpawn = Date.distantPast
+        var active: WorkerProcess?
+        /// Workers done with their utterance, killed but not yet reaped: reaping waits for the
+        /// process to go, which should not delay the utterance's final event.
+        var dying: [WorkerProcess] = []
+        var consecutiveFailures = 0
+        var lastProblem: String?
+        var attempts = 0
+    }
 
-    // Guarded by `lock`.
-    private let lock = NSLock()
-    private var active: WorkerProcess?
-    /// Workers done with their utterance, killed but not yet reaped: reaping waits for the
-    /// process to go, which should not delay the utterance's final event.
-    private var dying: [WorkerProcess] = []
-    private var consecutiveFailures = 0
-    private var lastProblem: String?
-    private var attempts = 0
+    private let state = Mutex(State())
 
     /// `wake` is called (on a private queue) when the idle worker needs `maintain`.
     init(command: WorkerCommand, wake: @escaping @Sendable () -> Void) {
@@ -48,8 +51,8 @@ final class WorkerPool: @unchecked Sendable {
 
     /// What keeps workers from working, once two in a row have failed; nil otherwise.
     var problem: String? {
-        lock.lock(); defer { lock.unlock() }
-        guard consecutiveFailures >= 2, let lastProblem else { return nil }
+        let (failures, lastProblem, nextSpawn) = state.withLock { ($0.consecutiveFailures, $0.lastProblem, $0.nextSpawn) }
+        guard failures >= 2, let lastProblem else { return nil }
         let wait = nextSpawn.timeIntervalSinceNow
         let retry = wait > 0 ? " (next attempt in \(Int(wait.rounded(.up))) s)" : ""
         return "\(lastProblem)\(retry)"
@@ -59,33 +62,28 @@ final class WorkerPool: @unchecked Sendable {
     /// idle worker died or prepared another voice, at the next allowed start when there is no
     /// idle worker, nil when one is ready.
     func maintenanceDue(for voice: WorkerVoice) -> Date? {
-        lock.lock(); defer { lock.unlock() }
-        if !dying.isEmpty { return .distantPast }
-        guard let idle else { return nextSpawn }
-        return idle.needsAttention || idleVoice != voice ? .distantPast : nil
+        state.withLock { s in
+            if !s.dying.isEmpty { return .distantPast }
+            guard let idle = s.idle else { return s.nextSpawn }
+            return idle.needsAttention || s.idleVoice != voice ? .distantPast : nil
+        }
     }
 
     /// How many times a worker was started or tried (for tests of the restart pacing).
-    var spawnAttempts: Int {
-        lock.lock(); defer { lock.unlock() }
-        return attempts
-    }
+    var spawnAttempts: Int { state.withLock { $0.attempts } }
 
     /// The pids of the idle and the speaking worker (for tests).
-    var processIDs: (idle: pid_t?, active: pid_t?) {
-        lock.lock(); defer { lock.unlock() }
-        return (idle?.pid, active?.pid)
-    }
+    var processIDs: (idle: pid_t?, active: pid_t?) { state.withLock { ($0.idle?.pid, $0.active?.pid) } }
 
     /// Replaces a dead idle worker, or one prepared for another voice, and starts one for
     /// `voice` if none is ready and a start is due. Returns when the next start is due if it
     /// could not start one now, else nil.
     @discardableResult
     func maintain(for voice: WorkerVoice) -> Date? {
-        lock.lock()
-        let done = dying
-        dying.removeAll()
-        lock.unlock()
+        let (done, idle, idleVoice) = state.withLock { s in
+            defer { s.dying.removeAll() }
+            return (s.dying, s.idle, s.idleVoice)
+        }
         for worker in done { worker.reap() }
         if let worker = idle, worker.needsAttention {
             setIdle(nil, voice: nil)
@@ -94,24 +92,24 @@ final class WorkerPool: @unchecked Sendable {
             setIdle(nil, voice: nil)
             worker.stopWatching()
             worker.kill()
-            lock.lock(); dying.append(worker); lock.unlock()
+            state.withLock { $0.dying.append(worker) }
+        } else if idle != nil {
+            return nil
         }
-        if idle != nil { return nil }
+        let nextSpawn = state.withLock { $0.nextSpawn }
         if Date() < nextSpawn { return nextSpawn }
-        lock.lock(); attempts += 1; lock.unlock()
+        state.withLock { $0.attempts += 1 }
         let worker: WorkerProcess
         do {
             worker = try WorkerProcess.spawn(command)
         } catch {
-            recordFailure("\(error)")
-            return nextSpawn
+            return recordFailure("\(error)")
         }
         do {
             try worker.channel.send(try voice.frame)
         } catch {
             worker.kill()
-            recordFailure("speech worker \(worker.executable) did not take its voice: \(error) (\(worker.reap()))")
-            return nextSpawn
+            return recordFailure("speech worker \(worker.executable) did not take its voice: \(error) (\(worker.reap()))")
         }
         setIdle(worker, voice: voice)
         worker.watch(on: watchQueue, wake)
@@ -126,7 +124,7 @@ final class WorkerPool: @unchecked Sendable {
                     onChunk: (UnsafeBufferPointer<Int16>) -> Bool,
                     shouldAbort: () -> Bool) -> SynthesisOutcome {
         maintain(for: request.voice)
-        guard let worker = idle else {
+        guard let worker = state.withLock({ $0.idle }) else {
             return .failed("speech worker unavailable: \(problem ?? lastProblemText)")
         }
         worker.stopWatching()
@@ -136,10 +134,8 @@ final class WorkerPool: @unchecked Sendable {
             recordFailure(Self.explainIdleEnd(of: worker))
             return .failed("speech worker unavailable: \(lastProblemText)")
         }
-        lock.lock(); active = worker; lock.unlock()
-        defer {
-            lock.lock(); active = nil; lock.unlock()
-        }
+        state.withLock { $0.active = worker }
+        defer { state.withLock { $0.active = nil } }
         // Without audio (a stop or failure before the first buffer) the speech thread starts the
         // next worker after posting the outcome.
         var replaced = false
@@ -157,22 +153,21 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Kills the speaking worker, if any, so that its socket ends at once. Any thread.
     func interrupt() {
-        lock.lock(); defer { lock.unlock() }
-        active?.kill()
+        state.withLock { $0.active }?.kill()
     }
 
     /// Kills and reaps every worker.
     func shutdown() {
-        lock.lock()
-        var workers = dying
-        dying.removeAll()
-        lock.unlock()
-        if let worker = idle {
-            setIdle(nil, voice: nil)
-            worker.kill()
-            workers.append(worker)
+        let (dying, idle) = state.withLock { s in
+            defer {
+                s.dying.removeAll()
+                s.idle = nil
+                s.idleVoice = nil
+            }
+            return (s.dying, s.idle)
         }
-        for worker in workers { worker.reap() }
+        idle?.kill()
+        for worker in dying + (idle.map { [$0] } ?? []) { worker.reap() }
     }
 
     // MARK: - Speech thread
@@ -187,7 +182,7 @@ final class WorkerPool: @unchecked Sendable {
             worker.kill()
             guard let failure else {
                 if outcome == .completed { recordSuccess() }
-                lock.lock(); dying.append(worker); lock.unlock()
+                state.withLock { $0.dying.append(worker) }
                 return outcome
             }
             let problem = "\(failure) (\(worker.reap()))"
@@ -238,9 +233,10 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func setIdle(_ worker: WorkerProcess?, voice: WorkerVoice?) {
-        lock.lock(); defer { lock.unlock() }
-        idle = worker
-        idleVoice = voice
+        state.withLock {
+            $0.idle = worker
+            $0.idleVoice = voice
+        }
     }
 
     /// An idle worker's socket became readable: it reports why it could not start, or it died.
@@ -256,22 +252,24 @@ final class WorkerPool: @unchecked Sendable {
         return "speech worker \(worker.executable) ended while waiting (\(termination))"
     }
 
-    private var lastProblemText: String {
-        lock.lock(); defer { lock.unlock() }
-        return lastProblem ?? "no worker process"
-    }
+    private var lastProblemText: String { state.withLock { $0.lastProblem ?? "no worker process" } }
 
-    private func recordFailure(_ problem: String) {
-        lock.lock(); defer { lock.unlock() }
-        consecutiveFailures += 1
-        lastProblem = problem
-        let delay = consecutiveFailures < 2 ? 0 : min(0.5 * pow(2, Double(consecutiveFailures - 2)), 30)
-        nextSpawn = Date().addingTimeInterval(delay)
+    /// Counts a failure and paces the next start; returns when that start is due.
+    @discardableResult
+    private func recordFailure(_ problem: String) -> Date {
+        state.withLock { s in
+            s.consecutiveFailures += 1
+            s.lastProblem = problem
+            let delay = s.consecutiveFailures < 2 ? 0 : min(0.5 * pow(2, Double(s.consecutiveFailures - 2)), 30)
+            s.nextSpawn = Date().addingTimeInterval(delay)
+            return s.nextSpawn
+        }
     }
 
     private func recordSuccess() {
-        lock.lock(); defer { lock.unlock() }
-        consecutiveFailures = 0
-        lastProblem = nil
+        state.withLock {
+            $0.consecutiveFailures = 0
+            $0.lastProblem = nil
+        }
     }
 }

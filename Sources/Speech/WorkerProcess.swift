@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,17 +17,22 @@ import Glibc
 /// `kill` may be called from any thread; it never signals a pid that has been reaped (reaping
 /// first waits with WNOWAIT, then reaps under the same lock `kill` takes), so it cannot hit an
 /// unrelated process that reused the pid.
-final class WorkerProcess: @unchecked Sendable {
+final class WorkerProcess: Sendable {
     let pid: pid_t
     let channel: WorkerChannel
     let executable: String
 
-    private let lock = NSLock()
-    private var reaped = false
-    private var termination = ""
-    private var attention = false
-    private var watchSource: DispatchSourceRead?
-    private var watchCancelled: DispatchSemaphore?
+    /// Whether the process is reaped (and how it ended), and the watch on its idle socket.
+    private struct State {
+        var reaped = false
+        var termination = ""
+        var attention = false
+        var watchSource: DispatchSourceRead?
+        var watchCancelled: DispatchSemaphore?
+    }
+
+    /// Also what `kill` and `reap` serialize on, so a reaped pid is never signalled.
+    private let state = Mutex(State())
 
     private init(pid: pid_t, fd: Int32, executable: String) {
         self.pid = pid
@@ -109,9 +115,10 @@ final class WorkerProcess: @unchecked Sendable {
 
     /// Sends SIGKILL unless the process has been reaped already. Any thread.
     func kill() {
-        lock.lock(); defer { lock.unlock() }
-        guard !reaped else { return }
-        _ = Glibc.kill(pid, SIGKILL)
+        state.withLock { s in
+            guard !s.reaped else { return }
+            _ = Glibc.kill(pid, SIGKILL)
+        }
     }
 
     /// Waits for the process to end, reaps it and closes the socket; returns how it ended, e.g.
@@ -122,60 +129,61 @@ final class WorkerProcess: @unchecked Sendable {
         stopWatching()
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
-        lock.lock(); defer { lock.unlock() }
-        if reaped { return termination }
-        var status: Int32 = 0
-        var result: pid_t
-        repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
-        reaped = true
-        // ECHILD: someone else reaped it (or SIGCHLD is ignored); nothing left to wait for.
-        termination = result == pid ? Self.describe(status) : "ended (exit status unavailable: \(String(cString: strerror(errno))))"
-        channel.close()
-        return termination
+        return state.withLock { s in
+            if s.reaped { return s.termination }
+            var status: Int32 = 0
+            var result: pid_t
+            repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
+            s.reaped = true
+            // ECHILD: someone else reaped it (or SIGCHLD is ignored); nothing left to wait for.
+            s.termination = result == pid ? Self.describe(status) : "ended (exit status unavailable: \(String(cString: strerror(errno))))"
+            channel.close()
+            return s.termination
+        }
     }
 
     /// Calls `handler` on `queue` once, as soon as the socket becomes readable: an idle worker
     /// sends nothing before its request, so that means it failed to start or died.
     func watch(on queue: DispatchQueue, _ handler: @escaping @Sendable () -> Void) {
-        let source = DispatchSource.makeReadSource(fileDescriptor: channel.fd, queue: queue)
-        let cancelled = DispatchSemaphore(value: 0)
-        // The handler holds the source until it is cancelled, which always happens: here, or in
-        // stopWatching (reap calls it).
-        source.setEventHandler { [weak self] in
-            source.cancel()
-            self?.setAttention()
-            handler()
+        let fd = channel.fd
+        // Made inside the lock, so the source never exists outside `state`. Its handler may run
+        // (on `queue`) before the lock is released; it then waits for it in `setAttention`.
+        state.withLock { s in
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            let cancelled = DispatchSemaphore(value: 0)
+            // The handler holds the source until it is cancelled, which always happens: here, or
+            // in stopWatching (reap calls it).
+            source.setEventHandler { [weak self] in
+                source.cancel()
+                self?.setAttention()
+                handler()
+            }
+            source.setCancelHandler { cancelled.signal() }
+            source.resume()
+            s.watchSource = source
+            s.watchCancelled = cancelled
         }
-        source.setCancelHandler { cancelled.signal() }
-        lock.lock()
-        watchSource = source
-        watchCancelled = cancelled
-        lock.unlock()
-        source.resume()
     }
 
     /// Ends `watch`; when it returns the handler is not running and will not run.
     func stopWatching() {
-        lock.lock()
-        let source = watchSource
-        let cancelled = watchCancelled
-        watchSource = nil
-        watchCancelled = nil
-        lock.unlock()
+        let (source, cancelled) = state.withLock { s in
+            defer {
+                s.watchSource = nil
+                s.watchCancelled = nil
+            }
+            return (s.watchSource, s.watchCancelled)
+        }
         guard let source, let cancelled else { return }
         source.cancel()
         cancelled.wait()
     }
 
     /// True once the watch saw the idle worker's socket become readable.
-    var needsAttention: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return attention
-    }
+    var needsAttention: Bool { state.withLock { $0.attention } }
 
     private func setAttention() {
-        lock.lock(); defer { lock.unlock() }
-        attention = true
+        state.withLock { $0.attention = true }
     }
 
     private static func describe(_ status: Int32) -> String {

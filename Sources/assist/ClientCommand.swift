@@ -1,5 +1,6 @@
 import Foundation
 import IPC
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,26 +68,25 @@ enum ClientCommand {
         }
     }
 
+    /// Reads the global options wherever they stand; the first positional argument is the
+    /// command and the rest goes to it as given.
     static func parseGlobal(_ args: [String]) throws -> Options {
         var o = Options()
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            switch a {
-            case "--json": o.json = true
-            case "--socket":
-                i += 1
-                guard i < args.count else { throw UsageError(message: "--socket needs a path") }
-                o.socket = args[i]
-            case "--timeout":
-                i += 1
-                guard i < args.count, let t = Double(args[i]), t > 0 else { throw UsageError(message: "--timeout needs a number of seconds") }
-                o.timeout = t
-            case "-h", "--help": o.command = "help"
-            default:
-                if o.command.isEmpty && !a.hasPrefix("--") { o.command = a } else { o.rest.append(a) }
+        var arguments = ArgumentCursor(args)
+        do {
+            while let argument = try arguments.next() {
+                switch argument {
+                case .option("--json"): o.json = true
+                case .option("--socket"): o.socket = try arguments.value()
+                case .option("--timeout"): o.timeout = try arguments.double(in: 0.001...Double.greatestFiniteMagnitude)
+                case .option("-h"), .option("--help"): o.command = "help"
+                case .option: o.rest.append(arguments.optionAsGiven())
+                case .positional(let p):
+                    if o.command.isEmpty { o.command = p } else { o.rest.append(p) }
+                }
             }
-            i += 1
+        } catch {
+            throw UsageError(message: "\(error)")
         }
         return o
     }
@@ -104,33 +104,35 @@ enum ClientCommand {
         return "/run/assist/assist.sock"
     }
 
-    /// Reads `--name VALUE` options of a subcommand.
-    static func options(_ rest: [String], allowed: Set<String>, flags: Set<String> = []) throws -> (values: [String: String], positional: [String]) {
+    /// A subcommand's options as parsed: text values, whole numbers and flags by option name.
+    struct Parsed {
         var values: [String: String] = [:]
+        var numbers: [String: Int] = [:]
+        var flags: Set<String> = []
         var positional: [String] = []
-        var i = 0
-        while i < rest.count {
-            let a = rest[i]
-            if flags.contains(a) {
-                values[a] = "true"
-            } else if allowed.contains(a) {
-                i += 1
-                guard i < rest.count else { throw UsageError(message: "\(a) needs a value") }
-                values[a] = rest[i]
-            } else if a.hasPrefix("--") {
-                throw UsageError(message: "unknown option '\(a)'")
-            } else {
-                positional.append(a)
-            }
-            i += 1
-        }
-        return (values, positional)
     }
 
-    static func int(_ values: [String: String], _ key: String) throws -> Int? {
-        guard let v = values[key] else { return nil }
-        guard let n = Int(v) else { throw UsageError(message: "\(key) needs a whole number, not '\(v)'") }
-        return n
+    /// Reads a subcommand's options: `text` take any value, `numbers` a whole number in its
+    /// range (a bad one is a usage error naming the option), `flags` none.
+    static func options(_ rest: [String], text: Set<String> = [], numbers: [String: ClosedRange<Int>] = [:],
+                        flags: Set<String> = []) throws -> Parsed {
+        var parsed = Parsed()
+        var arguments = ArgumentCursor(rest)
+        do {
+            while let argument = try arguments.next() {
+                switch argument {
+                case .option(let name) where flags.contains(name): parsed.flags.insert(name)
+                case .option(let name) where text.contains(name): parsed.values[name] = try arguments.value()
+                case .option(let name):
+                    guard let range = numbers[name] else { throw ArgumentError.unknownOption(name) }
+                    parsed.numbers[name] = try arguments.int(in: range)
+                case .positional(let p): parsed.positional.append(p)
+                }
+            }
+        } catch {
+            throw UsageError(message: "\(error)")
+        }
+        return parsed
     }
 
     static func run(_ o: Options) throws -> ExitCode {
@@ -142,11 +144,13 @@ enum ClientCommand {
         var timeout = o.timeout ?? 15
         switch o.command {
         case "caption":
-            let (v, pos) = try options(o.rest, allowed: ["--beams", "--max-length", "--max-new-tokens"], flags: ["--no-speak"])
+            let p = try options(o.rest, numbers: ["--beams": 1...Int.max, "--max-length": 1...Int.max, "--max-new-tokens": 1...Int.max],
+                                flags: ["--no-speak"])
+            let pos = p.positional
             guard pos.count == 1 else { throw UsageError(message: "caption needs one IMAGE, or - for standard input") }
-            var request = CaptionRequest(photo: .descriptor, name: nil, speak: v["--no-speak"] == nil,
-                                         numBeams: try int(v, "--beams"), maxLength: try int(v, "--max-length"),
-                                         maxNewTokens: try int(v, "--max-new-tokens"))
+            var request = CaptionRequest(photo: .descriptor, name: nil, speak: !p.flags.contains("--no-speak"),
+                                         numBeams: p.numbers["--beams"], maxLength: p.numbers["--max-length"],
+                                         maxNewTokens: p.numbers["--max-new-tokens"])
             if pos[0] == "-" {
                 attachment = FileHandle.standardInput.readDataToEndOfFile()
                 request.photo = .bytes
@@ -173,14 +177,17 @@ enum ClientCommand {
         case "repeat":
             body = .repeatLast
         case "history":
-            let (v, pos) = try options(o.rest, allowed: ["--limit"])
-            guard pos.isEmpty else { throw UsageError(message: "history takes only --limit N") }
-            body = .history(limit: try int(v, "--limit") ?? 10)
+            let p = try options(o.rest, numbers: ["--limit": 1...Int.max])
+            guard p.positional.isEmpty else { throw UsageError(message: "history takes only --limit N") }
+            body = .history(limit: p.numbers["--limit"] ?? 10)
         case "voice":
-            let (v, pos) = try options(o.rest, allowed: ["--rate", "--pitch", "--volume", "--voice", "--language"])
-            guard pos.isEmpty else { throw UsageError(message: "voice takes only options") }
-            body = .voice(VoiceChange(rate: try int(v, "--rate"), pitch: try int(v, "--pitch"), volume: try int(v, "--volume"),
-                                      voice: v["--voice"], language: v["--language"]))
+            // The daemon checks the ranges espeak-ng accepts and names the setting.
+            let anyNumber = Int.min...Int.max
+            let p = try options(o.rest, text: ["--voice", "--language"],
+                                numbers: ["--rate": anyNumber, "--pitch": anyNumber, "--volume": anyNumber])
+            guard p.positional.isEmpty else { throw UsageError(message: "voice takes only options") }
+            body = .voice(VoiceChange(rate: p.numbers["--rate"], pitch: p.numbers["--pitch"], volume: p.numbers["--volume"],
+                                      voice: p.values["--voice"], language: p.values["--language"]))
         case "events":
             body = .events
         default:

@@ -1,6 +1,7 @@
 import Foundation
 import IPC
 import ModelStore
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,7 +88,8 @@ enum ModelCommand {
         guard let sub = o.rest.first else {
             throw ClientCommand.UsageError(message: "model needs install, list or use")
         }
-        let (values, positional) = try ClientCommand.options(Array(o.rest.dropFirst()), allowed: ["--revision", "--models"])
+        let parsed = try ClientCommand.options(Array(o.rest.dropFirst()), text: ["--revision", "--models"])
+        let (values, positional) = (parsed.values, parsed.positional)
         do {
             switch sub {
             case "install":
@@ -108,7 +110,7 @@ enum ModelCommand {
                 throw ClientCommand.UsageError(message: "unknown model command '\(sub)'; expected install, list or use")
             }
         } catch let f as Failure {
-            if o.json { printJSON(ErrorJSON(error: .init(code: f.code, message: f.message))) } else { ClientCommand.say(f.message) }
+            if o.json { JSONOutput.print(ErrorJSON(error: .init(code: f.code, message: f.message))) } else { ClientCommand.say(f.message) }
             return f.exit
         }
     }
@@ -134,7 +136,7 @@ enum ModelCommand {
         }
         let daemon = notifyDaemon(o)
         if o.json {
-            printJSON(InstallJSON(modelsDirectory: root.path, model: ModelJSON(result.model), alreadyInstalled: result.alreadyInstalled,
+            JSONOutput.print(InstallJSON(modelsDirectory: root.path, model: ModelJSON(result.model), alreadyInstalled: result.alreadyInstalled,
                                   bytesDownloaded: result.bytesDownloaded, resumedFiles: result.resumedFiles,
                                   selected: result.selected, daemon: daemon))
             return .ok
@@ -144,7 +146,7 @@ enum ModelCommand {
         if result.alreadyInstalled {
             print("\(m.name) (\(origin)) is already installed in \(root.path).")
         } else {
-            var line = "Installed \(m.name) (\(origin), \(formatBytes(m.size))) in \(root.path)."
+            var line = "Installed \(m.name) (\(origin), \(ByteCount.format(m.size))) in \(root.path)."
             if !result.resumedFiles.isEmpty { line += " Resumed: \(result.resumedFiles.joined(separator: ", "))." }
             print(line)
         }
@@ -164,7 +166,7 @@ enum ModelCommand {
             throw failure(e, context: "Cannot list the models", retry: ["model", "list"])
         }
         if o.json {
-            printJSON(ListJSON(modelsDirectory: root.path, models: installed.map(ModelJSON.init)))
+            JSONOutput.print(ListJSON(modelsDirectory: root.path, models: installed.map(ModelJSON.init)))
             return .ok
         }
         guard !installed.isEmpty else {
@@ -175,7 +177,7 @@ enum ModelCommand {
         let width = installed.map(\.name.count).max() ?? 0
         for m in installed {
             let origin = m.repo.map { $0 + (m.commit.map { "@" + $0.prefix(12) } ?? "") } ?? "copied by hand"
-            print("\(m.isSelected ? "*" : " ") \(m.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(formatBytes(m.size))  \(origin)")
+            print("\(m.isSelected ? "*" : " ") \(m.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(ByteCount.format(m.size))  \(origin)")
         }
         return .ok
     }
@@ -195,7 +197,7 @@ enum ModelCommand {
         }
         let daemon = notifyDaemon(o)
         if o.json {
-            printJSON(UseJSON(modelsDirectory: root.path, model: ModelJSON(selected), daemon: daemon))
+            JSONOutput.print(UseJSON(modelsDirectory: root.path, model: ModelJSON(selected), daemon: daemon))
             return .ok
         }
         print("Now using \(selected.name)" + (selected.repo.map { " (\($0))" } ?? "") + ".")
@@ -332,24 +334,5 @@ enum ModelCommand {
         if m.state == .loading { return "assistd is loading it now; `assist status` shows when it is ready." }
         if m.state == .loaded, m.name == model.name { return "assistd already uses it." }
         return "assistd could not load it: \(m.problem ?? "unknown reason")"
-    }
-
-    // MARK: - Output
-
-    static func printJSON<T: Encodable>(_ value: T) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
-    }
-
-    /// Decimal units, like the hub's pages and ModelStore's progress lines.
-    static func formatBytes(_ bytes: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
-        if unit == 0 { return "\(bytes) B" }
-        return String(format: value < 10 ? "%.2f" : (value < 100 ? "%.1f" : "%.0f"), value) + " " + units[unit]
     }
 }

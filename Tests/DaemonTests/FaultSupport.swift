@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 import Glibc
 
@@ -139,23 +140,13 @@ enum HugeHeader {
         var d: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var ihdr: [UInt8] = Array("IHDR".utf8)
         ihdr += bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 2, 0, 0, 0]
-        d += bigEndian(13) + ihdr + bigEndian(crc32(ihdr))
+        d += bigEndian(13) + ihdr + bigEndian(CRC32.checksum(ihdr))
         let idat: [UInt8] = Array("IDAT".utf8) + [0x78, 0x9C, 0x01, 0x00, 0x00, 0xFF, 0xFF]
-        d += bigEndian(UInt32(idat.count - 4)) + idat + bigEndian(crc32(idat))
+        d += bigEndian(UInt32(idat.count - 4)) + idat + bigEndian(CRC32.checksum(idat))
         return Data(d)
     }
 
     private static func bigEndian(_ v: UInt32) -> [UInt8] {
         [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)]
-    }
-
-    /// CRC-32 (ISO 3309, as PNG chunks use it).
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes {
-            c ^= UInt32(b)
-            for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        }
-        return c ^ 0xFFFF_FFFF
     }
 }

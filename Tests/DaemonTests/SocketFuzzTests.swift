@@ -1,22 +1,12 @@
 import XCTest
 import Glibc
 import IPC
+import TestSupport
 
 /// A seeded random harness against the running daemon's socket: mutated and random frames,
 /// lying length headers and stray descriptors. IPCTests/FuzzTests covers the parser in process;
 /// this covers the server around it (buffers, dispatch, descriptor handling, timeouts).
 final class SocketFuzzTests: XCTestCase {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func testHostileBytesAndDescriptorsNeverHurtTheDaemon() throws {
         let h = try DaemonHarness(config: ["ocr_language": "none", "model": "/nonexistent/model", "speech": "none",
                                            "log_level": "info", "client_timeout": "1", "max_request_bytes": "4096"])
@@ -25,7 +15,7 @@ final class SocketFuzzTests: XCTestCase {
         XCTAssertEqual(try h.client(["status"]).status, 0)
         let fdsBefore = FaultSupport.openFiles(pid).count
         let rssBefore = try XCTUnwrap(FaultSupport.rssKiB(pid))
-        var rng = SplitMix64(state: 0xA551_57D)
+        var rng = SplitMix64(seed: 0xA551_57D)
         let jpeg = try FaultSupport.tinyJPEG
         let seeds: [Data] = [
             Wire.frame(Request(id: 1, .status)),

@@ -1,22 +1,12 @@
+import TestSupport
 import XCTest
 @testable import IPC
 
 /// A seeded random harness over the frame decoder and request parser: hostile bytes must give
 /// frames or errors, never a crash or an unbounded buffer.
 final class FuzzTests: XCTestCase {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func testRandomAndMutatedInputNeverCrashesTheParser() {
-        var rng = SplitMix64(state: 20261129)
+        var rng = SplitMix64(seed: 20261129)
         let limits = FrameLimits(maxJSONBytes: 4096, maxAttachmentBytes: 4096)
         let seeds = [
             Wire.frame(Request(id: 1, .caption(CaptionRequest(photo: .bytes, name: "a.jpg"))), attachment: Data([1, 2, 3])),

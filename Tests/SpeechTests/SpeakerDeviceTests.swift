@@ -8,7 +8,7 @@ final class SpeakerDeviceTests: XCTestCase {
     func testNoAudioDeviceReportsUnhealthyAndFailsUtterancesWithoutBlocking() throws {
         let recorder = EventRecorder()
         let speaker = try Speaker(sink: .device, voice: VoiceSettings(),
-                                  options: SpeakerOptions(deviceRetryInterval: 60), onEvent: recorder.handler)
+                                  options: SpeakerOptions(deviceRetryInterval: 60, worker: TestWorker.command), onEvent: recorder.handler)
         defer { speaker.shutdown() }
         try XCTSkipIf(speaker.health.ok, "this machine has a working ALSA default device")
 
@@ -44,7 +44,7 @@ final class SpeakerDeviceTests: XCTestCase {
         let recorder = EventRecorder()
         let begun = Date()
         let speaker = try Speaker(sink: .device, voice: VoiceSettings(),
-                                  options: SpeakerOptions(deviceRetryInterval: interval), onEvent: recorder.handler)
+                                  options: SpeakerOptions(deviceRetryInterval: interval, worker: TestWorker.command), onEvent: recorder.handler)
         defer { speaker.shutdown() }
         try XCTSkipIf(speaker.health.ok, "this machine has a working ALSA default device")
         let retried = XCTNSPredicateExpectation(predicate: NSPredicate { _, _ in speaker.deviceOpenAttempts >= 4 }, object: nil)
@@ -57,18 +57,10 @@ final class SpeakerDeviceTests: XCTestCase {
         XCTAssertFalse(speaker.health.ok)
     }
 
-    func testNullDevicePlaysUtterances() throws {
-        try nullDevicePlaysUtterances(worker: nil)
-    }
-
     func testNullDevicePlaysUtterancesFromWorkers() throws {
-        try nullDevicePlaysUtterances(worker: TestWorker.command)
-    }
-
-    private func nullDevicePlaysUtterances(worker: WorkerCommand?) throws {
         let recorder = EventRecorder()
         let speaker = try Speaker(sink: .device, voice: VoiceSettings(),
-                                  options: SpeakerOptions(alsaDevice: "null", worker: worker), onEvent: recorder.handler)
+                                  options: SpeakerOptions(alsaDevice: "null", worker: TestWorker.command), onEvent: recorder.handler)
         defer { speaker.shutdown() }
         XCTAssertEqual(speaker.health, SpeechHealth(sink: "device", ok: true, detail: "playing on ALSA PCM \"null\" at 22050 Hz"))
         let first = speaker.enqueue("A bicycle leaning against a wall.", kind: .caption)

@@ -8,11 +8,11 @@ import XCTest
 /// libespeak-ng's waveform generator keeps state from one utterance to the next (the noise
 /// generator's rand(), the AGC and wave phase in wavegen.c are static and no API resets them;
 /// espeak_ng_Terminate + espeak_ng_Initialize deadlocks in 1.51), and even sentence pauses can
-/// depend on the previous text. The CLI starts fresh every time, so only the first utterance of
-/// a process can equal it sample for sample. Hence two tests: exact equality for the first
-/// utterance, each case in a fresh child process; and, for a long-lived speaker, the same speech
-/// (length and aligned loudness envelope) with a different phase. These cover in-process
-/// synthesis; with worker processes every utterance is exact (`SpeakerWorkerTests`).
+/// depend on the previous text, which is why every utterance is synthesized in a fresh worker
+/// process. Two tests: exact equality for the first utterance of a speaker, each case in a fresh
+/// child process; and, for a long-lived speaker going back and forth between voices, the same
+/// speech (length and aligned loudness envelope) as the CLI. `SpeakerWorkerTests` checks that
+/// later utterances are exact too.
 final class SpeakerParityTests: XCTestCase {
     struct Case: Codable {
         var settings: VoiceSettings
@@ -83,7 +83,7 @@ final class SpeakerParityTests: XCTestCase {
         let request = try JSONDecoder().decode(ChildRequest.self, from: Data(json.utf8))
         let recorder = EventRecorder()
         let speaker = try Speaker(sink: .wav(directory: request.directory), voice: request.parityCase.settings,
-                                  onEvent: recorder.handler)
+                                  options: SpeakerOptions(worker: TestWorker.command), onEvent: recorder.handler)
         defer { speaker.shutdown() }
         let id = speaker.enqueue(request.parityCase.text, kind: .message)
         wait(for: [recorder.expectEnd(of: id)], timeout: 60)
@@ -93,8 +93,7 @@ final class SpeakerParityTests: XCTestCase {
     }
 
     /// A long-lived speaker going back and forth between voices: each utterance is the CLI's
-    /// speech although libespeak-ng's carried-over state changes the phase and some pauses.
-    /// Compared: length within 5 %, and the loudness envelopes (RMS per 20 ms) aligned by dynamic
+    /// speech. Compared: length within 5 %, and the loudness envelopes (RMS per 20 ms) aligned by dynamic
     /// time warping differ on average by under 25 % of the CLI's mean loudness (measured
     /// 0.01...0.18). The same text at another rate (length) or half the volume (envelope,
     /// measured 0.41...0.67) fails these checks.
@@ -103,7 +102,7 @@ final class SpeakerParityTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let recorder = EventRecorder()
         let speaker = try Speaker(sink: .wav(directory: directory.path), voice: VoiceSettings(),
-                                  onEvent: recorder.handler)
+                                  options: SpeakerOptions(worker: TestWorker.command), onEvent: recorder.handler)
         defer { speaker.shutdown() }
         for parityCase in Self.cases + Self.cases.reversed() {
             try speaker.setVoice(parityCase.settings)

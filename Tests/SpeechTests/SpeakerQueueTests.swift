@@ -7,7 +7,7 @@ import XCTest
 final class SpeakerQueueTests: XCTestCase {
     private func pacedSpeaker(_ directory: URL, _ recorder: EventRecorder) throws -> Speaker {
         try Speaker(sink: .wav(directory: directory.path), voice: VoiceSettings(),
-                    options: SpeakerOptions(paceWavInRealTime: true), onEvent: recorder.handler)
+                    options: SpeakerOptions(paceWavInRealTime: true, worker: TestWorker.command), onEvent: recorder.handler)
     }
 
     func testStopEndsALongUtteranceWithin100Milliseconds() throws {

@@ -16,7 +16,8 @@ final class WavFileWriterTests: XCTestCase {
         let blocker = try makeTemporaryDirectory().appendingPathComponent("file")
         try Data("x".utf8).write(to: blocker)
         let directory = blocker.appendingPathComponent("sub").path   // below a regular file
-        let speaker = try Speaker(sink: .wav(directory: directory), voice: VoiceSettings(), onEvent: recorder.handler)
+        let speaker = try Speaker(sink: .wav(directory: directory), voice: VoiceSettings(),
+                                  options: SpeakerOptions(worker: TestWorker.command), onEvent: recorder.handler)
         defer { speaker.shutdown() }
         XCTAssertFalse(speaker.health.ok)
         XCTAssertTrue(speaker.health.detail?.contains(directory) ?? false, "\(speaker.health)")
@@ -53,10 +54,12 @@ final class WavFileWriterTests: XCTestCase {
     func testStartRemovesLeftoverTempFiles() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for name in [".20250101-000000-000-00000001.wav.tmp", ".20250101-000000-000-00000001.txt.tmp", "keep.wav", ".keep"] {
+        for name in [".20250101-000000-000-00000001.wav.tmp", ".20250101-000000-000-00000001.txt.tmp",
+                     ".20250101-000000-000-00000002.txt.9f3c2a71b0d4e865.tmp", "keep.wav", ".keep"] {
             try Data("x".utf8).write(to: directory.appendingPathComponent(name))
         }
-        let speaker = try Speaker(sink: .wav(directory: directory.path), voice: VoiceSettings(), onEvent: { _ in })
+        let speaker = try Speaker(sink: .wav(directory: directory.path), voice: VoiceSettings(),
+                                  options: SpeakerOptions(worker: TestWorker.command), onEvent: { _ in })
         defer { speaker.shutdown() }
         XCTAssertTrue(speaker.health.ok)
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)), ["keep.wav", ".keep"])

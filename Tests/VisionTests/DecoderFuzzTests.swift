@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Vision
 
@@ -160,21 +161,12 @@ private struct PNGChunks {
             let n = UInt32(c.data.count)
             out += [UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
             out += c.type + c.data
-            let crc = PNGChunks.crc32(c.type + c.data)
+            let crc = CRC32.checksum(c.type + c.data)
             out += [UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)]
         }
         return out
     }
 
-    /// CRC-32 as PNG chunks use it (ISO 3309, reflected, 0xEDB88320).
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes {
-            c ^= UInt32(b)
-            for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        }
-        return c ^ 0xFFFF_FFFF
-    }
 }
 
 /// A JPEG as its marker segments up to and including SOS, then the entropy-coded rest.
