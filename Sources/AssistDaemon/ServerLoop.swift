@@ -1,5 +1,6 @@
 import Foundation
 import IPC
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,56 +32,58 @@ final class ServerLoop {
 
     private let server: SocketServer
     private let listenFD: Int32
-    private let wakeFD: Int32
+    private let loop: PollLoop
     private var connections: [Int32: Connection] = [:]
     private var nextConnectionID: UInt64 = 1
+    /// The limits of the current round.
+    private var limits: SocketServer.Limits
 
-    init(server: SocketServer, listenFD: Int32, wakeFD: Int32) {
+    init(server: SocketServer, listenFD: Int32, waker: PollLoop.Waker, limits: SocketServer.Limits) {
         self.server = server
         self.listenFD = listenFD
-        self.wakeFD = wakeFD
+        self.limits = limits
+        loop = PollLoop(waker: waker)
     }
 
+    /// Serves until the server is stopped, then closes every connection and the listener.
     func run() {
-        while true {
-            let (stop, l, mail, news) = server.takeMail()
-            if stop { break }
-            deliver(mail, news, limits: l)
-            for c in Array(connections.values) where c.paused && !ServerLoop.backlogged(c, l) {
-                dispatchFrames(c, limits: l)
-            }
-            enforceTimeouts(limits: l)
-
-            var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)]
-            let conns = Array(connections.values)
-            for c in conns {
-                var ev = Int16(POLLIN)
-                if !c.output.isEmpty { ev |= Int16(POLLOUT) }
-                if c.closeWhenFlushed || c.paused { ev &= ~Int16(POLLIN) }
-                fds.append(pollfd(fd: c.fd, events: ev, revents: 0))
-            }
-            let rc = poll(&fds, nfds_t(fds.count), pollTimeout(limits: l))
-            if rc < 0 {
-                if errno == EINTR { continue }
-                logError("server", "poll failed", ["errno": errno])
-                break
-            }
-            if fds[0].revents != 0 {
-                var buf = [UInt8](repeating: 0, count: 256)
-                while read(wakeFD, &buf, buf.count) > 0 {}
-            }
-            if fds[1].revents != 0 { acceptAll(limits: l) }
-            for (i, c) in conns.enumerated() {
-                let re = fds[i + 2].revents
-                guard re != 0, connections[c.fd] === c else { continue }
-                if re & Int16(POLLOUT) != 0 { flush(c) }
-                if connections[c.fd] === c, c.paused, !ServerLoop.backlogged(c, l) { dispatchFrames(c, limits: l) }
-                if connections[c.fd] === c, re & Int16(POLLIN | POLLHUP | POLLERR) != 0 { readFrom(c, limits: l) }
-            }
+        loop.watch(listenFD, events: Int16(POLLIN)) { [unowned self] _ in acceptAll(limits: limits) }
+        do { try loop.run { [unowned self] in prepareRound() } } catch {
+            logError("server", "poll failed", ["reason": "\(error)"])
         }
         for c in Array(connections.values) { drop(c, why: nil) }
         close(listenFD)
+    }
+
+    /// Takes the mail other threads left, resumes paused connections, enforces timeouts and
+    /// sets what each connection waits for; returns when a timeout is next due.
+    private func prepareRound() -> Date? {
+        let (stop, l, mail, news) = server.takeMail()
+        if stop {
+            loop.stop()
+            return nil
+        }
+        limits = l
+        deliver(mail, news, limits: l)
+        for c in Array(connections.values) where c.paused && !ServerLoop.backlogged(c, l) {
+            dispatchFrames(c, limits: l)
+        }
+        enforceTimeouts(limits: l)
+        for c in connections.values {
+            var ev = Int16(POLLIN)
+            if !c.output.isEmpty { ev |= Int16(POLLOUT) }
+            if c.closeWhenFlushed || c.paused { ev &= ~Int16(POLLIN) }
+            loop.setEvents(c.fd, ev)
+        }
+        return nextDeadline(limits: l)
+    }
+
+    /// A connection's descriptor is ready.
+    private func ready(_ c: Connection, _ revents: Int16) {
+        guard connections[c.fd] === c else { return }
+        if revents & Int16(POLLOUT) != 0 { flush(c) }
+        if connections[c.fd] === c, c.paused, !ServerLoop.backlogged(c, limits) { dispatchFrames(c, limits: limits) }
+        if connections[c.fd] === c, revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { readFrom(c, limits: limits) }
     }
 
     private func deliver(_ mail: [(UInt64, Data)], _ news: [Data], limits l: SocketServer.Limits) {
@@ -119,10 +122,10 @@ final class ServerLoop {
         }
     }
 
-    /// Milliseconds until the earliest moment `enforceTimeouts` could act (-1: never), so the
-    /// loop sleeps until something happens instead of waking on a tick: an idle daemon with an
-    /// `events` listener connected uses no CPU.
-    private func pollTimeout(limits l: SocketServer.Limits) -> Int32 {
+    /// The earliest moment `enforceTimeouts` could act (nil: never), so the loop sleeps until
+    /// something happens instead of waking on a tick: an idle daemon with an `events` listener
+    /// connected uses no CPU.
+    private func nextDeadline(limits l: SocketServer.Limits) -> Date? {
         var soonest = Date.distantFuture
         for c in connections.values {
             if let since = c.partialSince, !c.closeWhenFlushed { soonest = min(soonest, since.addingTimeInterval(l.clientTimeout)) }
@@ -131,9 +134,7 @@ final class ServerLoop {
                 soonest = min(soonest, c.lastActivity.addingTimeInterval(c.closeWhenFlushed ? 0 : l.idleTimeout))
             }
         }
-        if soonest == .distantFuture { return -1 }
-        // A millisecond past the deadline: the checks fire only once it has passed.
-        return Int32(max(0, min(soonest.timeIntervalSinceNow * 1000 + 1, 3_600_000)))
+        return soonest == .distantFuture ? nil : soonest
     }
 
     private func acceptAll(limits l: SocketServer.Limits) {
@@ -166,6 +167,7 @@ final class ServerLoop {
             let c = Connection(fd: fd, id: nextConnectionID, peer: peer, limits: l.frame)
             nextConnectionID += 1
             connections[fd] = c
+            loop.watch(fd, events: Int16(POLLIN)) { [unowned self] revents in ready(c, revents) }
             logDebug("server", "client connected", ["peer": peer])
         }
     }
@@ -200,6 +202,7 @@ final class ServerLoop {
         }
         c.descriptors.forEach { close($0) }
         c.descriptors = []
+        loop.unwatch(c.fd)
         close(c.fd)
         connections[c.fd] = nil
     }

@@ -66,8 +66,8 @@ final class SocketServer: EventSink {
     private let mail: Mutex<Mail>
     /// The listening socket and its inode, once bound.
     private let listener = Mutex<(fd: Int32, inode: ino_t)>((-1, 0))
-    /// The self-pipe that wakes the loop: [read end, write end].
-    private let wake: (read: Int32, write: Int32)
+    /// Wakes the loop when mail comes.
+    private let waker: PollLoop.Waker
     private let finished = DispatchSemaphore(value: 0)
 
     init(path: String, group: gid_t?, limits: Limits, events: EventHub? = nil, handler: @escaping Handler) throws {
@@ -76,11 +76,9 @@ final class SocketServer: EventSink {
         self.group = group
         self.handler = handler
         mail = Mutex(Mail(limits: limits))
-        var fds: [Int32] = [-1, -1]
-        guard Descriptors.makeWakePipe(&fds) else {
-            throw SocketServerError.system(call: "pipe2", path: path, errno: errno)
+        do { waker = try PollLoop.Waker() } catch {
+            throw SocketServerError.system(call: error.call, path: path, errno: error.errno)
         }
-        wake = (fds[0], fds[1])
     }
 
     func update(limits newLimits: Limits) {
@@ -122,9 +120,9 @@ final class SocketServer: EventSink {
     /// Starts the loop thread on the bound socket.
     func serve() {
         let fd = listener.withLock { $0.fd }
-        let wakeFD = wake.read
+        let limits = mail.withLock { $0.limits }
         let t = Thread { [self] in
-            ServerLoop(server: self, listenFD: fd, wakeFD: wakeFD).run()
+            ServerLoop(server: self, listenFD: fd, waker: waker, limits: limits).run()
             let inode = listener.withLock { $0.inode }
             var st = stat()
             if stat(path, &st) == 0, st.st_ino == inode { unlink(path) }
@@ -195,8 +193,7 @@ final class SocketServer: EventSink {
     }
 
     private func poke() {
-        var b: UInt8 = 1
-        _ = write(wake.write, &b, 1)
+        waker.wake()
     }
 
     /// Reads a passed descriptor: it must be a regular file within the size cap. Uses pread so
