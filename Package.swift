@@ -80,9 +80,9 @@ let package = Package(
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
-        .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport", "TestSupport", "SystemSupport"]),
         // The daemon's services in-process, with a captioner that blocks until released and a
         // speech output that records.
-        .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis"]),
+        .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis", "SystemSupport"]),
     ]
 )

@@ -1,5 +1,5 @@
 import IPC
-import Synchronization
+import SystemSupport
 
 /// The last descriptions, newest last, for `repeat` and `history`. Seeded from the journal at
 /// start so "repeat" still works after a restart. The pipeline adds; the router reads.
@@ -9,10 +9,10 @@ final class CaptionHistory: Sendable {
         var capacity: Int
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(capacity: Int) {
-        state = Mutex(State(capacity: capacity))
+        state = Locked(State(capacity: capacity))
     }
 
     func add(_ e: HistoryEntry) {

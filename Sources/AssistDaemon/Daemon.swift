@@ -2,7 +2,6 @@ import Foundation
 import IPC
 import PhotoAnalysis
 import Speech
-import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +15,7 @@ final class Daemon: Sendable {
     static let version = "0.1.0"
 
     private let flags: DaemonConfig.Flags
-    private let config: Mutex<DaemonConfig>
+    private let config: Locked<DaemonConfig>
     let journal: Journal
     let queue: JobQueue
     let events: EventHub
@@ -31,7 +30,7 @@ final class Daemon: Sendable {
 
     init(config c: DaemonConfig, flags: DaemonConfig.Flags) throws {
         self.flags = flags
-        config = Mutex(c)
+        config = Locked(c)
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir])
         try FileSystem.makeDirectory(c.stateDir, mode: 0o700)
         let journal = try Journal(directory: c.stateDir)

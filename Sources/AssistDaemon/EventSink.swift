@@ -1,6 +1,6 @@
 import Foundation
 import IPC
-import Synchronization
+import SystemSupport
 
 /// Something that wants to know what the daemon does: the socket's `events` subscribers, the
 /// in-process tests, and (next) earcons.
@@ -11,7 +11,7 @@ protocol EventSink: Sendable {
 /// Hands each event to every listener. The pipeline and the router emit here; the socket server
 /// is added once it is built (it needs the router, which needs this hub).
 final class EventHub: EventSink {
-    private let listeners = Mutex<[any EventSink]>([])
+    private let listeners = Locked<[any EventSink]>([])
 
     init() {}
 

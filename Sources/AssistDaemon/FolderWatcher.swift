@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -31,7 +30,7 @@ final class FolderWatcher: Sendable {
         var waker: PollLoop.Waker?
     }
 
-    private let requests: Mutex<Requests>
+    private let requests: Locked<Requests>
     private let onFile: @Sendable (String) -> Void
     private let onChange: @Sendable (Change) -> Void
 
@@ -45,7 +44,7 @@ final class FolderWatcher: Sendable {
 
     init(folders: [String], rescanInterval: Double, onFile: @escaping @Sendable (String) -> Void,
          onChange: @escaping @Sendable (Change) -> Void = { _ in }) {
-        requests = Mutex(Requests(folders: folders, rescanInterval: rescanInterval))
+        requests = Locked(Requests(folders: folders, rescanInterval: rescanInterval))
         self.onFile = onFile
         self.onChange = onChange
     }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import SystemSupport
 
 /// The daemon's one queue: photos from every source in arrival order, taken by one worker so
 /// exactly one inference runs at a time.
@@ -18,12 +18,12 @@ final class JobQueue: Sendable {
         var working = false
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Signalled once per job added and once on close; the worker waits on it.
     private let available = DispatchSemaphore(value: 0)
 
     init(maxRequests: Int) {
-        state = Mutex(State(maxRequests: maxRequests))
+        state = Locked(State(maxRequests: maxRequests))
     }
 
     /// The bound on waiting client requests (SIGHUP may change it).

@@ -1,6 +1,5 @@
 import Foundation
 import IPC
-import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +32,7 @@ final class Journal: Sendable {
     }
 
     let path: String
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Opens (creating) the journal in `directory` and compacts it.
     init(directory: String) throws {
@@ -51,7 +50,7 @@ final class Journal: Sendable {
         try Journal.compact(s, to: path)
         s.fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard s.fd >= 0 else { throw SystemError("open", path: path) }
-        state = Mutex(s)
+        state = Locked(s)
     }
 
     deinit { state.withLock { if $0.fd >= 0 { close($0.fd) } } }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -32,9 +31,9 @@ final class Log: Sendable {
 
     static let shared = Log()
 
-    private let minimum = Mutex(Level.info)
+    private let minimum = Locked(Level.info)
     /// Standard error's descriptor; held while a line is written, so lines never interleave.
-    private let output = Mutex<Int32>(2)
+    private let output = Locked<Int32>(2)
 
     var level: Level {
         get { minimum.withLock { $0 } }

@@ -1,7 +1,7 @@
 import Foundation
 import IPC
 import ModelStore
-import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,12 +89,12 @@ final class ModelLoader: ModelProvider {
     /// Seconds between the background checks of the selection.
     static let checkInterval = 5.0
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let queue = DispatchQueue(label: "assist.model-loader")
     private let events: EventHub
 
     init(source: Source, events: EventHub) {
-        state = Mutex(State(source: source, serving: .missing(directory: source.explicit ?? source.modelsDirectory,
+        state = Locked(State(source: source, serving: .missing(directory: source.explicit ?? source.modelsDirectory,
                                                               problem: "The model has not been looked for yet.")))
         self.events = events
     }

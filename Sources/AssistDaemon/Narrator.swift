@@ -1,14 +1,14 @@
 import Foundation
 import IPC
 import Speech
-import Synchronization
+import SystemSupport
 
 /// Everything the daemon says goes through here: it queues text on the speech output (if speech
 /// could be started), logs it, and turns the output's utterance events into daemon events.
 final class Narrator: Sendable {
     /// The text of each utterance still in flight, so `spoken` events can carry it.
     private final class Pending: Sendable {
-        let texts = Mutex<[UInt64: String]>([:])
+        let texts = Locked<[UInt64: String]>([:])
     }
 
     private let output: (any SpeechOutput)?

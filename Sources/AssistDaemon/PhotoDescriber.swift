@@ -1,7 +1,7 @@
 import Foundation
 import IPC
 import PhotoAnalysis
-import Synchronization
+import SystemSupport
 import Vision
 
 /// What the daemon learned about one photo: the message to speak and what to record.
@@ -166,7 +166,7 @@ private final class TextJob: Sendable {
     private let reader: TextReader?
     private let image: PixelImage
     private let group = DispatchGroup()
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(reader: TextReader?, image: PixelImage) {
         self.reader = reader

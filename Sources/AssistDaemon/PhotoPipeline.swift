@@ -2,7 +2,6 @@ import Foundation
 import IPC
 import PhotoAnalysis
 import Speech
-import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -37,7 +36,7 @@ final class PhotoPipeline: Sendable {
     private let events: EventHub
     private let history: CaptionHistory
     private let sources: [any PhotoSource]
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(journal: Journal, queue: JobQueue, models: any ModelProvider, reading: ReadingState, settings: Settings,
          narrator: Narrator, events: EventHub, history: CaptionHistory, sources: [any PhotoSource]) {
@@ -48,7 +47,7 @@ final class PhotoPipeline: Sendable {
         self.events = events
         self.history = history
         self.sources = sources
-        state = Mutex(State(settings: settings, reading: reading))
+        state = Locked(State(settings: settings, reading: reading))
     }
 
     /// Takes jobs until the queue is closed.
@@ -127,9 +126,9 @@ final class PhotoPipeline: Sendable {
         }
         logInfo("worker", "photo claimed", ["path": path, "attempt": attempt, "size": st.st_size])
         events.emit(.photoClaimed, photo: name, attempt: attempt)
-        guard let data = Descriptors.readAll(fd, size: Int(st.st_size)) else {
-            return fail(photo, detail: "cannot read photo \(name): \(String(cString: strerror(errno)))",
-                        spoken: "I could not read photo \(name).")
+        let data: Data
+        do { data = try Descriptor.readAll(fd, size: Int(st.st_size)) } catch {
+            return fail(photo, detail: "cannot read photo \(name): \(error.reason)", spoken: "I could not read photo \(name).")
         }
         let description = describe(data, name: name, options: job.options, verbosity: c.verbosity)
         switch description.outcome {

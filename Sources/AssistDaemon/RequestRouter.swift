@@ -2,7 +2,7 @@ import Foundation
 import IPC
 import PhotoAnalysis
 import Speech
-import Synchronization
+import SystemSupport
 
 /// Answers socket requests: caption requests go to the photo queue, the rest (status, speech,
 /// history, voice, model reload) are answered at once on the server's thread, so a long
@@ -27,7 +27,7 @@ final class RequestRouter: Sendable {
     private let voiceStore: VoiceStore
     private let events: EventHub
     private let started = Date()
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(intake: PhotoIntake, pipeline: PhotoPipeline, models: any ModelProvider, narrator: Narrator,
          history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings) {
@@ -38,7 +38,7 @@ final class RequestRouter: Sendable {
         self.history = history
         self.voiceStore = voiceStore
         self.events = events
-        state = Mutex(State(settings: settings, voice: voice))
+        state = Locked(State(settings: settings, voice: voice))
     }
 
     func update(settings: Settings) {

@@ -1,6 +1,5 @@
 import Foundation
 import IPC
-import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -63,9 +62,9 @@ final class SocketServer: EventSink {
     let handler: Handler
     /// Where the loop reports closed connections.
     let events: EventHub?
-    private let mail: Mutex<Mail>
+    private let mail: Locked<Mail>
     /// The listening socket and its inode, once bound.
-    private let listener = Mutex<(fd: Int32, inode: ino_t)>((-1, 0))
+    private let listener = Locked<(fd: Int32, inode: ino_t)>((-1, 0))
     /// Wakes the loop when mail comes.
     private let waker: PollLoop.Waker
     private let finished = DispatchSemaphore(value: 0)
@@ -75,7 +74,7 @@ final class SocketServer: EventSink {
         self.events = events
         self.group = group
         self.handler = handler
-        mail = Mutex(Mail(limits: limits))
+        mail = Locked(Mail(limits: limits))
         do { waker = try PollLoop.Waker() } catch {
             throw SocketServerError.system(call: error.call, path: path, errno: error.errno)
         }
@@ -207,9 +206,8 @@ final class SocketServer: EventSink {
         guard st.st_size <= limit else {
             throw RemoteError(.photoInvalid, "photo \(name) is \(st.st_size) bytes, larger than the limit of \(limit) bytes")
         }
-        guard let data = Descriptors.readAll(fd, size: Int(st.st_size)) else {
-            throw RemoteError(.photoInvalid, "cannot read photo \(name): \(String(cString: strerror(errno)))")
+        do { return try Descriptor.readAll(fd, size: Int(st.st_size)) } catch {
+            throw RemoteError(.photoInvalid, "cannot read photo \(name): \(error.reason)")
         }
-        return data
     }
 }

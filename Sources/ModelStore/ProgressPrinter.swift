@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -12,13 +11,13 @@ import Glibc
 /// Elsewhere (a log, a pipe, a screen reader's capture): a plain line when a file starts, then
 /// at most one line every `plainInterval` seconds, so the output stays short and readable.
 public final class ProgressPrinter: Sendable {
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// - Parameters:
     ///   - isTerminal: defaults to `isatty` on the handle's descriptor.
     ///   - width: columns of the terminal line.
     public init(output: FileHandle, isTerminal: Bool? = nil, width: Int = 79, plainInterval: TimeInterval = 10) {
-        state = Mutex(State(output: output, isTerminal: isTerminal ?? (isatty(output.fileDescriptor) == 1),
+        state = Locked(State(output: output, isTerminal: isTerminal ?? (isatty(output.fileDescriptor) == 1),
                             width: max(40, width), plainInterval: plainInterval))
     }
 

@@ -1,6 +1,6 @@
 import CEspeak
 import Foundation
-import Synchronization
+import SystemSupport
 
 /// How one `espeak_ng_Synthesize` call ended.
 enum SynthesisOutcome: Equatable {
@@ -48,7 +48,7 @@ final class EspeakEngine: Sendable {
         var applied: VoiceSettings?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private init() {}
 

@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
+import SystemSupport
 
 /// Speaks queued utterances one at a time on a thread of its own.
 ///
-/// Callers only touch the queue and settings, kept in one `Mutex`, so `enqueue`, `stop`,
+/// Callers only touch the queue and settings, kept in one `Locked` (a `Mutex`), so `enqueue`, `stop`,
 /// `setVoice`, `health` and `queueLength` never wait for speech. Events are delivered in order on
 /// a private serial queue, never on the caller's thread; an `onEvent` handler may call any method
 /// (`waitIdle` and `shutdown` called from a handler do not wait for the event queue they run on).
@@ -45,7 +45,7 @@ public final class Speaker: Sendable {
 
     public let sink: SpeechSinkSpec
     public let options: SpeakerOptions
-    let state: Mutex<State>
+    let state: Locked<State>
     /// Signalled whenever the speech thread has something to look at; it re-reads `state`
     /// after every wake-up, so an extra signal costs one loop and none is ever lost.
     let wakeups = DispatchSemaphore(value: 0)
@@ -75,7 +75,7 @@ public final class Speaker: Sendable {
         self.sink = sink
         self.options = options
         self.onEvent = onEvent
-        state = Mutex(State(settings: voice, sinkHealth: SpeechHealth(sink: sink.description, ok: false, detail: "starting")))
+        state = Locked(State(settings: voice, sinkHealth: SpeechHealth(sink: sink.description, ok: false, detail: "starting")))
         if sink == .none {
             pool = nil
         } else {
@@ -86,7 +86,7 @@ public final class Speaker: Sendable {
         }
         events.setSpecific(key: onEventsQueue, value: true)
 
-        let startup = Mutex<SpeechError?>(nil)
+        let startup = Locked<SpeechError?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
             let speech = SpeechThread(speaker: self)

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +36,7 @@ public enum SpeechWorker {
             return 2
         }
         let channel = WorkerChannel(fd: socketDescriptor)
-        let exitStatus = Mutex<Int32>(0)
+        let exitStatus = Locked<Int32>(0)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             let status = serve(channel)

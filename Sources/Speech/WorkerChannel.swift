@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SystemSupport
 #if canImport(Glibc)
 import Glibc
@@ -101,10 +100,10 @@ enum WorkerChannelError: Error, Equatable, CustomStringConvertible {
 ///
 /// Writes use `MSG_NOSIGNAL`: a peer that died gives EPIPE, never SIGPIPE, so neither process
 /// depends on how the other set up its signals. One thread reads at a time (the speech thread,
-/// or the worker's only one); the read buffer is in a `Mutex` so the compiler can check that.
+/// or the worker's only one); the read buffer is `Locked` so the compiler can check that.
 final class WorkerChannel: Sendable {
     let fd: Int32
-    private let reader = Mutex(Reader())
+    private let reader = Locked(Reader())
 
     init(fd: Int32) { self.fd = fd }
 

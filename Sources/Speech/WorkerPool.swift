@@ -1,11 +1,11 @@
 import Dispatch
 import Foundation
-import Synchronization
+import SystemSupport
 
 /// Synthesis in worker processes, one per utterance, with the next one always started ahead.
 ///
 /// Driven by the speaker's speech thread: `maintain`, `synthesize` and `shutdown` are called only
-/// there. `interrupt` and `problem` may be called from any thread; all state is in one `Mutex`.
+/// there. `interrupt` and `problem` may be called from any thread; all state is in one `Locked` (a `Mutex`).
 ///
 /// The idle worker has initialized libespeak-ng and set the voice the next utterance is expected
 /// to use, and waits for its request, so an utterance starts about as quickly as in process. Its
@@ -41,7 +41,7 @@ final class WorkerPool: Sendable {
         var attempts = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// `wake` is called (on a private queue) when the idle worker needs `maintain`.
     init(command: WorkerCommand, wake: @escaping @Sendable () -> Void) {

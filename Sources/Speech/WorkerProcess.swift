@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Synchronization
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +32,7 @@ final class WorkerProcess: Sendable {
     }
 
     /// Also what `kill` and `reap` serialize on, so a reaped pid is never signalled.
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private init(pid: pid_t, fd: Int32, executable: String) {
         self.pid = pid

@@ -54,14 +54,6 @@ public enum FileSystem {
         guard fsync(fd) == 0 else { throw SystemError("fsync", path: path) }
     }
 
-    /// fsyncs the file at `path` (written by other means, e.g. a download appended in pieces).
-    public static func syncFile(_ path: String) throws(SystemError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { throw SystemError("open", path: path) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw SystemError("fsync", path: path) }
-    }
-
     /// Creates `path` and any missing parents. A directory this call creates gets exactly `mode`
     /// (parents it creates get `parentMode`); one that exists already is left as it is. A
     /// non-directory in the way is an error (`mkdir ...: File exists`).

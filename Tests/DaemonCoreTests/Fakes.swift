@@ -1,7 +1,7 @@
 import Foundation
 import IPC
 import Speech
-import Synchronization
+import SystemSupport
 import Vision
 @testable import AssistDaemon
 
@@ -10,7 +10,7 @@ import Vision
 final class BlockingCaptioner: Captioner {
     let entered = DispatchSemaphore(value: 0)
     private let released = DispatchSemaphore(value: 0)
-    private let calls = Mutex(0)
+    private let calls = Locked(0)
 
     /// Lets `count` calls (waiting or to come) return.
     func release(_ count: Int = 1) { for _ in 0..<count { released.signal() } }
@@ -50,7 +50,7 @@ final class RecordingSpeech: SpeechOutput {
         var kind: UtteranceKind
     }
 
-    private let said = Mutex<[Utterance]>([])
+    private let said = Locked<[Utterance]>([])
     private let onEvent: @Sendable (SpeechEvent) -> Void
     private let eventQueue = DispatchQueue(label: "recording-speech")
 
@@ -85,7 +85,7 @@ final class RecordingSpeech: SpeechOutput {
 
 /// A photo source that only counts the pipeline's requests to look at pending photos again.
 final class RecordingSource: AssistDaemon.PhotoSource {
-    private let retries = Mutex<[Double]>([])
+    private let retries = Locked<[Double]>([])
     var retryRequests: [Double] { retries.withLock { $0 } }
     func start() throws {}
     func stop() {}
@@ -95,8 +95,8 @@ final class RecordingSource: AssistDaemon.PhotoSource {
 /// The daemon's events as the tests see them: each `next` waits for the next matching event
 /// (after the last one returned) as it is emitted.
 final class EventRecorder: EventSink {
-    private let events = Mutex<[Event]>([])
-    private let cursor = Mutex(0)
+    private let events = Locked<[Event]>([])
+    private let cursor = Locked(0)
     private let arrived = DispatchSemaphore(value: 0)
 
     func emit(_ event: Event) {

@@ -1,6 +1,6 @@
 import Foundation
 import IPC
-import Synchronization
+import SystemSupport
 import XCTest
 @testable import AssistDaemon
 
@@ -76,7 +76,7 @@ final class QueueTests: XCTestCase {
 
 /// Answers by photo name, from the router's reply threads.
 final class AnswersBox: Sendable {
-    private let answers = Mutex<[String: ResponseBody]>([:])
+    private let answers = Locked<[String: ResponseBody]>([:])
     func add(_ name: String, _ r: ResponseBody) { answers.withLock { $0[name] = r } }
     func get(_ name: String) -> ResponseBody? { answers.withLock { $0[name] } }
     var all: [String: ResponseBody] { answers.withLock { $0 } }

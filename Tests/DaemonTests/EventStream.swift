@@ -1,6 +1,6 @@
 import Foundation
 import IPC
-import Synchronization
+import SystemSupport
 
 /// A subscription to a running daemon's event stream (`events`): the tests wait on these, never
 /// on log text. A thread reads the socket from the moment of subscription, so a burst of events
@@ -13,10 +13,10 @@ final class EventStream: @unchecked Sendable {
     }
 
     private let connection: FrameConnection
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Signalled for each event read and when the stream ends.
     private let arrived = DispatchSemaphore(value: 0)
-    private let cursor = Mutex(0)
+    private let cursor = Locked(0)
 
     init(socket: String) throws {
         let c = try FrameConnection(path: socket)

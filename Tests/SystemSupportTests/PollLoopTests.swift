@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import Glibc
-import Synchronization
 import SystemSupport
 import XCTest
 
@@ -9,8 +8,8 @@ import XCTest
 final class PollLoopTests: XCTestCase {
     /// What the loop thread saw, and the requests the test thread leaves for it.
     private final class Shared: Sendable {
-        let seen = Mutex<[String]>([])
-        let requests = Mutex<[String]>([])
+        let seen = Locked<[String]>([])
+        let requests = Locked<[String]>([])
         let changed = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
 
