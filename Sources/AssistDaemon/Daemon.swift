@@ -16,9 +16,8 @@ final class Daemon: Sendable {
 
     private let flags: DaemonConfig.Flags
     private let config: Locked<DaemonConfig>
-    let journal: Journal
-    let queue: JobQueue
-    let events: EventHub
+    private let queue: JobQueue
+    private let events: EventHub
     private let models: ModelLoader
     private let narrator: Narrator
     private let history: CaptionHistory
@@ -31,9 +30,9 @@ final class Daemon: Sendable {
     init(config c: DaemonConfig, flags: DaemonConfig.Flags) throws {
         self.flags = flags
         config = Locked(c)
-        logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir])
         try FileSystem.makeDirectory(c.stateDir, mode: 0o700)
         let journal = try Journal(directory: c.stateDir)
+        logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir, "journal": journal.path])
         let queue = JobQueue(maxRequests: c.maxQueue)
         let events = EventHub()
         let voiceStore = VoiceStore(stateDirectory: c.stateDir)
@@ -71,7 +70,6 @@ final class Daemon: Sendable {
             request, photo, reply in router.handle(request, photo: photo, reply: reply)
         }
         events.add(server)
-        self.journal = journal
         self.queue = queue
         self.events = events
         self.models = models
