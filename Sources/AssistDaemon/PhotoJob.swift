@@ -18,14 +18,6 @@ struct PhotoJob: Sendable {
     var speak = true
     /// Called once with the outcome, on the worker thread (or with `.cancelled` at shutdown).
     var completion: (@Sendable (PhotoOutcome) -> Void)?
-
-    /// The name used in events, logs and spoken errors.
-    var name: String {
-        switch input {
-        case .file(let path): return (path as NSString).lastPathComponent
-        case .bytes(_, let name): return name
-        }
-    }
 }
 
 /// How one photo job ended.
