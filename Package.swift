@@ -25,7 +25,7 @@ let visionSettings = optimize + (ProcessInfo.processInfo.environment["ASSIST_TAR
 let package = Package(
     name: "assist",
     products: [
-        .executable(name: "assistd", targets: ["AssistDaemon"]),
+        .executable(name: "assistd", targets: ["assistd"]),
         .executable(name: "assist", targets: ["assist"]),
         .library(name: "Vision", targets: ["Vision"]),
     ],
@@ -73,7 +73,10 @@ let package = Package(
         // camera (capture command, burst, sharpest frame). Photo sources for the daemon.
         .target(name: "Devices", dependencies: ["CLinuxInput", "Messages", "PhotoAnalysis", "Vision"]),
 
-        .executableTarget(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore", "SystemSupport"]),
+        // The daemon's services (pipeline, router, journal, queue, socket server) as a library, so
+        // the in-process tests drive them directly; `assistd` is only its entry point.
+        .target(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore", "SystemSupport"]),
+        .executableTarget(name: "assistd", dependencies: ["AssistDaemon"]),
         .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore", "SystemSupport"]),
 
         // A loopback HTTP server in the Hugging Face hub's URL layout, shared by the install tests.
@@ -93,6 +96,9 @@ let package = Package(
         .testTarget(name: "AudioOutputTests", dependencies: ["Speech", "CAlsa"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
-        .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist", "HubTestSupport", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport", "TestSupport", "SystemSupport"]),
+        // The daemon's services in-process, with a captioner that blocks until released and a
+        // speech output that records.
+        .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis", "SystemSupport"]),
     ]
 )

@@ -1,27 +1,40 @@
 import IPC
+import SystemSupport
 
-/// The last captions, newest last, for `repeat` and `history`. Seeded from the journal at start
-/// so "repeat" still works after a restart.
-struct CaptionHistory {
-    private(set) var entries: [HistoryEntry] = []
-    let capacity: Int
+/// The last descriptions, newest last, for `repeat` and `history`. Seeded from the journal at
+/// start so "repeat" still works after a restart. The pipeline adds; the router reads.
+final class CaptionHistory: Sendable {
+    private struct State {
+        var entries: [HistoryEntry] = []
+        var capacity: Int
+    }
+
+    private let state: Locked<State>
 
     init(capacity: Int) {
-        self.capacity = capacity
+        state = Locked(State(capacity: capacity))
     }
 
-    mutating func add(_ e: HistoryEntry) {
-        entries.append(e)
-        if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+    func add(_ e: HistoryEntry) {
+        state.withLock { s in
+            s.entries.append(e)
+            CaptionHistory.trim(&s)
+        }
     }
 
-    func resized(to newCapacity: Int) -> CaptionHistory {
-        var h = CaptionHistory(capacity: newCapacity)
-        entries.forEach { h.add($0) }
-        return h
+    /// SIGHUP may change `history_size`; the newest entries are kept.
+    func resize(to capacity: Int) {
+        state.withLock { s in
+            s.capacity = capacity
+            CaptionHistory.trim(&s)
+        }
     }
 
-    var last: HistoryEntry? { entries.last }
+    private static func trim(_ s: inout State) {
+        if s.entries.count > s.capacity { s.entries.removeFirst(s.entries.count - s.capacity) }
+    }
 
-    func newest(_ limit: Int) -> [HistoryEntry] { Array(entries.suffix(max(0, limit))) }
+    var last: HistoryEntry? { state.withLock { $0.entries.last } }
+
+    func newest(_ limit: Int) -> [HistoryEntry] { state.withLock { Array($0.entries.suffix(max(0, limit))) } }
 }

@@ -1,65 +1,39 @@
 import Foundation
+import IPC
 import Vision
 
-/// Something that turns encoded image bytes into a caption. The daemon knows only this, so the
-/// queue, journal and server do not depend on how Vision is built.
-protocol Captioner: Sendable {
-    /// Captions one decoded, upright photo; errors name what went wrong.
-    func caption(image: RGBImage, overrides: GenerationOverrides) throws -> Caption
+/// Per-photo overrides of the checkpoint's generation defaults (`num_beams`, `max_length`,
+/// `max_new_tokens` of a caption request); nil keeps the checkpoint's value.
+struct CaptionOptions: Sendable, Equatable {
+    var numBeams: Int?
+    var maxLength: Int?
+    var maxNewTokens: Int?
 }
 
-/// The real captioner: a `Vision.CaptionEngine` loaded once at start.
+/// A caption as the daemon records and answers it.
+struct CaptionOutput: Sendable, Equatable {
+    var text: String
+    var tokens: [Int]
+    var timings: Timings
+}
+
+/// Something that turns a decoded, upright photo into a caption. The pipeline, queue and journal
+/// know only `ModelProvider` and this, so they do not depend on how Vision is built; the
+/// in-process tests use a captioner that blocks until released.
+protocol Captioner: Sendable {
+    /// Captions one photo; errors name what went wrong.
+    func caption(image: RGBImage, options: CaptionOptions) throws -> CaptionOutput
+}
+
+/// The real captioner: a `Vision.CaptionEngine` loaded from a model directory.
 struct EngineCaptioner: Captioner {
     let engine: CaptionEngine
 
-    func caption(image: RGBImage, overrides: GenerationOverrides) throws -> Caption {
-        try engine.caption(image: image, overrides: overrides)
-    }
-}
-
-/// Whether a model is loaded, and if not, why and what to do about it.
-enum ModelState: Sendable {
-    case loaded(any Captioner, ModelInfo)
-    case missing(directory: String, problem: String)
-
-    /// Loads the model in `info.directory`; never throws, because the daemon must run without one.
-    static func load(_ info: ModelInfo) -> ModelState {
-        let directory = info.directory
-        guard FileManager.default.fileExists(atPath: directory) else {
-            return .missing(directory: directory, problem: "No captioning model is installed: \(directory) does not exist. "
-                + ModelState.installHint)
-        }
-        do {
-            let engine = try CaptionEngine(modelDirectory: URL(fileURLWithPath: directory))
-            return .loaded(EngineCaptioner(engine: engine), info)
-        } catch {
-            return .missing(directory: directory, problem: "The captioning model in \(directory) cannot be loaded: \(error). "
-                + ModelState.installHint)
-        }
-    }
-
-    static let installHint = "To install one, run `assist model install` (docs/models.md); or set `model = DIR` in "
-        + "assistd.conf, or pass --model DIR, to use a checkpoint directory."
-
-    var captioner: (any Captioner)? {
-        if case .loaded(let c, _) = self { return c }
-        return nil
-    }
-
-    var info: ModelInfo? {
-        if case .loaded(_, let i) = self { return i }
-        return nil
-    }
-
-    var directory: String {
-        switch self {
-        case .loaded(_, let i): return i.directory
-        case .missing(let d, _): return d
-        }
-    }
-
-    var problem: String? {
-        if case .missing(_, let p) = self { return p }
-        return nil
+    func caption(image: RGBImage, options: CaptionOptions) throws -> CaptionOutput {
+        let overrides = GenerationOverrides(numBeams: options.numBeams, maxLength: options.maxLength,
+                                            maxNewTokens: options.maxNewTokens)
+        let c = try engine.caption(image: image, overrides: overrides)
+        return CaptionOutput(text: c.text, tokens: c.tokens,
+                             timings: Timings(decode: c.timings.decode, encode: c.timings.encode, generate: c.timings.generate))
     }
 }

@@ -27,22 +27,4 @@ enum Descriptors {
         }
         return fd
     }
-
-    // forwarding: arch replaces this
-    /// SocketServer's wake pipe; `PollLoop.Waker` is the shared one.
-    static func makeWakePipe(_ fds: inout [Int32]) -> Bool {
-        guard pipe(&fds) == 0 else { return false }
-        for fd in fds where (try? Descriptor.makeNonBlocking(fd)) == nil { return false }
-        return true
-    }
-
-    // forwarding: arch replaces this
-    /// Daemon.swift's and SocketServer.swift's photo read; `Descriptor.readAll(_:size:)` is the
-    /// shared one. Nil on a read error, with errno kept for the caller's message.
-    static func readAll(_ fd: Int32, size: Int) -> Data? {
-        do { return try Descriptor.readAll(fd, size: size) } catch {
-            errno = error.errno
-            return nil
-        }
-    }
 }

@@ -32,10 +32,21 @@ final class FolderWatcher: Sendable {
 
     private let requests: Locked<Requests>
     private let onFile: @Sendable (String) -> Void
+    private let onChange: @Sendable (Change) -> Void
 
-    init(folders: [String], rescanInterval: Double, onFile: @escaping @Sendable (String) -> Void) {
+    /// What happened to the watched folders, for the daemon's event stream.
+    enum Change: Sendable, Equatable {
+        case watching(String)
+        case lost(String, why: String)
+        case back(String)
+        case overflow
+    }
+
+    init(folders: [String], rescanInterval: Double, onFile: @escaping @Sendable (String) -> Void,
+         onChange: @escaping @Sendable (Change) -> Void = { _ in }) {
         requests = Locked(Requests(folders: folders, rescanInterval: rescanInterval))
         self.onFile = onFile
+        self.onChange = onChange
     }
 
     /// Names a camera app, a sync client or an editor uses while a file is incomplete, and the
@@ -61,8 +72,9 @@ final class FolderWatcher: Sendable {
         }
         requests.withLock { $0.waker = waker }
         let onFile = self.onFile
+        let onChange = self.onChange
         let t = Thread { [self] in
-            let loop = WatchLoop(inotifyFD: inotifyFD, onFile: onFile)
+            let loop = WatchLoop(inotifyFD: inotifyFD, onFile: onFile, onChange: onChange)
             loop.run(PollLoop(waker: waker), requests: self)
         }
         t.name = "watcher"
@@ -113,6 +125,7 @@ final class FolderWatcher: Sendable {
 private final class WatchLoop {
     private let inotifyFD: Int32
     private let onFile: @Sendable (String) -> Void
+    private let onChange: @Sendable (FolderWatcher.Change) -> Void
     /// Watch descriptor per folder; a folder without one is missing and retried.
     private var watches: [String: Int32] = [:]
     private var missingSince: [String: Date] = [:]
@@ -121,7 +134,9 @@ private final class WatchLoop {
     private var nextRescan = Date.distantFuture
     private var settleScanAt: Date?
 
-    init(inotifyFD: Int32, onFile: @escaping @Sendable (String) -> Void) {
+    init(inotifyFD: Int32, onFile: @escaping @Sendable (String) -> Void,
+         onChange: @escaping @Sendable (FolderWatcher.Change) -> Void) {
+        self.onChange = onChange
         self.inotifyFD = inotifyFD
         self.onFile = onFile
     }
@@ -193,16 +208,21 @@ private final class WatchLoop {
             if missingSince[folder] == nil {
                 missingSince[folder] = Date()
                 logWarning("watcher", "cannot watch folder; will keep trying", ["folder": folder, "reason": String(cString: strerror(e))])
+                onChange(.lost(folder, why: String(cString: strerror(e))))
             }
             return
         }
         if missingSince.removeValue(forKey: folder) != nil {
             logInfo("watcher", "folder is back; watching it again", ["folder": folder])
+            watches[folder] = wd
+            scan(folder)
+            onChange(.back(folder))
         } else {
             logInfo("watcher", "watching folder", ["folder": folder])
+            watches[folder] = wd
+            scan(folder)
+            onChange(.watching(folder))
         }
-        watches[folder] = wd
-        scan(folder)
     }
 
     private func folder(for wd: Int32) -> String? {
@@ -214,6 +234,7 @@ private final class WatchLoop {
         inotify_rm_watch(inotifyFD, wd)
         missingSince[folder] = Date()
         logWarning("watcher", "folder went away; will watch it again when it is back", ["folder": folder, "why": why])
+        onChange(.lost(folder, why: why))
     }
 
     private func readEvents() {
@@ -243,6 +264,7 @@ private final class WatchLoop {
         if mask & UInt32(IN_Q_OVERFLOW) != 0 {
             logWarning("watcher", "inotify queue overflowed; rescanning every folder")
             for folder in watches.keys { scan(folder) }
+            onChange(.overflow)
             return
         }
         guard let folder = folder(for: wd) else { return }

@@ -1,105 +1,102 @@
 import Foundation
-import IPC
-import Vision
+import SystemSupport
 
-/// A caption request that came over the socket, with the way to answer it.
-struct SocketJob: Sendable {
-    var data: Data
-    var name: String
-    var speak: Bool
-    var overrides: GenerationOverrides
-    var reply: @Sendable (ResponseBody) -> Void
-}
-
-/// One unit of work for the single inference worker.
-enum Job: Sendable {
-    case photo(path: String)
-    case request(SocketJob)
-}
-
-/// The daemon's one queue: folder photos and socket requests in arrival order, taken by one
-/// worker so exactly one inference runs at a time.
+/// The daemon's one queue: photos from every source in arrival order, taken by one worker so
+/// exactly one inference runs at a time.
 ///
-/// Socket requests are bounded (`maxRequests`, then the caller answers `busy`). Folder photos are
-/// deduplicated by path; their number is bounded by the folder itself, and they must not be
+/// Client requests (`.bytes` jobs) are bounded (`maxRequests`, then `busy`). Files are
+/// deduplicated by path; their number is bounded by the folders themselves, and they must not be
 /// dropped (the journal has not recorded them yet).
-final class JobQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var jobs: [Job] = []
-    private var head = 0
-    private var pendingPaths = Set<String>()
-    private var pendingRequests = 0
-    private var closed = false
-    private var working = false
-    var maxRequests: Int
+final class JobQueue: Sendable {
+    private struct State {
+        var jobs: [PhotoJob] = []
+        var head = 0
+        var pendingPaths = Set<String>()
+        var pendingRequests = 0
+        var maxRequests: Int
+        var closed = false
+        var working = false
+    }
+
+    private let state: Locked<State>
+    /// Signalled once per job added and once on close; the worker waits on it.
+    private let available = DispatchSemaphore(value: 0)
 
     init(maxRequests: Int) {
-        self.maxRequests = maxRequests
+        state = Locked(State(maxRequests: maxRequests))
     }
 
-    /// Queues a folder photo unless it is already waiting; returns whether it was added.
-    @discardableResult
-    func addPhoto(_ path: String) -> Bool {
-        condition.withLock {
-            guard !closed, !pendingPaths.contains(path) else { return false }
-            pendingPaths.insert(path)
-            jobs.append(.photo(path: path))
-            condition.signal()
-            return true
-        }
+    /// The bound on waiting client requests (SIGHUP may change it).
+    var maxRequests: Int {
+        get { state.withLock { $0.maxRequests } }
+        set { state.withLock { $0.maxRequests = newValue } }
     }
 
-    /// Queues a socket request; false when the queue is full or closed.
-    func addRequest(_ job: SocketJob) -> Bool {
-        condition.withLock {
-            guard !closed, pendingRequests < maxRequests else { return false }
-            pendingRequests += 1
-            jobs.append(.request(job))
-            condition.signal()
-            return true
+    /// Queues a job unless the queue is closed, the same file is waiting, or too many client
+    /// requests are. `announce` runs once the job is queued and before the worker can take it,
+    /// so listeners hear of the queueing before the description starts.
+    func add(_ job: PhotoJob, announce: () -> Void = {}) -> SubmitResult {
+        let result = state.withLock { s -> SubmitResult in
+            guard !s.closed else { return .closed }
+            switch job.input {
+            case .file(let path):
+                guard !s.pendingPaths.contains(path) else { return .alreadyQueued }
+                s.pendingPaths.insert(path)
+            case .bytes:
+                guard s.pendingRequests < s.maxRequests else { return .busy(limit: s.maxRequests) }
+                s.pendingRequests += 1
+            }
+            s.jobs.append(job)
+            return .queued
         }
+        if result == .queued {
+            announce()
+            available.signal()
+        }
+        return result
     }
 
     /// Waiting jobs plus the one being worked on.
     var count: Int {
-        condition.withLock { jobs.count - head + (working ? 1 : 0) }
+        state.withLock { $0.jobs.count - $0.head + ($0.working ? 1 : 0) }
     }
 
     /// Blocks until a job is available; nil once the queue is closed.
-    func next() -> Job? {
-        condition.withLock {
-            working = false
-            while head == jobs.count && !closed { condition.wait() }
-            if closed { return nil }
-            let job = jobs[head]
-            head += 1
-            if head > 1024 && head * 2 > jobs.count {
-                jobs.removeFirst(head)
-                head = 0
+    func next() -> PhotoJob? {
+        state.withLock { $0.working = false }
+        available.wait()
+        let job = state.withLock { s -> PhotoJob? in
+            if s.closed { return nil }
+            let job = s.jobs[s.head]
+            s.head += 1
+            if s.head > 1024 && s.head * 2 > s.jobs.count {
+                s.jobs.removeFirst(s.head)
+                s.head = 0
             }
-            switch job {
-            case .photo(let p): pendingPaths.remove(p)
-            case .request: pendingRequests -= 1
+            switch job.input {
+            case .file(let p): s.pendingPaths.remove(p)
+            case .bytes: s.pendingRequests -= 1
             }
-            working = true
+            s.working = true
             return job
         }
+        // Closed: pass the wake-up on, so every waiter returns.
+        if job == nil { available.signal() }
+        return job
     }
 
-    /// Stops handing out jobs and returns the socket requests that were still waiting, so they
-    /// can be answered `shutting_down`. Waiting photos need nothing: they are not in the journal
-    /// yet, so the next start finds them.
-    func close() -> [SocketJob] {
-        condition.withLock {
-            closed = true
-            condition.broadcast()
-            let left = jobs[head...].compactMap { job -> SocketJob? in
-                if case .request(let r) = job { return r }
-                return nil
-            }
-            jobs = []
-            head = 0
-            return left
+    /// Stops handing out jobs and returns the waiting jobs that expect an answer, so they can be
+    /// told `cancelled`. Waiting files need nothing: they are not in the journal yet, so the next
+    /// start finds them.
+    func close() -> [PhotoJob] {
+        let left = state.withLock { s -> [PhotoJob] in
+            s.closed = true
+            let left = s.jobs[s.head...].filter { $0.completion != nil }
+            s.jobs = []
+            s.head = 0
+            return Array(left)
         }
+        available.signal()
+        return left
     }
 }

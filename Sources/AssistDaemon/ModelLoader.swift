@@ -1,6 +1,7 @@
 import Foundation
 import IPC
 import ModelStore
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,9 +20,9 @@ import Glibc
 /// once per photo, so every photo is described by one model from start to end. A load that fails
 /// keeps the model that was in use and reports why in `status`. While a new model loads, both are
 /// in memory.
-final class ModelLoader: @unchecked Sendable {
+final class ModelLoader: ModelProvider {
     /// Where the model comes from.
-    struct Source: Equatable {
+    struct Source: Equatable, Sendable {
         /// `model = DIR`; nil follows the models directory's selection.
         var explicit: String?
         var modelsDirectory: String
@@ -29,7 +30,7 @@ final class ModelLoader: @unchecked Sendable {
 
     /// What a model directory holds right now: the directory itself and its config.json. A
     /// reinstall renames a new directory into place, so the inode changes even when the path does not.
-    struct Identity: Equatable {
+    struct Identity: Equatable, Sendable {
         var device: UInt64
         var inode: UInt64
         var configInode: UInt64
@@ -58,66 +59,87 @@ final class ModelLoader: @unchecked Sendable {
         case none(directory: String, problem: String)
     }
 
+    /// Where the loader is in looking for and loading a model.
+    private enum Phase {
+        /// `check` has not run yet.
+        case unchecked
+        /// Nothing is configured or selected (`problem` says why; it is logged once per change).
+        /// A model loaded before keeps serving.
+        case nothingSelected(problem: String)
+        /// The directory with `identity` was loaded or tried; a failed load is not retried
+        /// until the directory changes or a reload is asked for.
+        case settled(Identity)
+        /// Load number `generation` of `info` runs on the loader's queue; a load whose number
+        /// is no longer the phase's is discarded when it ends.
+        case loading(ModelInfo, Identity, generation: Int)
+    }
+
+    private struct State {
+        var source: Source
+        /// The model photos are described with (or why there is none).
+        var serving: ModelState
+        var phase: Phase = .unchecked
+        /// Why the last change could not be applied while `serving` still captions photos.
+        var failure: String?
+        var loadsStarted = 0
+        /// Whether the periodic checks run.
+        var watching = false
+    }
+
     /// Seconds between the background checks of the selection.
     static let checkInterval = 5.0
 
-    private let lock = NSLock()
-    private var source: Source
-    /// The model photos are described with (or why there is none).
-    private var serving: ModelState
-    /// The directory identity last loaded or tried, so a failed load is not retried on every check.
-    private var attempted: Identity?
-    /// The model being loaded, if any.
-    private var loading: ModelInfo?
-    /// Bumped for each load started; a load whose number is no longer current is discarded.
-    private var generation = 0
-    /// Why the last change could not be applied while `serving` still captions photos.
-    private var failure: String?
-    /// The last "no model" problem logged, so the periodic checks log a change once.
-    private var reported: String?
+    private let state: Locked<State>
     private let queue = DispatchQueue(label: "assist.model-loader")
-    private var timer: DispatchSourceTimer?
+    private let events: EventHub
 
-    init(source: Source) {
-        self.source = source
-        serving = .missing(directory: source.explicit ?? source.modelsDirectory, problem: "The model has not been looked for yet.")
+    init(source: Source, events: EventHub) {
+        state = Locked(State(source: source, serving: .missing(directory: source.explicit ?? source.modelsDirectory,
+                                                              problem: "The model has not been looked for yet.")))
+        self.events = events
     }
 
     /// The model to describe the next photo with.
     func current() -> ModelState {
-        lock.withLock { serving }
+        state.withLock { $0.serving }
+    }
+
+    /// A changed selection starts loading now; the photo is described with the model in use.
+    func modelForNextPhoto() -> ModelState {
+        check()
+        return current()
     }
 
     /// Looks at the configured or selected model and starts loading it when it is not the one
     /// loaded or last tried, or when `force` is set. Returns at once; costs a readlink and a few
     /// stats when nothing changed.
     func check(force: Bool = false) {
-        let target = resolve(lock.withLock { source })
+        let target = resolve(state.withLock { $0.source })
         var start: (info: ModelInfo, generation: Int)?
         var missing: (directory: String, problem: String, keeping: String?)?
-        lock.withLock {
+        state.withLock { s in
             switch target {
             case .none(let directory, let problem):
                 // Nothing to load: a load in progress is abandoned, a loaded model stays.
-                if loading != nil { generation += 1; loading = nil }
-                attempted = nil
-                if let kept = serving.info {
-                    failure = problem + " Still using \(kept.name)."
+                var reported = false
+                if case .nothingSelected(let p) = s.phase, p == problem { reported = true }
+                s.phase = .nothingSelected(problem: problem)
+                if let kept = s.serving.info {
+                    s.failure = problem + " Still using \(kept.name)."
                 } else {
-                    serving = .missing(directory: directory, problem: problem)
-                    failure = nil
+                    s.serving = .missing(directory: directory, problem: problem)
+                    s.failure = nil
                 }
-                if reported != problem || force {
-                    reported = problem
-                    missing = (directory, problem, serving.info?.name)
-                }
+                if !reported || force { missing = (directory, problem, s.serving.info?.name) }
             case .directory(let info, let identity):
-                reported = nil
-                if identity == attempted && (!force || loading != nil) { return }
-                generation += 1
-                attempted = identity
-                loading = info
-                start = (info, generation)
+                switch s.phase {
+                case .loading(_, let loading, _) where loading == identity: return
+                case .settled(let tried) where tried == identity && !force: return
+                default: break
+                }
+                s.loadsStarted += 1
+                s.phase = .loading(info, identity, generation: s.loadsStarted)
+                start = (info, s.loadsStarted)
             }
         }
         if let m = missing {
@@ -127,6 +149,7 @@ final class ModelLoader: @unchecked Sendable {
                 logWarning("model", "no captioning model; photos are described by their quality and text only",
                            ["path": m.directory, "problem": m.problem])
             }
+            events.emit(.modelFailed, error: m.problem, path: m.directory)
         }
         if let start {
             logInfo("model", "loading model", ["path": start.info.directory, "name": start.info.name, "repo": start.info.repo,
@@ -138,15 +161,15 @@ final class ModelLoader: @unchecked Sendable {
     /// `reload_model`: check now, and try again even if nothing changed when the last load failed
     /// or no model is in use (the files may have been fixed in place).
     func reloadRequested() {
-        let retry = lock.withLock { serving.captioner == nil || failure != nil }
+        let retry = state.withLock { $0.serving.captioner == nil || $0.failure != nil }
         check(force: retry)
     }
 
     /// SIGHUP: takes the new config's source; loads again when it changed or no model is in use.
     func update(source new: Source) {
-        let force = lock.withLock { () -> Bool in
-            defer { source = new }
-            return source != new || serving.captioner == nil
+        let force = state.withLock { s -> Bool in
+            defer { s.source = new }
+            return s.source != new || s.serving.captioner == nil
         }
         check(force: force)
     }
@@ -159,49 +182,63 @@ final class ModelLoader: @unchecked Sendable {
     /// Checks the selection every `checkInterval` seconds, so a link changed without the client
     /// (by hand, or by a client that cannot reach the socket) is picked up.
     func startWatching() {
-        let t = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
-        t.schedule(deadline: .now() + Self.checkInterval, repeating: Self.checkInterval)
-        t.setEventHandler { [weak self] in self?.check() }
-        t.resume()
-        lock.withLock { timer = t }
+        state.withLock { $0.watching = true }
+        scheduleCheck()
     }
 
     func stopWatching() {
-        lock.withLock { () -> DispatchSourceTimer? in defer { timer = nil }; return timer }?.cancel()
+        state.withLock { $0.watching = false }
     }
 
-    func status() -> ModelStatus {
-        lock.withLock {
-            let info = serving.info
-            let state = loading != nil ? "loading" : (serving.captioner != nil ? "loaded" : "missing")
-            return ModelStatus(loaded: serving.captioner != nil, path: serving.directory, problem: serving.problem ?? failure,
-                               state: state, name: info?.name, repo: info?.repo, commit: info?.commit,
-                               modelsDirectory: source.modelsDirectory, source: source.explicit == nil ? "selection" : "config",
-                               loadingPath: loading?.directory)
+    private func scheduleCheck() {
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + Self.checkInterval) { [weak self] in
+            guard let self, self.state.withLock({ $0.watching }) else { return }
+            self.check()
+            self.scheduleCheck()
         }
     }
 
+    /// Looks at the selection first (a changed one starts loading), then reports.
+    func status() -> ModelStatus {
+        check()
+        return state.withLock { s in
+            let info = s.serving.info
+            var loadingPath: String?
+            if case .loading(let l, _, _) = s.phase { loadingPath = l.directory }
+            let st: ModelStatus.State = loadingPath != nil ? .loading : (s.serving.captioner != nil ? .loaded : .missing)
+            return ModelStatus(loaded: s.serving.captioner != nil, path: s.serving.directory, problem: s.serving.problem ?? s.failure,
+                               state: st, name: info?.name, repo: info?.repo, commit: info?.commit,
+                               modelsDirectory: s.source.modelsDirectory, source: s.source.explicit == nil ? .selection : .config,
+                               loadingPath: loadingPath)
+        }
+    }
+
+    private func isCurrent(_ number: Int, _ s: State) -> Bool {
+        if case .loading(_, _, let g) = s.phase { return g == number }
+        return false
+    }
+
     private func load(_ info: ModelInfo, generation number: Int) {
-        guard lock.withLock({ number == generation }) else { return }
+        guard state.withLock({ isCurrent(number, $0) }) else { return }
         let started = DispatchTime.now()
-        let state = ModelState.load(info)
+        let loaded = ModelState.load(info)
         let ms = Int(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6)
         enum Outcome { case superseded, loaded(replaced: String?), keeping(String), failed }
-        let outcome = lock.withLock { () -> Outcome in
-            guard number == generation else { return .superseded }
-            loading = nil
-            if state.captioner != nil {
-                let replaced = serving.info?.name
-                serving = state
-                failure = nil
+        let outcome = state.withLock { s -> Outcome in
+            guard case .loading(_, let identity, let g) = s.phase, g == number else { return .superseded }
+            s.phase = .settled(identity)
+            if loaded.captioner != nil {
+                let replaced = s.serving.info?.name
+                s.serving = loaded
+                s.failure = nil
                 return .loaded(replaced: replaced)
             }
-            if let kept = serving.info {
-                failure = (state.problem ?? "The model in \(info.directory) cannot be loaded.") + " Still using \(kept.name)."
+            if let kept = s.serving.info {
+                s.failure = (loaded.problem ?? "The model in \(info.directory) cannot be loaded.") + " Still using \(kept.name)."
                 return .keeping(kept.name)
             }
-            serving = state
-            failure = nil
+            s.serving = loaded
+            s.failure = nil
             return .failed
         }
         switch outcome {
@@ -210,12 +247,15 @@ final class ModelLoader: @unchecked Sendable {
         case .loaded(let replaced):
             logInfo("model", "model loaded", ["path": info.directory, "name": info.name, "repo": info.repo, "commit": info.commit,
                                               "replaced": replaced, "ms": ms])
+            events.emit(.modelLoaded, path: info.directory)
         case .keeping(let kept):
             logError("model", "cannot load the new model; keeping the previous one",
-                     ["path": info.directory, "keeping": kept, "problem": state.problem])
+                     ["path": info.directory, "keeping": kept, "problem": loaded.problem])
+            events.emit(.modelFailed, error: loaded.problem, path: info.directory)
         case .failed:
             logWarning("model", "no captioning model; photos are described by their quality and text only",
-                       ["path": info.directory, "problem": state.problem])
+                       ["path": info.directory, "problem": loaded.problem])
+            events.emit(.modelFailed, error: loaded.problem, path: info.directory)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import IPC
 import PhotoAnalysis
+import SystemSupport
 import Vision
 
 /// What the daemon learned about one photo: the message to speak and what to record.
@@ -65,7 +66,7 @@ enum ReadingState: Sendable {
 enum PhotoDescriber {
     /// `name` is the file name (or the client's name for the photo), used in spoken errors.
     static func describe(_ data: Data, name: String, model: ModelState, reading: ReadingState,
-                         verbosity: Verbosity, overrides: GenerationOverrides) -> PhotoDescription {
+                         verbosity: Verbosity, options: CaptionOptions) -> PhotoDescription {
         let start = DispatchTime.now()
         let rgb: RGBImage
         let image: PixelImage
@@ -87,12 +88,12 @@ enum PhotoDescriber {
         let textJob = TextJob(reader: reading.reader, image: image)
         if verbosity != .captionOnly || !willCaption { textJob.start() }
 
-        var caption: Caption?
+        var caption: CaptionOutput?
         var captionProblem: String?
         var captionMs: Double?
         if let captioner, !covered {
             let t = DispatchTime.now()
-            do { caption = try captioner.caption(image: rgb, overrides: overrides) } catch {
+            do { caption = try captioner.caption(image: rgb, options: options) } catch {
                 captionProblem = "The captioning model failed on this photo: \(error)"
             }
             captionMs = milliseconds(t, DispatchTime.now())
@@ -116,17 +117,14 @@ enum PhotoDescriber {
         let composed = Description.compose(quality: quality, caption: caption?.text, reading: reading,
                                            verbosity: verbosity, captioningInstalled: captioner != nil)
         let info = DescriptionInfo(
-            message: composed.message, verbosity: verbosity.configName,
-            quality: QualityInfo(problems: quality.problems.map { QualityProblemInfo(kind: $0.kind.rawValue, advice: $0.advice) },
+            message: composed.message, verbosity: verbosity.wireName,
+            quality: QualityInfo(problems: quality.problems.map { QualityProblemInfo(kind: $0.kind.wireName, advice: $0.advice) },
                                  warning: composed.qualityWarning, scores: scores(quality.scores)),
             text: reading.map { r in
                 TextInfo(lines: r.lines.map { TextLineInfo(text: $0.text, confidence: Double($0.confidence)) },
                          language: r.language, rotation: r.rotation, inverted: r.inverted, droppedWords: r.droppedWords)
             },
-            caption: caption.map { c in
-                CaptionInfo(text: c.text, tokens: c.tokens,
-                            timings: Timings(decode: c.timings.decode, encode: c.timings.encode, generate: c.timings.generate))
-            },
+            caption: caption.map { CaptionInfo(text: $0.text, tokens: $0.tokens, timings: $0.timings) },
             captionProblem: caption == nil ? captionProblem : nil, textProblem: textProblem,
             timings: DescriptionTimings(decode: milliseconds(start, decoded), quality: milliseconds(decoded, checked),
                                         text: read.map { $0.milliseconds }, caption: captionMs,
@@ -134,12 +132,16 @@ enum PhotoDescriber {
         return PhotoDescription(outcome: .described(info))
     }
 
-    /// The quality measurements by their JSON names, so the wire format follows
+    /// The quality measurements by snake_case name, so the wire format follows
     /// `QualityReport.Scores` without listing its fields twice.
     static func scores(_ s: QualityReport.Scores) -> [String: Double] {
         guard let data = try? JSONEncoder().encode(s),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
-        return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        var out: [String: Double] = [:]
+        for (key, value) in object {
+            if let n = (value as? NSNumber)?.doubleValue { out[RecordedDescription.snakeCase(key)] = n }
+        }
+        return out
     }
 
     static func milliseconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
@@ -147,20 +149,24 @@ enum PhotoDescriber {
     }
 }
 
-/// Reading one photo's text on a background thread, started at most once.
-private final class TextJob: @unchecked Sendable {
-    struct Outcome {
+/// Reading one photo's text on a background thread, started at most once. Used by one
+/// describing thread; the outcome crosses from the reading thread under the mutex.
+private final class TextJob: Sendable {
+    struct Outcome: Sendable {
         var result: ReadResult?
-        var error: Error?
+        var error: String?
         var milliseconds: Double
+    }
+
+    private struct State {
+        var started = false
+        var outcome: Outcome?
     }
 
     private let reader: TextReader?
     private let image: PixelImage
     private let group = DispatchGroup()
-    private var started = false
-    /// Written on the reading thread before `group.leave()`, read after `group.wait()`.
-    private var outcome: Outcome?
+    private let state = Locked(State())
 
     init(reader: TextReader?, image: PixelImage) {
         self.reader = reader
@@ -169,23 +175,46 @@ private final class TextJob: @unchecked Sendable {
 
     /// Starts reading unless there is no reader or it has started already.
     func start() {
-        guard let reader, !started else { return }
-        started = true
+        guard let reader, state.withLock({ s in defer { s.started = true }; return !s.started }) else { return }
         group.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             let t = DispatchTime.now()
             var o = Outcome(milliseconds: 0)
-            do { o.result = try reader.read(image) } catch { o.error = error }
+            do { o.result = try reader.read(image) } catch { o.error = "\(error)" }
             o.milliseconds = PhotoDescriber.milliseconds(t, DispatchTime.now())
-            outcome = o
+            state.withLock { $0.outcome = o }
             group.leave()
         }
     }
 
     /// The outcome, once reading finished; nil if it never started.
     func wait() -> Outcome? {
-        guard started else { return nil }
+        guard state.withLock({ $0.started }) else { return nil }
         group.wait()
-        return outcome
+        return state.withLock { $0.outcome }
+    }
+}
+
+extension Verbosity {
+    /// The protocol's name for this verbosity.
+    var wireName: DescriptionVerbosity {
+        switch self {
+        case .captionOnly: return .caption
+        case .captionAndText: return .captionAndText
+        case .everything: return .everything
+        }
+    }
+}
+
+extension QualityProblem.Kind {
+    /// The protocol's name for this problem.
+    var wireName: QualityProblemKind {
+        switch self {
+        case .covered: return .covered
+        case .dark: return .dark
+        case .bright: return .bright
+        case .blurry: return .blurry
+        case .lowContrast: return .lowContrast
+        }
     }
 }

@@ -2,7 +2,7 @@
 public enum ProtocolVersion {
     /// The version every frame carries in its `v` field. A peer that sends another version gets
     /// an `unsupported_version` error naming both numbers.
-    public static let current = 1
+    public static let current = 2
 }
 
 /// Size limits of one frame. The daemon refuses anything larger before buffering it.

@@ -16,8 +16,6 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case noModel = "no_model"
     /// The photo could not be used (not a regular file, too large, unreadable, not an image).
     case photoInvalid = "photo_invalid"
-    /// The model failed on this photo.
-    case captionFailed = "caption_failed"
     /// `repeat` before any caption was made.
     case nothingToRepeat = "nothing_to_repeat"
     /// A voice setting is out of range or the voice is unknown.

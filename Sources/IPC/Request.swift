@@ -89,7 +89,7 @@ public enum RequestBody: Sendable, Equatable {
     }
 }
 
-/// A request frame: `{"v":1,"id":N,"type":"...", ...fields}`.
+/// A request frame: `{"v":2,"id":N,"type":"...", ...fields}`.
 public struct Request: Sendable, Equatable, Codable {
     /// Chosen by the client; echoed in the response so replies can be matched.
     public var id: UInt64

@@ -258,15 +258,15 @@ enum ClientCommand {
         case _ where json:
             return .ok
         case .caption(let c):
-            print(c.description?.message ?? c.text)
+            print(c.description.message)
         case .status(let s):
             print("assistd \(s.version), protocol \(s.protocolVersion), up \(Int(s.uptimeSeconds)) s")
             print("model: " + modelLine(s.model))
-            if let dir = s.model.modelsDirectory { print("models directory: \(dir)") }
-            if let r = s.reading {
-                print("text reading: " + (r.available ? "language \(r.language)" : (r.problem ?? "not available")))
-            }
-            if let v = s.verbosity { print("verbosity: \(v)") }
+            print("models directory: \(s.model.modelsDirectory)")
+            let r = s.reading
+            print("text reading: " + (r.available ? "language \(r.language)" : (r.problem ?? "not available")))
+            // As the `verbosity` key in assistd.conf spells it.
+            print("verbosity: " + s.verbosity.rawValue.replacingOccurrences(of: "_", with: "-"))
             print("queue: \(s.queueLength)")
             if let j = s.journalProblem { print("records: cannot be saved, photos are waiting (\(j))") }
             print("speech: \(s.speech.sink), " + (s.speech.ok ? "working" : "not working") + (s.speech.detail.map { " (\($0))" } ?? "")
@@ -299,12 +299,12 @@ enum ClientCommand {
         var text: String
         if m.loaded {
             let origin = m.repo.map { " (\($0)" + (m.commit.map { " at \($0.prefix(12))" } ?? "") + ")" } ?? ""
-            text = "loaded \(m.name ?? "model")\(origin) from \(m.path ?? "?")"
+            text = "loaded \(m.name ?? "model")\(origin) from \(m.path)"
             if let problem = m.problem { text += "; \(problem)" }
         } else {
             text = m.problem ?? "not loaded"
         }
-        if m.state == "loading" {
+        if m.state == .loading {
             text = "loading \(m.loadingPath ?? "a new model")" + (m.loaded ? "; meanwhile " + text : "")
         }
         return text

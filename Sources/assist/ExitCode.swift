@@ -34,7 +34,7 @@ enum ExitCode: Int32 {
         case .forbidden: self = .forbidden
         case .noModel: self = .noModel
         case .timeout, .unsupportedVersion, .shuttingDown, .internal: self = .communication
-        case .badRequest, .frameTooLarge, .photoInvalid, .captionFailed, .nothingToRepeat, .voiceInvalid: self = .requestFailed
+        case .badRequest, .frameTooLarge, .photoInvalid, .nothingToRepeat, .voiceInvalid: self = .requestFailed
         }
     }
 }

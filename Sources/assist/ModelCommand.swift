@@ -210,8 +210,8 @@ enum ModelCommand {
     /// `--models DIR`, else the running daemon's models directory, else the user's default.
     static func modelsDirectory(_ flag: String?, _ o: ClientCommand.Options) -> URL {
         if let flag { return URL(fileURLWithPath: flag).standardizedFileURL }
-        if case .status(let s)? = try? call(.status, o, timeout: 5), let dir = s.model.modelsDirectory {
-            return URL(fileURLWithPath: dir)
+        if case .status(let s)? = try? call(.status, o, timeout: 5) {
+            return URL(fileURLWithPath: s.model.modelsDirectory)
         }
         return ModelStore.defaultRoot()
     }
@@ -323,15 +323,16 @@ enum ModelCommand {
                 : "assistd was not told (\(d.problem ?? "no answer")); it notices the change within a few seconds."
         }
         guard let m = d.model else { return "assistd did not take the change: \(d.problem ?? "no answer")." }
-        if m.source == "config" {
-            return "assistd uses the model set by `model =` in its config (\(m.path ?? "?")), not the selection."
+        if m.source == .config {
+            return "assistd uses the model set by `model =` in its config (\(m.path)), not the selection."
         }
-        if let dir = m.modelsDirectory, URL(fileURLWithPath: dir).standardizedFileURL.path
+        let dir = m.modelsDirectory
+        if URL(fileURLWithPath: dir).standardizedFileURL.path
             != model.directory.deletingLastPathComponent().standardizedFileURL.path {
             return "assistd uses the models in \(dir), so it does not see this one."
         }
-        if m.state == "loading" { return "assistd is loading it now; `assist status` shows when it is ready." }
-        if m.state == "loaded", m.name == model.name { return "assistd already uses it." }
+        if m.state == .loading { return "assistd is loading it now; `assist status` shows when it is ready." }
+        if m.state == .loaded, m.name == model.name { return "assistd already uses it." }
         return "assistd could not load it: \(m.problem ?? "unknown reason")"
     }
 }

@@ -19,6 +19,7 @@ final class BadInputTests: XCTestCase {
         ]
         let started = Date()
         var paths: [String: String] = [:]
+        let events = try h.events()
         for c in cases { paths[c.name] = try h.drop(c.name, c.data) }
         for c in cases {
             let r = h.waitForResult(paths[c.name]!)
@@ -26,8 +27,8 @@ final class BadInputTests: XCTestCase {
             let error = r?.error ?? ""
             XCTAssertTrue(error.contains(c.name), "\(c.name): error does not name the photo: \(error)")
             for word in c.says { XCTAssertTrue(error.contains(word), "\(c.name): error does not say \(word): \(error)") }
-            XCTAssertTrue(h.waitForLogLine(containing: ["speech:", "kind=error", c.name, "queued"], timeout: 10),
-                          "no spoken error for \(c.name)")
+            XCTAssertNotNil(events.next(.speechQueued, timeout: 10) { $0.utteranceKind == .error && ($0.text ?? "").contains(c.name) },
+                            "no spoken error for \(c.name)")
         }
         // A 50000x50000 header is refused from the header: no 7.5 GB allocation, no long decode.
         XCTAssertLessThan(Date().timeIntervalSince(started), 20)
@@ -83,6 +84,7 @@ final class BadInputTests: XCTestCase {
         let h = try DaemonHarness(config: ["ocr_language": "none", "model": "/nonexistent/model", "speech": "none"])
         try h.start()
         let jpeg = try FaultSupport.tinyJPEG
+        let events = try h.events()
         var hit = false
         for attempt in 0..<3 where !hit {
             for i in 0..<400 {
@@ -91,12 +93,12 @@ final class BadInputTests: XCTestCase {
                 _ = try h.drop("backlog-\(attempt)-\(i).jpg", d)
             }
             let path = try h.drop("swap-\(attempt).jpg", jpeg)
-            XCTAssertTrue(h.waitForLogLine(containing: ["queued photo", path], timeout: 20), h.currentLog.suffix(2000).description)
+            XCTAssertNotNil(events.next(.photoQueued, timeout: 20) { $0.path == path }, h.currentLog.suffix(2000).description)
             let fifo = h.root + "/fifo-\(attempt)"
             XCTAssertEqual(mkfifo(fifo, 0o644), 0)
             XCTAssertEqual(rename(fifo, path), 0)
             XCTAssertNotNil(try h.dropSentinel("after-\(attempt).jpg"), "the worker hung; log:\n\(h.currentLog.suffix(3000))")
-            hit = h.currentLog.split(separator: "\n").contains { $0.contains("not a regular file; skipping") && $0.contains(path) }
+            hit = events.all(.photoSkipped).contains { $0.path == path && ($0.error ?? "").contains("not a regular file") }
             if !hit {
                 // The worker took the photo before the swap: it must then have been recorded normally.
                 XCTAssertEqual(h.results(for: path).first?.state, "done", h.currentLog.suffix(2000).description)

@@ -38,7 +38,7 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(described.status, 0, described.stderr)
         let d = (try JSONSerialization.jsonObject(with: Data(described.stdout.utf8)) as? [String: Any])?["description"] as? [String: Any]
         XCTAssertNil(d?["caption"])
-        let captionProblem = d?["captionProblem"] as? String ?? ""
+        let captionProblem = d?["caption_problem"] as? String ?? ""
         XCTAssertTrue(captionProblem.contains("--model") && captionProblem.contains("/nonexistent/model"), captionProblem)
         XCTAssertEqual(d?["message"] as? String, "I could not find text in this photo, and no captioning model is installed.")
 
@@ -86,12 +86,15 @@ final class ClientTests: XCTestCase {
     func testSayAndStopAreAcceptedWithJSON() throws {
         let h = try DaemonHarness()
         try h.start()
+        let events = try h.events()
         let say = try h.client(["--json", "say", "hello", "there"])
         XCTAssertEqual(say.status, 0, say.stderr)
         let o = try JSONSerialization.jsonObject(with: Data(say.stdout.utf8)) as! [String: Any]
-        XCTAssertEqual(o["v"] as? Int, 1)
+        XCTAssertEqual(o["v"] as? Int, 2)
         XCTAssertEqual(o["type"] as? String, "say")
-        XCTAssertTrue(h.waitForLog("kind=message text=\"hello there\"", timeout: 5), h.currentLog)
+        let queued = events.next(.speechQueued, timeout: 5) { $0.text == "hello there" }
+        XCTAssertEqual(queued?.utteranceKind, .message, h.currentLog)
+        XCTAssertEqual(queued?.utterance, (o["utterance"] as? Int).map(UInt64.init))
         XCTAssertEqual(try h.client(["stop"]).status, 0)
     }
 
@@ -100,16 +103,18 @@ final class ClientTests: XCTestCase {
     func testNeedsSpeech_StopDuringALongSayEndsItEarly() throws {
         let h = try DaemonHarness()
         try h.start()
+        let events = try h.events()
         let long = Array(repeating: "This sentence is here to make the utterance last for a long time.", count: 200).joined(separator: " ")
         let say = try h.client(["--json", "say", long])
         XCTAssertEqual(say.status, 0)
         let id = (try JSONSerialization.jsonObject(with: Data(say.stdout.utf8)) as? [String: Any])?["utterance"] as? Int ?? -1
-        XCTAssertTrue(h.waitForLog("utterance=\(id) speaking", timeout: 10), "the utterance never started")
+        XCTAssertNotNil(events.next(.speechStarted, timeout: 10) { $0.utterance == UInt64(id) }, "the utterance never started")
         let stopped = Date()
         XCTAssertEqual(try h.client(["stop"]).status, 0)
-        XCTAssertTrue(h.waitForLog("utterance=\(id) stopped", timeout: 5), "no stopped event for utterance \(id); log:\n\(h.currentLog)")
+        XCTAssertNotNil(events.next(.speechStopped, timeout: 5) { $0.utterance == UInt64(id) },
+                        "no stopped event for utterance \(id); log:\n\(h.currentLog)")
         XCTAssertLessThan(Date().timeIntervalSince(stopped), 1.0)
-        XCTAssertFalse(h.currentLog.contains("utterance=\(id) file="), "the long utterance was spoken to the end")
+        XCTAssertFalse(events.all(.spoken).contains { $0.utterance == UInt64(id) }, "the long utterance was spoken to the end")
     }
 
     /// Needs the real engine and the fixture model: the daemon's caption equals the one-shot

@@ -1,9 +1,11 @@
 import Foundation
 import XCTest
 import Glibc
+import IPC
 
-/// Runs the real `assistd` and `assist` binaries on temporary directories. Waits are on log lines,
-/// files and process exits with deadlines, never fixed sleeps.
+/// Runs the real `assistd` and `assist` binaries on temporary directories. Waits are on socket
+/// answers and events (`EventStream`), files and process exits with deadlines, never on log text
+/// or fixed sleeps.
 final class DaemonHarness {
     /// The build products directory: the test bundle sits beside assistd and assist.
     static let binDirectory: URL = {
@@ -67,7 +69,8 @@ final class DaemonHarness {
          "XDG_STATE_HOME": root + "/xdg-state", "PATH": "/usr/bin:/bin"]
     }
 
-    /// Starts `assistd run --config` and waits for its "ready" line.
+    /// Starts `assistd run --config` and waits until the socket answers `status` (the daemon
+    /// serves the socket only once its folders are watched).
     func start(_ extraArgs: [String] = [], waitReady: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws {
         runs += 1
         let log = root + "/daemon-\(runs).log"
@@ -82,10 +85,30 @@ final class DaemonHarness {
         try p.run()
         process = p
         if waitReady {
-            XCTAssertTrue(waitForLog("watching folder", timeout: 20) || waitForLog("no folders to watch", timeout: 1),
-                          "daemon did not become ready; log:\n\(currentLog)", file: file, line: line)
+            XCTAssertNotNil(waitForStatus(timeout: 20), "daemon did not become ready; log:\n\(currentLog)", file: file, line: line)
         }
     }
+
+    /// The daemon's `status` once its socket answers (retrying the connection while the daemon
+    /// starts); nil if it does not within `timeout` or the daemon exits.
+    func waitForStatus(timeout: Double) -> StatusInfo? {
+        var status: StatusInfo?
+        wait(timeout: timeout) {
+            if let p = process, !p.isRunning { return true }
+            guard let c = try? FrameConnection(path: socket), let r = try? c.call(.status, timeout: 10),
+                  case .status(let s) = r.body else { return false }
+            status = s
+            // Gone from the daemon's connection table before the test opens its own (a test of
+            // max_connections counts them): the daemon closes its end once it has read our EOF.
+            shutdown(c.fd, Int32(SHUT_WR))
+            _ = try? RawClient.readUntilClosed(c.fd, timeout: 5)
+            return true
+        }
+        return status
+    }
+
+    /// Subscribes to the running daemon's events.
+    func events() throws -> EventStream { try EventStream(socket: socket) }
 
     var currentLog: String { logPaths.last.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "" }
     var allLogs: String { logPaths.compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.joined() }
@@ -99,19 +122,6 @@ final class DaemonHarness {
             usleep(10_000)
         }
         return predicate()
-    }
-
-    @discardableResult
-    func waitForLog(_ text: String, count: Int = 1, timeout: Double) -> Bool {
-        wait(timeout: timeout) { currentLog.components(separatedBy: text).count - 1 >= count }
-    }
-
-    /// Waits for one log line that contains every one of `parts`.
-    @discardableResult
-    func waitForLogLine(containing parts: [String], timeout: Double) -> Bool {
-        wait(timeout: timeout) {
-            currentLog.split(separator: "\n").contains { line in parts.allSatisfy { line.contains($0) } }
-        }
     }
 
     func kill9() {
@@ -136,6 +146,7 @@ final class DaemonHarness {
         var time: Double
         var caption: String?
         var error: String?
+        var attempt: Int
     }
 
     /// Every line of the journal file as written (before the next start compacts it).
@@ -145,7 +156,8 @@ final class DaemonHarness {
             guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let photo = o["photo"] as? [String: Any] else { return nil }
             return Record(state: o["state"] as? String ?? "", path: photo["path"] as? String ?? "",
-                          time: o["time"] as? Double ?? 0, caption: o["caption"] as? String, error: o["error"] as? String)
+                          time: o["time"] as? Double ?? 0, caption: o["caption"] as? String, error: o["error"] as? String,
+                          attempt: o["attempt"] as? Int ?? 0)
         }
     }
 

@@ -26,7 +26,7 @@ final class DescribeTests: XCTestCase {
         XCTAssertTrue(message.hasPrefix("It says: "), message)
         XCTAssertEqual(words(String(message.dropFirst("It says: ".count))), fixture.words, message)
         XCTAssertNil(entry.description["caption"], "no model, so no caption")
-        XCTAssertTrue((entry.description["captionProblem"] as? String ?? "").contains("No captioning model is installed"))
+        XCTAssertTrue((entry.description["caption_problem"] as? String ?? "").contains("No captioning model is installed"))
         let quality = try XCTUnwrap(entry.description["quality"] as? [String: Any])
         XCTAssertEqual((quality["problems"] as? [Any])?.count, 0, "a clean render has no quality problem")
         let text = try XCTUnwrap(entry.description["text"] as? [String: Any])
@@ -55,7 +55,7 @@ final class DescribeTests: XCTestCase {
         XCTAssertEqual(problems.first?["kind"] as? String, "dark")
         XCTAssertEqual(quality["warning"] as? String, Self.darkWarning)
         let scores = try XCTUnwrap(quality["scores"] as? [String: Double])
-        XCTAssertLessThanOrEqual(try XCTUnwrap(scores["meanLuminance"]), 50)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(scores["mean_luminance"]), 50)
 
         let spoken = try XCTUnwrap(h.waitForUtterance(timeout: 20), h.currentLog)
         XCTAssertEqual(spoken.text, entry.message)
@@ -95,7 +95,7 @@ final class DescribeTests: XCTestCase {
         XCTAssertEqual(o["text"] as? String, message, "version 1 `text` is the message")
         XCTAssertEqual(d["verbosity"] as? String, "everything", "the documented default")
         XCTAssertNil(d["caption"])
-        let captionProblem = d["captionProblem"] as? String ?? ""
+        let captionProblem = d["caption_problem"] as? String ?? ""
         XCTAssertTrue(captionProblem.contains(Self.noModel) && captionProblem.contains("--model"),
                       "the missing model is explained with how to install one: \(captionProblem)")
 
@@ -103,7 +103,7 @@ final class DescribeTests: XCTestCase {
         XCTAssertEqual((quality["problems"] as? [Any])?.count, 0)
         XCTAssertNil(quality["warning"])
         let scores = try XCTUnwrap(quality["scores"] as? [String: Double])
-        for key in ["meanLuminance", "p5", "p95", "relativeContrast", "laplacianRatio", "blurEffect", "width", "height"] {
+        for key in ["mean_luminance", "p5", "p95", "relative_contrast", "laplacian_ratio", "blur_effect", "width", "height"] {
             XCTAssertNotNil(scores[key], "quality score \(key) missing: \(scores.keys.sorted())")
         }
         XCTAssertEqual(scores["width"], 640)
@@ -155,14 +155,13 @@ final class DescribeTests: XCTestCase {
     func testMissingReadingLanguageIsReportedAndPhotosAreStillDescribed() throws {
         let h = try DaemonHarness(config: ["model": Self.noModel, "ocr_language": "zzz"])
         try h.start()
-        XCTAssertTrue(h.waitForLogLine(containing: ["warning text:", "language=zzz", "tesseract-ocr-zzz", "text reading is not available"],
-                                       timeout: 5), h.currentLog)
         let status = try h.client(["--json", "status"])
         let s = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["status"] as? [String: Any])
         let reading = try XCTUnwrap(s["reading"] as? [String: Any])
         XCTAssertEqual(reading["available"] as? Bool, false)
         XCTAssertEqual(reading["language"] as? String, "zzz")
         XCTAssertTrue((reading["problem"] as? String ?? "").contains("'zzz' is not installed"), "\(reading)")
+        XCTAssertTrue((reading["problem"] as? String ?? "").contains("tesseract-ocr-zzz"), "\(reading)")
         let plainStatus = try h.client(["status"])
         XCTAssertTrue(plainStatus.stdout.contains("text reading: Text cannot be read"), plainStatus.stdout)
 
@@ -172,7 +171,7 @@ final class DescribeTests: XCTestCase {
         XCTAssertEqual(entry.message, Self.darkWarning
                        + " No captioning model is installed and text reading is not available, so I cannot describe this photo.")
         XCTAssertNil(entry.description["text"])
-        XCTAssertTrue((entry.description["textProblem"] as? String ?? "").contains("zzz"))
+        XCTAssertTrue((entry.description["text_problem"] as? String ?? "").contains("zzz"))
         XCTAssertTrue(h.process?.isRunning ?? false)
     }
 
@@ -191,8 +190,11 @@ final class DescribeTests: XCTestCase {
         var conf = try String(contentsOfFile: h.configPath, encoding: .utf8)
         conf += "verbosity = caption-and-text\n"
         try conf.write(toFile: h.configPath, atomically: true, encoding: .utf8)
+        let events = try h.events()
         kill(h.process!.processIdentifier, SIGHUP)
-        XCTAssertTrue(h.waitForLog("verbosity=caption-and-text config reloaded", timeout: 10), h.currentLog)
+        let reloaded = events.next(.configReloaded, timeout: 10)
+        XCTAssertNotNil(reloaded, h.currentLog)
+        XCTAssertNil(reloaded?.error)
         let shorter = try h.client(["caption", "--no-speak", image])
         XCTAssertEqual(shorter.stdout, String(everything.stdout.dropLast(" Some more text was too unclear to read.\n".count)) + "\n")
         XCTAssertTrue(try h.client(["status"]).stdout.contains("verbosity: caption-and-text"))
@@ -216,14 +218,15 @@ final class DescribeTests: XCTestCase {
         let h = try DaemonHarness(config: ["model": Self.noModel])
         try h.start()
         let data = try AnalysisFixture.data("text/library-serif-30-rot180.jpg")
+        let events = try h.events()
         let paths = try (0..<4).map { try h.drop("library-\($0).jpg", data) }
-        XCTAssertTrue(h.waitForLog("photo claimed", timeout: 10), h.currentLog)
+        XCTAssertNotNil(events.next(.photoClaimed, timeout: 10), h.currentLog)
         let asked = Date()
         let status = try h.client(["--json", "status"])
         let took = Date().timeIntervalSince(asked)
         XCTAssertEqual(status.status, 0)
         let s = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["status"] as? [String: Any])
-        XCTAssertGreaterThanOrEqual(s["queueLength"] as? Int ?? 0, 2, "the photos were already done; the test proved nothing")
+        XCTAssertGreaterThanOrEqual(s["queue_length"] as? Int ?? 0, 2, "the photos were already done; the test proved nothing")
         XCTAssertLessThan(took, 2.0, "status waited for the photos")
         for p in paths {
             XCTAssertEqual(h.waitForResult(p, timeout: 60)?.state, "done", h.currentLog)

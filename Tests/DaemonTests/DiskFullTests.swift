@@ -15,6 +15,7 @@ final class DiskFullTests: XCTestCase {
         defer { FaultSupport.unmount(h.state) }
         try h.start()
         let pid = h.process!.processIdentifier
+        let events = try h.events()
 
         // A photo before the disk fills: recorded as usual.
         let before = try h.drop("before.jpg", try FaultSupport.tinyJPEG)
@@ -30,7 +31,7 @@ final class DiskFullTests: XCTestCase {
         for i in 0..<20 where waiting == nil {
             jpeg.append(UInt8(ascii: "0") + UInt8(i % 10))
             let p = try h.drop("full-\(i).jpg", jpeg)
-            let refused = { h.currentLog.split(separator: "\n").contains { $0.contains("cannot record photo") && $0.contains("full-\(i).jpg") } }
+            let refused = { events.all(.journalFailed).contains { $0.photo == "full-\(i).jpg" } }
             h.wait(timeout: 20) { refused() || !h.results(for: p).isEmpty }
             if refused() {
                 waiting = p
@@ -39,12 +40,14 @@ final class DiskFullTests: XCTestCase {
             }
         }
         let pending = try XCTUnwrap(waiting, "the journal never ran out of space; log:\n\(h.currentLog)")
-        XCTAssertTrue(h.currentLog.contains("No space left on device"), "the reason is not in the log:\n\(h.currentLog)")
+        XCTAssertTrue(events.all(.journalFailed).contains { ($0.error ?? "").contains("No space left on device") },
+                      "the reason is not in the journal_failed events:\n\(h.currentLog)")
         XCTAssertEqual(h.results(for: pending).count, 0, "a photo that could not be recorded has a result")
         XCTAssertTrue(h.process?.isRunning ?? false, "daemon died when the disk filled; log:\n\(h.currentLog)")
 
         // The person hears it once (spoken to the WAV sink, outside the full state directory).
-        XCTAssertTrue(h.waitForLogLine(containing: ["speech:", "kind=error", "cannot save my records"], timeout: 10), h.currentLog)
+        XCTAssertNotNil(events.next(.speechQueued, timeout: 10) { $0.utteranceKind == .error && ($0.text ?? "").contains("cannot save my records") },
+                        h.currentLog)
         // And `status` says so.
         let status = try FrameConnection(path: h.socket).call(.status, timeout: 10)
         guard case .status(let s) = status.body else { return XCTFail("status failed: \(status)") }
@@ -57,7 +60,7 @@ final class DiskFullTests: XCTestCase {
         XCTAssertEqual(unlink(filler), 0)
         let r = h.waitForResult(pending, timeout: 30)
         XCTAssertEqual(r?.state, "done", "the pending photo was not recorded after space was freed; log:\n\(h.currentLog)")
-        XCTAssertTrue(h.waitForLog("recording works again", timeout: 10), h.currentLog)
+        XCTAssertNotNil(events.next(.journalRecovered, timeout: 10), h.currentLog)
         XCTAssertNotNil(try h.dropSentinel())
         XCTAssertEqual(h.results(for: pending).count, 1, "recorded more than once")
         let after = try FrameConnection(path: h.socket).call(.status, timeout: 10)
@@ -116,15 +119,15 @@ final class DiskFullTests: XCTestCase {
 
         var d = jpeg
         d.append(contentsOf: Array("target".utf8))
+        let targetEvents = try h.events()
         _ = try h.drop((path as NSString).lastPathComponent, d)
-        XCTAssertTrue(h.waitForLogLine(containing: ["photo claimed", path], timeout: 20), h.currentLog)
-        XCTAssertTrue(h.waitForLogLine(containing: ["cannot record photo", (path as NSString).lastPathComponent], timeout: 20), h.currentLog)
+        let name = (path as NSString).lastPathComponent
+        XCTAssertNotNil(targetEvents.next(.photoClaimed, timeout: 20) { $0.photo == name }, h.currentLog)
+        XCTAssertNotNil(targetEvents.next(.journalFailed, timeout: 20) { $0.photo == name }, h.currentLog)
         XCTAssertEqual(h.results(for: path).count, 0)
         // At least one retry runs while the disk is still full (they come every 5 s).
-        XCTAssertTrue(h.waitForLogLine(containing: ["cannot record photo", (path as NSString).lastPathComponent], timeout: 1)
-                      && h.wait(timeout: 15) {
-                          h.currentLog.split(separator: "\n").filter { $0.contains("cannot record photo") && $0.contains((path as NSString).lastPathComponent) }.count >= 2
-                      }, "the photo was not tried again while the disk was full; log:\n\(h.currentLog)")
+        XCTAssertNotNil(targetEvents.next(.journalFailed, timeout: 15) { $0.photo == name },
+                        "the photo was not tried again while the disk was full; log:\n\(h.currentLog)")
         XCTAssertTrue(h.results(for: path).allSatisfy { $0.state != "failed" }, "quarantined while the disk was full: \(h.results(for: path).map { $0.error ?? "" })")
 
         XCTAssertEqual(unlink(filler), 0)

@@ -96,6 +96,7 @@ final class SocketLoadTests: XCTestCase {
         let h = try DaemonHarness(config: ["ocr_language": "none", "model": "/nonexistent/model", "log_level": "info"])
         try h.start()
         let pid = h.process!.processIdentifier
+        let events = try h.events()
         for round in 0..<20 {
             let fd = try UnixSocket.connect(path: h.socket)
             var many = Data()
@@ -107,7 +108,8 @@ final class SocketLoadTests: XCTestCase {
             XCTAssertGreaterThan(read(fd, &b, 100), 0)
             close(fd)
         }
-        XCTAssertTrue(h.waitForLog("client went away", timeout: 10), "no write ever failed, so the test proved nothing:\n\(h.currentLog)")
+        XCTAssertNotNil(events.next(.connectionClosed, timeout: 10) { $0.error == "client went away" },
+                        "no write ever failed, so the test proved nothing:\n\(h.currentLog)")
         XCTAssertEqual(h.process?.processIdentifier, pid)
         XCTAssertTrue(h.process?.isRunning ?? false, h.currentLog)
         XCTAssertEqual(try h.client(["status"]).status, 0)
@@ -120,6 +122,7 @@ final class SocketLoadTests: XCTestCase {
         let h = try DaemonHarness(config: ["ocr_language": "none", "model": "/nonexistent/model", "log_level": "info",
                                            "idle_timeout": "1", "client_timeout": "1"])
         try h.start()
+        let events = try h.events()
         let idle = try FrameConnection(path: h.socket)
         guard case .status = try idle.call(.status, timeout: 10).body else { return XCTFail("not served") }
         let started = Date()
@@ -127,7 +130,7 @@ final class SocketLoadTests: XCTestCase {
             XCTAssertEqual(error as? UnixSocketError, .closed)
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 5, "closed, but long after idle_timeout")
-        XCTAssertTrue(h.waitForLogLine(containing: ["closing connection", "why=idle"], timeout: 5), h.currentLog)
+        XCTAssertNotNil(events.next(.connectionClosed, timeout: 5) { $0.error == "idle" }, h.currentLog)
 
         let fd = try UnixSocket.connect(path: h.socket)
         defer { close(fd) }
@@ -136,12 +139,13 @@ final class SocketLoadTests: XCTestCase {
         for i in 0..<512 { many += Wire.frame(Request(id: UInt64(i + 1), .status)).encoded() }
         // Keep sending (never reading) until the daemon has stopped reading or dropped us.
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, !h.currentLog.contains("client stopped reading replies") {
+        let stalled: @Sendable (Event) -> Bool = { $0.error == "client stopped reading replies" }
+        while Date() < deadline, events.next(.connectionClosed, timeout: 0, where: stalled) == nil {
             _ = many.withUnsafeBytes { send(fd, $0.baseAddress!, many.count, Int32(MSG_NOSIGNAL)) }
             var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             _ = poll(&p, 1, 100)
         }
-        XCTAssertTrue(h.currentLog.contains("client stopped reading replies"), "a client that never reads was never dropped:\n\(h.currentLog)")
+        XCTAssertFalse(events.all(.connectionClosed).filter(stalled).isEmpty, "a client that never reads was never dropped:\n\(h.currentLog)")
         XCTAssertEqual(try h.client(["status"]).status, 0)
     }
 }

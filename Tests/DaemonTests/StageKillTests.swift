@@ -5,7 +5,7 @@ import Glibc
 /// spoken, speaking), then a restart: no photo lost, none recorded twice, speech at most once.
 ///
 /// The stages of a small photo last a few hundred milliseconds at most, so each kill is timed
-/// on what the daemon itself shows (a journal line, a log line, CPU time spent), and afterwards
+/// on what the daemon itself shows (a journal line, an event, CPU time spent), and afterwards
 /// the test checks which stage the kill really hit. An attempt that was too late for its stage
 /// is tried again (at most 5 times); a stage never hit fails the test.
 final class StageKillTests: XCTestCase {
@@ -30,8 +30,9 @@ final class StageKillTests: XCTestCase {
             let h = try DaemonHarness(config: ["model": model, "voice_rate": "80"])
             try h.start()
             let pid = h.process!.processIdentifier
+            let events = try h.events()
             let path = try h.drop("photo-\(attempt).png", photo)
-            guard wait(for: stage, h: h, pid: pid) else {
+            guard wait(for: stage, h: h, pid: pid, events: events) else {
                 return XCTFail("\(stage): the trigger never came; log:\n\(h.currentLog)", file: file, line: line)
             }
             XCTAssertFalse(FaultSupport.strayWorkers(parent: 0).isEmpty, "no speech worker found: the check below would prove nothing",
@@ -40,7 +41,7 @@ final class StageKillTests: XCTestCase {
             // A worker the daemon was speaking through must not outlive it.
             XCTAssertTrue(h.wait(timeout: 10) { FaultSupport.strayWorkers(parent: pid).isEmpty },
                           "speech workers outlived the killed daemon: \(FaultSupport.strayWorkers(parent: pid))", file: file, line: line)
-            let hit = reached(h, path: path, trigger: stage)
+            let hit = reached(h, path: path, trigger: stage, events: events)
             outcomes.append("attempt \(attempt): wanted \(stage.rawValue), hit \(hit.rawValue)")
             let firstResults = h.results(for: path).count
             let publishedBefore = utterances(h).count
@@ -58,15 +59,17 @@ final class StageKillTests: XCTestCase {
             switch hit {
             case .claimed, .describing:
                 // In flight: redone as attempt 2, and spoken then (the first run never got that far).
-                XCTAssertTrue(h.currentLog.contains("path=\(path) attempt=2"), "\(stage): not redone as attempt 2", file: file, line: line)
-                XCTAssertTrue(h.waitForLog(" spoken", timeout: 30), "\(stage): redone photo not spoken; log:\n\(h.currentLog)",
+                XCTAssertTrue(h.journal().contains { $0.path == path && $0.state == "claimed" && $0.attempt == 2 },
+                              "\(stage): not redone as attempt 2", file: file, line: line)
+                XCTAssertTrue(h.wait(timeout: 30) { utterances(h).contains(message) }, "\(stage): redone photo not spoken; log:\n\(h.currentLog)",
                               file: file, line: line)
                 XCTAssertEqual(publishedBefore, 0, file: file, line: line)
                 XCTAssertEqual(utterances(h).filter { $0 == message }.count, 1, "\(stage): spoken other than once", file: file, line: line)
             case .recorded, .speaking, .spoken:
                 // Recorded: never described or spoken again; the utterance the kill cut off is lost.
-                XCTAssertFalse(h.currentLog.contains("path=\(path) attempt="), "\(stage): claimed again after restart", file: file, line: line)
-                XCTAssertFalse(h.currentLog.contains("kind=caption"), "\(stage): spoken again after restart", file: file, line: line)
+                // Not claimed again means not described and so not spoken again: speech follows the claim.
+                XCTAssertFalse(h.journal().contains { $0.path == path && $0.state == "claimed" && $0.time >= restart },
+                               "\(stage): claimed again after restart", file: file, line: line)
                 XCTAssertEqual(utterances(h).filter { $0 == message }.count, hit == .spoken ? 1 : 0,
                                "\(stage): speech not at most once", file: file, line: line)
                 // The kill may land before the "photo described" line: the record comes first.
@@ -81,7 +84,7 @@ final class StageKillTests: XCTestCase {
     }
 
     /// Waits (at most 30 s) until the daemon shows it is in `stage`, checking every 2 ms.
-    private func wait(for stage: Stage, h: DaemonHarness, pid: pid_t) -> Bool {
+    private func wait(for stage: Stage, h: DaemonHarness, pid: pid_t, events: EventStream) -> Bool {
         let journal = h.state + "/journal.jsonl"
         var ticksAtClaim: Int?
         let deadline = Date().addingTimeInterval(30)
@@ -92,12 +95,12 @@ final class StageKillTests: XCTestCase {
             case .describing:
                 // 50 ms of CPU since the claim: the idle daemon spends none, so this is the
                 // worker decoding, checking quality, reading text or captioning.
-                if ticksAtClaim == nil, h.currentLog.contains("photo claimed") { ticksAtClaim = FaultSupport.cpuTicks(pid) }
+                if ticksAtClaim == nil, journalText(journal).contains(#""state":"claimed""#) { ticksAtClaim = FaultSupport.cpuTicks(pid) }
                 if let t0 = ticksAtClaim, let t = FaultSupport.cpuTicks(pid), t - t0 >= 5 { return true }
             case .recorded:
                 if journalText(journal).contains(#""state":"done""#) { return true }
             case .speaking:
-                if h.currentLog.contains(" speaking") { return true }
+                if !events.all(.speechStarted).isEmpty { return true }
             case .spoken:
                 return false
             }
@@ -106,12 +109,12 @@ final class StageKillTests: XCTestCase {
         return false
     }
 
-    /// What the kill actually interrupted, from the journal, the log and the WAV folder. Without
-    /// a result the photo was in flight: claimed, or describing when the trigger proved it.
-    private func reached(_ h: DaemonHarness, path: String, trigger: Stage) -> Stage {
+    /// What the kill actually interrupted, from the journal, the events and the WAV folder.
+    /// Without a result the photo was in flight: claimed, or describing when the trigger proved it.
+    private func reached(_ h: DaemonHarness, path: String, trigger: Stage, events: EventStream) -> Stage {
         if h.results(for: path).isEmpty { return trigger == .describing ? .describing : .claimed }
         if !utterances(h).isEmpty { return .spoken }
-        return h.currentLog.contains(" speaking") ? .speaking : .recorded
+        return events.all(.speechStarted).isEmpty ? .recorded : .speaking
     }
 
     private func journalText(_ path: String) -> String {

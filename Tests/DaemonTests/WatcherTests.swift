@@ -54,14 +54,15 @@ final class WatcherTests: XCTestCase {
     func testCorruptFileAndNonImageAreRecordedAndTheDaemonStaysUp() throws {
         let h = try DaemonHarness()
         try h.start()
+        let events = try h.events()
         let corrupt = try h.drop("kitchen.jpg", BadPhotos.truncatedJPEG)
         let text = try h.drop("list.png", BadPhotos.notAnImage)
         for (path, name) in [(corrupt, "kitchen.jpg"), (text, "list.png")] {
             let r = h.waitForResult(path)
             XCTAssertEqual(r?.state, "failed", "log:\n\(h.currentLog)")
             XCTAssertTrue(r?.error?.contains(name) ?? false, "error does not name the photo: \(r?.error ?? "nil")")
-            XCTAssertTrue(h.waitForLogLine(containing: ["speech:", "kind=error", name, "queued"], timeout: 10),
-                          "error for \(name) was not queued for speech; log:\n\(h.currentLog)")
+            XCTAssertNotNil(events.next(.speechQueued, timeout: 10) { $0.utteranceKind == .error && ($0.text ?? "").contains(name) },
+                            "error for \(name) was not queued for speech; log:\n\(h.currentLog)")
         }
         XCTAssertTrue(h.process?.isRunning ?? false)
         let status = try h.client(["status"])
@@ -95,10 +96,11 @@ final class WatcherTests: XCTestCase {
     func testRecreatedFolderIsWatchedAgain() throws {
         let h = try DaemonHarness()
         try h.start()
+        let events = try h.events()
         try FileManager.default.removeItem(atPath: h.inbox)
-        XCTAssertTrue(h.waitForLog("folder went away", timeout: 10), h.currentLog)
+        XCTAssertNotNil(events.next(.folderLost, timeout: 10) { $0.folder == h.inbox }, h.currentLog)
         try FileManager.default.createDirectory(atPath: h.inbox, withIntermediateDirectories: false)
-        XCTAssertTrue(h.waitForLog("folder is back", timeout: 10), h.currentLog)
+        XCTAssertNotNil(events.next(.folderBack, timeout: 10) { $0.folder == h.inbox }, h.currentLog)
         let p = try h.drop("after.jpg", BadPhotos.truncatedJPEG)
         XCTAssertNotNil(h.waitForResult(p), h.currentLog)
         XCTAssertTrue(h.process?.isRunning ?? false)
