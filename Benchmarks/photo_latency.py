@@ -118,14 +118,14 @@ def measure(args, daemon, sock_path, watch, staging, sink, data, tmp):
             time.sleep(0.01)
     # The model must have loaded before the clock means anything.
     while True:
-        s.sendall(frame({"v": 1, "id": 1, "type": "status"}))
+        s.sendall(frame({"v": 2, "id": 1, "type": "status"}))
         st = read_frame(s, deadline)
         if st.get("status", {}).get("model", {}).get("loaded"):
             break
         if time.monotonic() > deadline:
             raise SystemExit(f"photo_latency: the model did not load: {st}")
         time.sleep(0.05)
-    s.sendall(frame({"v": 1, "id": 2, "type": "events"}))
+    s.sendall(frame({"v": 2, "id": 2, "type": "events"}))
 
     runs = []
     for i in range(args.runs + 1):
