@@ -160,6 +160,21 @@ final class ModelJSONTests: XCTestCase {
         assertLoadFails(.missingField(file: path("tokenizer.json"), path: "model.vocab"))
     }
 
+    func testShardIndexNamesTheFieldPath() throws {
+        let sharded = directory.appendingPathComponent("sharded")
+        try FileManager.default.copyItem(at: CheckpointTests.root.appendingPathComponent("dir-sharded"), to: sharded)
+        let index = sharded.appendingPathComponent("model.safetensors.index.json")
+        try Data(#"{"weight_map": {"a": "model-00001-of-00002.safetensors", "b": 2}}"#.utf8).write(to: index)
+        XCTAssertThrowsError(try Checkpoint.load(directory: sharded)) { error in
+            XCTAssertEqual(error as? ModelJSONError, .invalidField(file: index.path, path: "weight_map.b",
+                                                                   expected: "a string", found: "2"))
+        }
+        try Data(#"{"metadata": {}}"#.utf8).write(to: index)
+        XCTAssertThrowsError(try Checkpoint.load(directory: sharded)) { error in
+            XCTAssertEqual(error as? ModelJSONError, .missingField(file: index.path, path: "weight_map"))
+        }
+    }
+
     func testValuesPrintAsJSON() {
         let value: ModelJSONValue = ["a": [1, 2.5, "x", nil, true], "b": [:]]
         XCTAssertEqual(value.description, #"{"a": [1, 2.5, "x", null, true], "b": {}}"#)

@@ -32,13 +32,16 @@ enum QuantizedCheckpoint {
         for m in source.quantized {
             entries.append((m.key + qweight, "I8", [m.out, m.in], UnsafeRawBufferPointer(start: m.rows.q, count: m.out * m.in)))
         }
-        var header: [String: Any] = ["__metadata__": ["format": format, "version": version]]
+        var header: [String: ModelJSONValue] = ["__metadata__": ["format": .string(format), "version": .string(version)]]
         var offset = 0
         for e in entries {
-            header[e.key] = ["dtype": e.dtype, "shape": e.shape, "data_offsets": [offset, offset + e.bytes.count]]
+            header[e.key] = ["dtype": .string(e.dtype), "shape": .array(e.shape.map { .int($0) }),
+                             "data_offsets": [.int(offset), .int(offset + e.bytes.count)]]
             offset += e.bytes.count
         }
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var json = try encoder.encode(header)
         while json.count % 8 != 0 { json.append(0x20) }
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
               let out = try? FileHandle(forWritingTo: url) else {
@@ -61,9 +64,13 @@ final class QuantizedSource: WeightSource {
     init(url: URL) throws {
         file = try MappedFile(path: url.path)
         tensors = try SafetensorsReader.read(file)
+        // SafetensorsReader has validated the header's length and JSON; only the metadata is new here.
+        struct Header: Decodable {
+            var metadata: [String: String]?
+            enum CodingKeys: String, CodingKey { case metadata = "__metadata__" }
+        }
         let headerLength = Int(file.le(UInt64.self, at: 0))
-        let header = try? JSONSerialization.jsonObject(with: Data(file.bytes[8..<(8 + headerLength)])) as? [String: Any]
-        let meta = header?["__metadata__"] as? [String: String]
+        let meta = try ModelJSON.decode(Header.self, from: Data(file.bytes[8..<(8 + headerLength)]), file: url.path).metadata
         guard meta?["format"] == QuantizedCheckpoint.format, meta?["version"] == QuantizedCheckpoint.version else {
             throw CheckpointError.invalidFile(url.path, reason:
                 "not an \(QuantizedCheckpoint.format) v\(QuantizedCheckpoint.version) file (__metadata__ is \(meta ?? [:]))")
