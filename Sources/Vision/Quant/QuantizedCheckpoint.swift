@@ -8,7 +8,7 @@ import Foundation
 /// header, data) with `__metadata__ = {"format": "assist-int8", "version": "1"}`, holding
 ///  - every fp32 tensor the model reads that is not a matrix (LayerNorms, biases, `cls_token`,
 ///    position embeddings, `wpe`), under its checkpoint key, dtype F32, checkpoint shape;
-///  - every matrix (`ModelWeights.matrices`: ViT and GPT-2 projections, the patch embedding,
+///  - every matrix (the `.matrix` rows of `ModelWeights.keyTable`: ViT and GPT-2 projections, the patch embedding,
 ///    `enc_to_dec_proj`, `wte` = the tied LM head) as `<key>.qweight`, dtype I8, shape
 ///    `(out, in)` whatever the checkpoint layout, and `<key>.qscale`, dtype F32, shape `(out)`,
 ///    with `W[o, i] ≈ qweight[o, i] * qscale[o]` (see `QuantizedRows`).
@@ -88,6 +88,19 @@ final class QuantizedSource: WeightSource {
         return t.base
     }
 
+    func contains(_ key: String) -> Bool { tensors[key] != nil }
+
+    /// A matrix is stored as `<key>.qweight` `(out, in)` and `<key>.qscale` `(out)`.
+    func checkShape(_ key: String, _ shape: [Int], matrix: (out: Int, in: Int)?) throws {
+        func check(_ key: String, _ shape: [Int]) throws {
+            guard let t = tensors[key] else { throw CheckpointError.missingTensor(key) }
+            guard t.shape == shape else { throw CheckpointError.shapeMismatch(key: key, expected: shape, found: t.shape) }
+        }
+        guard let (out, n) = matrix else { return try check(key, shape) }
+        try check(key + QuantizedCheckpoint.qweight, [out, n])
+        try check(key + QuantizedCheckpoint.qscale, [out])
+    }
+
     func floats(_ key: String, shape: [Int]) throws -> UnsafePointer<Float> {
         try raw(key, dtype: .f32, shape: shape).assumingMemoryBound(to: Float.self)
     }
@@ -100,7 +113,7 @@ final class QuantizedSource: WeightSource {
     }
 
     /// The quantizer writes only what the model computes with, so optional tensors are absent.
-    func checkOptional(_ shapes: [String: [Int]]) throws {}
+    func takeUnused(_ key: String, shape: [Int]) throws {}
     func checkTiedCopy(_ key: String, of tiedTo: String, shape: [Int]) throws {}
 
     func finish(ignoring: [String]) throws {
