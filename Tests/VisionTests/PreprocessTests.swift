@@ -126,7 +126,7 @@ final class PreprocessTests: XCTestCase {
             (#"{"image_std": [0.5, 0, 0.5]}"#, "preprocessor_config.json: image_std: expected non-zero values, found [0.5, 0, 0.5]"),
             (#"{"rescale_factor": "1/255"}"#, #"preprocessor_config.json: rescale_factor: expected a number, found "1/255""#),
             (#"[1, 2]"#, "preprocessor_config.json: expected a JSON object, found [1, 2]"),
-            (#"{"size": "#, "preprocessor_config.json: invalid JSON"),
+            (#"{"size": "#, "preprocessor_config.json: not valid JSON"),
         ]
         for (json, needle) in cases {
             XCTAssertThrowsError(try ImageProcessorConfig(json: Data(json.utf8))) { error in

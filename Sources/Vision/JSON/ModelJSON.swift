@@ -43,8 +43,7 @@ enum ModelJSON {
         }
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty || root == nil:
-            let reason = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return .notJSON(file: file, reason: reason ?? context.debugDescription)
+            return .notJSON(file: file)
         case .dataCorrupted(let context):
             return field(context.codingPath, expected: context.debugDescription)
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
@@ -52,7 +51,7 @@ enum ModelJSON {
         case .keyNotFound(let key, let context):
             return .missingField(file: file, path: locate(context.codingPath + [key], in: root).path)
         @unknown default:
-            return .notJSON(file: file, reason: "\(error)")
+            return .invalidField(file: file, path: "", expected: "a valid file", found: "\(error)")
         }
     }
 
