@@ -30,7 +30,8 @@ public final class BPETokenizer: Sendable {
     /// `tokenizer_config.json`, `special_tokens_map.json` and `added_tokens.json`; see
     /// `TokenizerFiles` for how they combine.
     ///
-    /// - Throws: `TokenizerError` naming the missing or malformed file.
+    /// - Throws: `TokenizerError` for missing files, a malformed merges.txt or an unsupported
+    ///   `tokenizer.json`; `ModelJSONError` naming the file and field for a bad JSON value.
     public init(directory: URL) throws {
         let files = try TokenizerFiles(directory: directory)
         vocab = files.vocab
