@@ -156,7 +156,9 @@ struct GPT2Decoder: @unchecked Sendable {
     // MARK: Attention of one head
 
     /// One query `(HD)` against `count` key and value rows `stride` apart: scores `(count)`,
-    /// softmax, then `ctx (HD) = scores · V`.
+    /// softmax, then `ctx (HD) = scores · V`. Inlined: it runs once per (row, head) and layer, and
+    /// a call per head would cost tiny models a few tenths of a percent.
+    @inline(__always)
     private func attendOne(_ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                            stride: Int, count: Int, scale: AttentionScale,
                            scores: UnsafeMutablePointer<Float>, into ctx: UnsafeMutablePointer<Float>) {
@@ -211,6 +213,7 @@ struct AttentionScale {
     }
 
     /// Divides `n` scores in place (nothing on the reorder-and-upcast path).
+    @inline(__always)
     func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
         if divideByRoot { for i in 0..<n { p[i] /= sqrtHD } }
         if divideByLayer { for i in 0..<n { p[i] /= inverseIdx } }
