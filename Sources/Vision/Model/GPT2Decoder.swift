@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Block: `x += attn(ln_1(x))`, `x += crossattention(ln_cross_attn(x), image)`,
 /// `x += mlp(ln_2(x))`; then `ln_f` and logits = h · lm_head^T.
-/// `@unchecked Sendable`: immutable; `w` holds pointers to weights that nothing writes after loading.
+/// Unchecked Sendable because immutable: `w` holds pointers to weights that nothing writes after loading.
 struct GPT2Decoder: @unchecked Sendable {
     let d: ModelDimensions
     let w: ModelWeights

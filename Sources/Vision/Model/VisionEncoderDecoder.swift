@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The model holds only immutable weights (memory-mapped checkpoint views) and is safe to share
 /// between threads; per-run state lives in `DecoderState`, created per generation.
-/// `@unchecked Sendable`: immutable after init; `weights` point into memory `source` owns and never writes again.
+/// Unchecked Sendable because immutable after init: `weights` point into memory `source` owns and never writes again.
 public final class VisionEncoderDecoder: @unchecked Sendable {
     public let config: VisionEncoderDecoderConfig
     let dims: ModelDimensions
