@@ -89,8 +89,8 @@ enum BenchCommand {
         }
         func caption(beams: Int) throws -> [Int] {
             var config = engine.generationConfig
-            try config.update(["num_beams": beams, "do_sample": false,
-                               "min_new_tokens": newTokens, "max_new_tokens": newTokens])
+            try config.update(["num_beams": .int(beams), "do_sample": false,
+                               "min_new_tokens": .int(newTokens), "max_new_tokens": .int(newTokens)])
             let pixels = try preprocess()
             let tokens = try Generator(model: engine.model).generate(pixelValues: pixels, config: config)
             _ = engine.tokenizer.decode(tokens)

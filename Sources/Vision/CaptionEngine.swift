@@ -35,17 +35,17 @@ public struct GenerationOverrides: Sendable, Equatable {
 /// A loaded captioning model: what transformers' `VisionEncoderDecoderModel`,
 /// `ViTImageProcessor`, `AutoTokenizer` and `GenerationConfig` load from one hub directory.
 ///
-/// Load once. The engine is immutable after loading; `caption` allocates its per-run state, so
-/// calls from several threads are safe but compete for the same cores (the daemon runs one at a
-/// time).
-public final class CaptionEngine: @unchecked Sendable {
+/// Load once. The engine is immutable; `caption` allocates its per-run state, so calls from
+/// several threads are safe but compete for the same cores (the daemon runs one at a time).
+public final class CaptionEngine: Sendable {
     public let modelDirectory: URL
     public let model: VisionEncoderDecoder
     public let processor: ImageProcessor
     public let tokenizer: BPETokenizer
     /// `generation_config.json` (or `config.json`'s generation attributes) as transformers resolves them.
     public let generationConfig: GenerationConfig
-    public var imageLimits: ImageLimits
+    /// The size limits `caption(imageData:)` decodes under.
+    public let imageLimits: ImageLimits
 
     /// `precision`: see `VisionEncoderDecoder.init(directory:precision:)` (nil loads
     /// `model.int8.safetensors` when the directory has one, else the fp32 checkpoint).

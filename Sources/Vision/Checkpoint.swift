@@ -127,13 +127,11 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// `{"weight_map": {key: shard file}}`, as `save_pretrained` writes for large models.
     private convenience init(index url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw CheckpointError.invalidFile(url.path, reason: "cannot read: \(error.localizedDescription)")
+        struct Index: Decodable {
+            var weightMap: [String: String]
+            enum CodingKeys: String, CodingKey { case weightMap = "weight_map" }
         }
-        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let map = json["weight_map"] as? [String: String]
-        else { throw CheckpointError.invalidFile(url.path, reason: "no weight_map object of key -> shard file") }
+        let map = try ModelJSON.decode(Index.self, from: url).weightMap
         let directory = url.deletingLastPathComponent()
         let shards = Set(map.values).sorted().map { name -> URL in
             directory.appendingPathComponent(name)

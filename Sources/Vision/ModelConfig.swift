@@ -20,32 +20,14 @@ public struct VisionEncoderDecoderConfig: Codable, Sendable {
         case tieWordEmbeddings = "tie_word_embeddings"
     }
 
-    /// Reads `config.json` from a model directory.
+    /// Reads `config.json` from a model directory: the one loader of that file for the model.
     ///
-    /// - Throws: `CheckpointError.missingFile` if it is absent, `.invalidFile` naming the file and
-    ///   the decoding problem (missing key, wrong type, not JSON) otherwise.
+    /// - Throws: `CheckpointError.missingFile` if it is absent, else a `ModelJSONError` naming the
+    ///   file and the field (`config.json: decoder.n_embd: expected an integer, found "x"`).
     public static func load(directory: URL) throws -> VisionEncoderDecoderConfig {
         let url = directory.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: url.path) else { throw CheckpointError.missingFile(url.path) }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw CheckpointError.invalidFile(url.path, reason: "cannot read: \(error.localizedDescription)")
-        }
-        do {
-            return try JSONDecoder().decode(VisionEncoderDecoderConfig.self, from: data)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw CheckpointError.invalidFile(url.path, reason: "missing \(path(context.codingPath + [key]))")
-        } catch let DecodingError.typeMismatch(type, context) {
-            throw CheckpointError.invalidFile(url.path, reason: "\(path(context.codingPath)) is not a \(type)")
-        } catch let DecodingError.valueNotFound(type, context) {
-            throw CheckpointError.invalidFile(url.path, reason: "\(path(context.codingPath)) is null, expected \(type)")
-        } catch {
-            throw CheckpointError.invalidFile(url.path, reason: "not valid JSON")
-        }
-    }
-
-    private static func path(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        return try ModelJSON.decode(VisionEncoderDecoderConfig.self, from: url)
     }
 
     public init(from decoder: Decoder) throws {

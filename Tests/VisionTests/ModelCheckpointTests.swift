@@ -101,4 +101,111 @@ final class ModelCheckpointTests: XCTestCase {
         let badPooler = try editedModel { t in t["encoder.pooler.dense.bias"] = ([c + 1], Data(count: 4 * (c + 1))) }
         XCTAssertThrowsError(try VisionEncoderDecoder(directory: badPooler))
     }
+
+    // MARK: - The key table
+
+    /// A `CheckpointSource` that records the order in which the loader asks for shapes and data.
+    final class RecordingSource: WeightSource {
+        let real: CheckpointSource
+        private(set) var calls: [String] = []
+        init(_ real: CheckpointSource) { self.real = real }
+        func contains(_ key: String) -> Bool { real.contains(key) }
+        func checkShape(_ key: String, _ shape: [Int], matrix: (out: Int, in: Int)?) throws {
+            calls.append("shape \(key)")
+            try real.checkShape(key, shape, matrix: matrix)
+        }
+        func floats(_ key: String, shape: [Int]) throws -> UnsafePointer<Float> {
+            calls.append("data \(key)")
+            return try real.floats(key, shape: shape)
+        }
+        func dense(_ key: String, shape: [Int], outFeatures: Int, inFeatures: Int, inOut: Bool,
+                   bias: UnsafePointer<Float>?) throws -> Dense {
+            calls.append("data \(key)")
+            return try real.dense(key, shape: shape, outFeatures: outFeatures, inFeatures: inFeatures, inOut: inOut, bias: bias)
+        }
+        func takeUnused(_ key: String, shape: [Int]) throws {
+            calls.append("data \(key)")
+            try real.takeUnused(key, shape: shape)
+        }
+        func checkTiedCopy(_ key: String, of tiedTo: String, shape: [Int]) throws {
+            calls.append("data \(key)")
+            try real.checkTiedCopy(key, of: tiedTo, shape: shape)
+        }
+        func finish(ignoring: [String]) throws { try real.finish(ignoring: ignoring) }
+    }
+
+    private func load(_ dir: URL, into source: inout RecordingSource?) throws -> ModelWeights {
+        let config = try VisionEncoderDecoderConfig.load(directory: dir)
+        let recording = RecordingSource(CheckpointSource(checkpoint: try Checkpoint.load(directory: dir), quantize: false))
+        source = recording
+        return try ModelWeights(dims: ModelDimensions(config), source: recording)
+    }
+
+    /// Every shape is checked before any tensor's data is asked for, so a misshapen tensor at
+    /// the end of the table fails the load before a single tensor is converted or quantized.
+    func testEveryShapeIsCheckedBeforeAnyData() throws {
+        var source: RecordingSource?
+        _ = try load(try sourceModel(), into: &source)
+        let calls = try XCTUnwrap(source).calls
+        let firstData = try XCTUnwrap(calls.firstIndex { $0.hasPrefix("data ") })
+        XCTAssertFalse(calls[firstData...].contains { $0.hasPrefix("shape ") }, "a shape checked after data was read")
+        XCTAssertEqual(firstData, calls.filter { $0.hasPrefix("shape ") }.count)
+
+        let key = "decoder.transformer.h.0.mlp.c_proj.bias"
+        let bad = try editedModel { t in t[key] = ([t[key]!.shape[0] + 1], Data(count: 4 * (t[key]!.shape[0] + 1))) }
+        XCTAssertThrowsError(try load(bad, into: &source)) { e in
+            guard case .shapeMismatch(let k, let expected, let found)? = e as? CheckpointError else { return XCTFail("\(e)") }
+            XCTAssertEqual(k, key)
+            XCTAssertEqual(found, [expected[0] + 1])
+        }
+        XCTAssertEqual(source?.calls.filter { $0.hasPrefix("data ") }, [], "data read before the shapes were all checked")
+    }
+
+    /// The table names each checkpoint tensor once, and together with the ignored buffers it is
+    /// exactly the checkpoint's key set, for a tied model and one with enc_to_dec_proj.
+    func testKeyTableIsTheCheckpoint() throws {
+        for name in ["tiny-st", "dev-proj"] {
+            let dir = ModelFixtures.modelDirectory(name)
+            let dims = try ModelDimensions(VisionEncoderDecoderConfig.load(directory: dir))
+            var keys: [String] = []
+            for row in ModelWeights.keyTable(dims) {
+                switch row.use {
+                case .floats: keys.append(row.key)
+                case .matrix(_, _, _, _, let bias): keys.append(row.key); keys += bias.map { [$0] } ?? []
+                case .unused, .tiedCopy: break
+                }
+            }
+            XCTAssertEqual(keys.count, Set(keys).count, "\(name): a key appears twice in the table")
+            let stored = try Checkpoint.load(directory: dir).keys.filter { k in
+                !ModelWeights.ignoredKeyPatterns.contains { k.hasSuffix($0) } && !k.hasPrefix("encoder.pooler.")
+                    && k != "decoder.lm_head.weight"
+            }
+            XCTAssertEqual(Set(keys), Set(stored), name)
+            XCTAssertEqual(dims.hasProjection, keys.contains("enc_to_dec_proj.weight"), name)
+        }
+    }
+
+    /// The quantizer writes int8 rows for exactly the table's matrices, and fp32 for the rest.
+    func testQuantizerTakesItsMatricesFromTheTable() throws {
+        let dir = try sourceModel()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("quant-table-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: out) }
+        try VisionEncoderDecoder.writeQuantized(directory: dir, to: out)
+        let written = try Checkpoint.load(file: out.appendingPathComponent(QuantizedCheckpoint.fileName))
+        let dims = try ModelDimensions(VisionEncoderDecoderConfig.load(directory: dir))
+        var matrices: Set<String> = [], floats: Set<String> = []
+        for row in ModelWeights.keyTable(dims) {
+            switch row.use {
+            case .floats: floats.insert(row.key)
+            case .matrix(_, _, _, _, let bias): matrices.insert(row.key); if let bias { floats.insert(bias) }
+            case .unused, .tiedCopy: break
+            }
+        }
+        XCTAssertFalse(matrices.isEmpty)
+        XCTAssertEqual(Set(written.keys.filter { $0.hasSuffix(QuantizedCheckpoint.qweight) }
+                               .map { String($0.dropLast(QuantizedCheckpoint.qweight.count)) }), matrices)
+        XCTAssertEqual(Set(written.keys.filter { !$0.hasSuffix(QuantizedCheckpoint.qweight) && !$0.hasSuffix(QuantizedCheckpoint.qscale) }),
+                       floats)
+    }
 }

@@ -119,14 +119,14 @@ final class PreprocessTests: XCTestCase {
 
     func testConfigErrorsNameTheKey() {
         let cases: [(String, String)] = [
-            (#"{"size": {"shortest_edge": 224}}"#, "\"size\""),
-            (#"{"resample": 9}"#, "\"resample\""),
-            (#"{"do_resize": 1}"#, "\"do_resize\""),
-            (#"{"image_mean": [0.5, 0.5]}"#, "\"image_mean\""),
-            (#"{"image_std": [0.5, 0, 0.5]}"#, "\"image_std\""),
-            (#"{"rescale_factor": "1/255"}"#, "\"rescale_factor\""),
-            (#"[1, 2]"#, "not a JSON object"),
-            (#"{"size": "#, "invalid JSON"),
+            (#"{"size": {"shortest_edge": 224}}"#, #"preprocessor_config.json: size: expected {"height": h, "width": w} or a positive int, found {"shortest_edge": 224}"#),
+            (#"{"resample": 9}"#, "preprocessor_config.json: resample: expected a PIL filter id 0...5, found 9"),
+            (#"{"do_resize": 1}"#, "preprocessor_config.json: do_resize: expected true or false, found 1"),
+            (#"{"image_mean": [0.5, 0.5]}"#, "preprocessor_config.json: image_mean: expected 3 numbers"),
+            (#"{"image_std": [0.5, 0, 0.5]}"#, "preprocessor_config.json: image_std: expected non-zero values, found [0.5, 0, 0.5]"),
+            (#"{"rescale_factor": "1/255"}"#, #"preprocessor_config.json: rescale_factor: expected a number, found "1/255""#),
+            (#"[1, 2]"#, "preprocessor_config.json: expected a JSON object, found [1, 2]"),
+            (#"{"size": "#, "preprocessor_config.json: not valid JSON"),
         ]
         for (json, needle) in cases {
             XCTAssertThrowsError(try ImageProcessorConfig(json: Data(json.utf8))) { error in

@@ -6,8 +6,8 @@ import XCTest
 /// The int8 mode: the quantizer's rounding, the kernels, the file round trip, and exact agreement
 /// with transformers running the same int8 weights on all parity fixture images of the two fp32
 /// fixture models, tiny-st and tiny-bin (the one with `enc_to_dec_proj`). int8-vs-fp32 agreement
-/// is reported (issue 4's 90% is measured on the full-size model by scripts/bench; see
-/// docs/quantization.md).
+/// is reported (the 90% target is measured on the full-size model by scripts/bench; see
+/// docs/benchmarks.md and docs/quantization.md).
 final class QuantizedModelTests: XCTestCase {
     /// The fp32 fixture checkpoints; the fp16/bf16 ones hold the same weights as tiny-st.
     static let parityModels = ["tiny-st", "tiny-bin"]

@@ -116,7 +116,7 @@ final class TokenizerTests: XCTestCase {
         try Data("{\"a\": 0".utf8).write(to: dir.appendingPathComponent("vocab.json"))
         try Data("#version: 0.2\n".utf8).write(to: dir.appendingPathComponent("merges.txt"))
         XCTAssertThrowsError(try BPETokenizer(directory: dir)) { error in
-            XCTAssertEqual(error as? TokenizerError, .invalidFile(dir.appendingPathComponent("vocab.json").path, reason: "not valid JSON"))
+            XCTAssertEqual(error as? ModelJSONError, .notJSON(file: dir.appendingPathComponent("vocab.json").path))
         }
         try Data("{\"a\": 0, \"b\": 1, \"ab\": 2}".utf8).write(to: dir.appendingPathComponent("vocab.json"))
         try Data("#version: 0.2\na b c\n".utf8).write(to: dir.appendingPathComponent("merges.txt"))

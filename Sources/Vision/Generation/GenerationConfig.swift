@@ -43,118 +43,90 @@ public struct GenerationConfig: Sendable, Equatable {
     // MARK: Loading
 
     /// The generation configuration of a Hugging Face model directory (see the type comment).
+    ///
+    /// - Throws: `CheckpointError.missingFile` without config.json; a `ModelJSONError` naming the
+    ///   file and the key for a value of the wrong kind or out of range.
     public init(directory: URL) throws {
         let configURL = directory.appendingPathComponent("config.json")
-        let top = try Self.readJSON(configURL, required: true)!
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
+            throw CheckpointError.missingFile(configURL.path)
+        }
+        let top = try ModelJSON.decode([String: ModelJSONValue].self, from: configURL)
         let genURL = directory.appendingPathComponent("generation_config.json")
-        if let gen = try Self.readJSON(genURL, required: false) {
-            let fromModel = (gen["_from_model_config"] as? Bool) ?? false
-            if fromModel && Self.hasNonDefaultLegacyParameters(top) {
-                try self.init(modelConfig: top)
+        if FileManager.default.fileExists(atPath: genURL.path) {
+            let gen = try ModelJSON.decode([String: ModelJSONValue].self, from: genURL)
+            if gen["_from_model_config"] == .bool(true) && Self.hasNonDefaultLegacyParameters(top) {
+                try self.init(modelConfig: top, file: configURL.path)
             } else {
                 self.init()
-                do { try update(gen) } catch let e as GenerationError {
-                    throw GenerationError.invalidFile(genURL.path, reason: e.description)
-                }
+                try apply(gen.map { (key: $0.key, value: $0.value, path: $0.key) }, file: genURL.path)
             }
         } else {
-            try self.init(modelConfig: top)
+            try self.init(modelConfig: top, file: configURL.path)
         }
     }
 
-    /// `GenerationConfig.from_model_config` for a parsed `config.json`.
-    public init(modelConfig top: [String: Any]) throws {
-        var merged: [String: Any] = [:]
-        for (k, v) in top where Self.attributeDefaults[k] != nil { merged[k] = v }
-        var decoder = (top["decoder"] as? [String: Any]) ?? [:]
+    /// `GenerationConfig.from_model_config` for a parsed `config.json`; `file` labels errors.
+    public init(modelConfig top: [String: ModelJSONValue], file: String = "config.json") throws {
+        var merged: [String: (value: ModelJSONValue, path: String)] = [:]
+        for (k, v) in top where Self.attributeDefaults[k] != nil { merged[k] = (v, k) }
+        var decoder: [String: ModelJSONValue] = [:]
+        if case .object(let d)? = top["decoder"] { decoder = d }
         // GPT2Config.__init__ defaults that differ from GenerationConfig's.
         if decoder["bos_token_id"] == nil { decoder["bos_token_id"] = 50256 }
         if decoder["eos_token_id"] == nil { decoder["eos_token_id"] = 50256 }
         for (k, v) in decoder {
             guard let def = Self.attributeDefaults[k] else { continue }
-            if Self.jsonEqual(merged[k] ?? def, def) { merged[k] = v }
+            if (merged[k]?.value ?? def).pythonEquals(def) { merged[k] = (v, "decoder." + k) }
         }
         self.init()
-        try update(merged)
+        try apply(merged.map { (key: $0.key, value: $0.value.value, path: $0.value.path) }, file: file)
     }
 
-    /// Every `GenerationConfig.__init__` attribute with its default (`NSNull` for None).
-    static var attributeDefaults: [String: Any] { [
-        "max_length": 20, "max_new_tokens": NSNull(), "min_length": 0, "min_new_tokens": NSNull(),
-        "early_stopping": false, "max_time": NSNull(), "do_sample": false, "num_beams": 1,
-        "num_beam_groups": 1, "penalty_alpha": NSNull(), "use_cache": true, "temperature": 1.0,
+    /// Every `GenerationConfig.__init__` attribute with its default (`nil` for None).
+    static let attributeDefaults: [String: ModelJSONValue] = [
+        "max_length": 20, "max_new_tokens": nil, "min_length": 0, "min_new_tokens": nil,
+        "early_stopping": false, "max_time": nil, "do_sample": false, "num_beams": 1,
+        "num_beam_groups": 1, "penalty_alpha": nil, "use_cache": true, "temperature": 1.0,
         "top_k": 50, "top_p": 1.0, "typical_p": 1.0, "epsilon_cutoff": 0.0, "eta_cutoff": 0.0,
         "diversity_penalty": 0.0, "repetition_penalty": 1.0, "encoder_repetition_penalty": 1.0,
-        "length_penalty": 1.0, "no_repeat_ngram_size": 0, "bad_words_ids": NSNull(),
-        "force_words_ids": NSNull(), "renormalize_logits": false, "constraints": NSNull(),
-        "forced_bos_token_id": NSNull(), "forced_eos_token_id": NSNull(), "remove_invalid_values": false,
-        "exponential_decay_length_penalty": NSNull(), "suppress_tokens": NSNull(),
-        "begin_suppress_tokens": NSNull(), "forced_decoder_ids": NSNull(), "sequence_bias": NSNull(),
-        "guidance_scale": NSNull(), "low_memory": NSNull(), "num_return_sequences": 1,
+        "length_penalty": 1.0, "no_repeat_ngram_size": 0, "bad_words_ids": nil,
+        "force_words_ids": nil, "renormalize_logits": false, "constraints": nil,
+        "forced_bos_token_id": nil, "forced_eos_token_id": nil, "remove_invalid_values": false,
+        "exponential_decay_length_penalty": nil, "suppress_tokens": nil,
+        "begin_suppress_tokens": nil, "forced_decoder_ids": nil, "sequence_bias": nil,
+        "guidance_scale": nil, "low_memory": nil, "num_return_sequences": 1,
         "output_attentions": false, "output_hidden_states": false, "output_scores": false,
-        "output_logits": NSNull(), "return_dict_in_generate": false, "pad_token_id": NSNull(),
-        "bos_token_id": NSNull(), "eos_token_id": NSNull(), "encoder_no_repeat_ngram_size": 0,
-        "decoder_start_token_id": NSNull(), "num_assistant_tokens": 5,
-        "num_assistant_tokens_schedule": "heuristic", "cache_implementation": NSNull(),
-        "prompt_lookup_num_tokens": NSNull(), "max_matching_ngram_size": NSNull(),
-    ] }
+        "output_logits": nil, "return_dict_in_generate": false, "pad_token_id": nil,
+        "bos_token_id": nil, "eos_token_id": nil, "encoder_no_repeat_ngram_size": 0,
+        "decoder_start_token_id": nil, "num_assistant_tokens": 5,
+        "num_assistant_tokens_schedule": "heuristic", "cache_implementation": nil,
+        "prompt_lookup_num_tokens": nil, "max_matching_ngram_size": nil,
+    ]
 
     /// `PretrainedConfig._get_generation_defaults()`: the top-level config.json parameters whose
     /// non-default values trigger the legacy rebuild from the model config.
-    static var legacyParameterDefaults: [String: Any] { [
+    static let legacyParameterDefaults: [String: ModelJSONValue] = [
         "max_length": 20, "min_length": 0, "do_sample": false, "early_stopping": false, "num_beams": 1,
         "num_beam_groups": 1, "diversity_penalty": 0.0, "temperature": 1.0, "top_k": 50, "top_p": 1.0,
         "typical_p": 1.0, "repetition_penalty": 1.0, "length_penalty": 1.0, "no_repeat_ngram_size": 0,
-        "encoder_no_repeat_ngram_size": 0, "bad_words_ids": NSNull(), "num_return_sequences": 1,
-        "output_scores": false, "return_dict_in_generate": false, "forced_bos_token_id": NSNull(),
-        "forced_eos_token_id": NSNull(), "remove_invalid_values": false,
-        "exponential_decay_length_penalty": NSNull(), "suppress_tokens": NSNull(), "begin_suppress_tokens": NSNull(),
-    ] }
+        "encoder_no_repeat_ngram_size": 0, "bad_words_ids": nil, "num_return_sequences": 1,
+        "output_scores": false, "return_dict_in_generate": false, "forced_bos_token_id": nil,
+        "forced_eos_token_id": nil, "remove_invalid_values": false,
+        "exponential_decay_length_penalty": nil, "suppress_tokens": nil, "begin_suppress_tokens": nil,
+    ]
 
-    static func hasNonDefaultLegacyParameters(_ top: [String: Any]) -> Bool {
-        legacyParameterDefaults.contains { k, def in top[k].map { !jsonEqual($0, def) } ?? false }
-    }
-
-    /// Python `==` on JSON values, as far as config files need it (None, bool/number, str, lists).
-    static func jsonEqual(_ a: Any, _ b: Any) -> Bool {
-        switch (a, b) {
-        case (is NSNull, is NSNull): return true
-        case (is NSNull, _), (_, is NSNull): return false
-        case let (x as String, y as String): return x == y
-        case let (x as [Any], y as [Any]): return x.count == y.count && zip(x, y).allSatisfy { jsonEqual($0, $1) }
-        case let (x as NSNumber, y as NSNumber): return x.doubleValue == y.doubleValue
-        case let (x as Bool, y as Bool): return x == y
-        case let (x as Int, y as Int): return x == y
-        case let (x as Double, y as Double): return x == y
-        case let (x as Bool, y as Int), let (y as Int, x as Bool): return (x ? 1 : 0) == y
-        case let (x as Int, y as Double), let (y as Double, x as Int): return Double(x) == y
-        default: return false
-        }
-    }
-
-    static func readJSON(_ url: URL, required: Bool) throws -> [String: Any]? {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            if required { throw CheckpointError.missingFile(url.path) }
-            return nil
-        }
-        guard let obj = try? JSONSerialization.jsonObject(with: data), let dict = obj as? [String: Any] else {
-            throw GenerationError.invalidFile(url.path, reason: "not a JSON object")
-        }
-        return dict
+    static func hasNonDefaultLegacyParameters(_ top: [String: ModelJSONValue]) -> Bool {
+        legacyParameterDefaults.contains { k, def in top[k].map { !$0.pythonEquals(def) } ?? false }
     }
 
     // MARK: Updating
 
     /// Like `GenerationConfig.update(**kwargs)` followed by `validate()`: known attributes are set,
-    /// unknown keys ignored. Values of the wrong type are errors naming the key.
-    /// On error the configuration is left unchanged.
-    public mutating func update(_ values: [String: Any]) throws {
-        var c = self
-        for key in values.keys.sorted() { try c.set(key, values[key]!) }
-        if let m = c.maxNewTokens, m <= 0 {
-            throw GenerationError.invalidOption(name: "max_new_tokens", reason: "must be greater than 0, is \(m)")
-        }
-        self = c
+    /// unknown keys ignored. A value of the wrong kind or out of range is a
+    /// `GenerationError.invalidOption` naming the key. On error the configuration is left unchanged.
+    public mutating func update(_ values: [String: ModelJSONValue]) throws {
+        try apply(values.map { (key: $0.key, value: $0.value, path: $0.key) }, file: nil)
     }
 
     /// The configuration with the non-nil overrides applied (`generate(num_beams=..., ...)`).
@@ -163,36 +135,56 @@ public struct GenerationConfig: Sendable, Equatable {
     /// over any `max_length`.
     public func applying(_ o: GenerationOverrides) throws -> GenerationConfig {
         var c = self
-        var kw: [String: Any] = [:]
-        if let v = o.numBeams { kw["num_beams"] = v }
-        if let v = o.maxLength { kw["max_length"] = v }
-        if let v = o.maxNewTokens { kw["max_new_tokens"] = v }
+        var kw: [String: ModelJSONValue] = [:]
+        if let v = o.numBeams { kw["num_beams"] = .int(v) }
+        if let v = o.maxLength { kw["max_length"] = .int(v) }
+        if let v = o.maxNewTokens { kw["max_new_tokens"] = .int(v) }
         try c.update(kw)
         return c
     }
 
-    private mutating func set(_ key: String, _ raw: Any) throws {
-        let value: Any? = raw is NSNull ? nil : raw
+    /// What a value should have been, for the error that `apply` words with the key or the file.
+    private struct Expected: Error { var what: String }
+
+    /// Sets `entries` in key order. An error names `path` in `file` when the values come from a
+    /// file, else the key.
+    private mutating func apply(_ entries: [(key: String, value: ModelJSONValue, path: String)], file: String?) throws {
+        func failure(_ e: Expected, path: String, key: String, value: ModelJSONValue) -> Error {
+            if let file { return ModelJSON.invalid(file, path, expected: e.what, found: value) }
+            return GenerationError.invalidOption(name: key, reason: "expected \(e.what), found \(value)")
+        }
+        var c = self
+        for entry in entries.sorted(by: { $0.key < $1.key }) {
+            do { try c.set(entry.key, entry.value) } catch let e as Expected {
+                throw failure(e, path: entry.path, key: entry.key, value: entry.value)
+            }
+        }
+        if let m = c.maxNewTokens, m <= 0 {
+            let entry = entries.first { $0.key == "max_new_tokens" } ?? (key: "max_new_tokens", value: .int(m), path: "max_new_tokens")
+            throw failure(Expected(what: "an integer greater than 0"), path: entry.path, key: entry.key, value: entry.value)
+        }
+        self = c
+    }
+
+    private mutating func set(_ key: String, _ value: ModelJSONValue) throws {
         func int() throws -> Int? {
-            guard let v = value else { return nil }
-            if let n = v as? Int { return n }
-            throw GenerationError.invalidOption(name: key, reason: "expected an integer, found \(v)")
+            switch value {
+            case .null: return nil
+            case .int(let n): return n
+            default: throw Expected(what: "an integer")
+            }
         }
         func requiredInt() throws -> Int {
-            guard let v = try int() else { throw GenerationError.invalidOption(name: key, reason: "must not be null") }
-            return v
+            guard case .int(let n) = value else { throw Expected(what: "an integer") }
+            return n
         }
         func double() throws -> Double {
-            guard let v = value, let d = (v as? NSNumber)?.doubleValue else {
-                throw GenerationError.invalidOption(name: key, reason: "expected a number, found \(value ?? "null")")
-            }
+            guard let d = value.number else { throw Expected(what: "a number") }
             return d
         }
         func bool() throws -> Bool {
-            guard let v = value as? Bool else {
-                throw GenerationError.invalidOption(name: key, reason: "expected true or false, found \(value ?? "null")")
-            }
-            return v
+            guard case .bool(let b) = value else { throw Expected(what: "true or false") }
+            return b
         }
         func mark(_ unsupported: Bool) {
             if unsupported { unsupportedOptions.insert(key) } else { unsupportedOptions.remove(key) }
@@ -203,56 +195,60 @@ public struct GenerationConfig: Sendable, Equatable {
         case "min_length": minLength = try requiredInt()
         case "min_new_tokens": minNewTokens = try int()
         case "early_stopping":
-            if let s = value as? String, s == "never" { earlyStopping = .never }
-            else if let b = value as? Bool { earlyStopping = b ? .immediate : .heuristic }
-            else {
-                throw GenerationError.invalidOption(name: key, reason: "must be a boolean or \"never\", is \(value ?? "null")")
+            switch value {
+            case .string("never"): earlyStopping = .never
+            case .bool(let b): earlyStopping = b ? .immediate : .heuristic
+            default: throw Expected(what: "true, false or \"never\"")
             }
         case "do_sample":
             doSample = try bool()
             mark(doSample)
         case "num_beams":
             numBeams = try int() ?? 1
-            if numBeams < 1 { throw GenerationError.invalidOption(name: key, reason: "must be at least 1, is \(numBeams)") }
+            if numBeams < 1 { throw Expected(what: "an integer of at least 1") }
         case "repetition_penalty":
             repetitionPenalty = try double()
-            if !(repetitionPenalty > 0) {
-                throw GenerationError.invalidOption(name: key, reason: "must be a strictly positive float, is \(repetitionPenalty)")
-            }
+            if !(repetitionPenalty > 0) { throw Expected(what: "a strictly positive float") }
         case "length_penalty": lengthPenalty = try double()
         case "no_repeat_ngram_size":
             noRepeatNgramSize = try int() ?? 0
         case "pad_token_id": padTokenID = try int()
         case "bos_token_id": bosTokenID = try int()
         case "decoder_start_token_id":
-            if let list = value as? [Int] {
+            if case .array(let list) = value {
                 // A list must have one entry per batch row; a caption is one row.
-                guard list.count == 1 else {
-                    throw GenerationError.invalidOption(name: key, reason: "a list must have length 1 (the batch size), has \(list.count)")
+                guard list.count == 1, case .int(let id) = list[0] else {
+                    throw Expected(what: "an integer, or a list of one integer (the batch size is 1)")
                 }
-                decoderStartTokenID = list[0]
+                decoderStartTokenID = id
             } else { decoderStartTokenID = try int() }
         case "eos_token_id":
-            if value == nil { eosTokenIDs = nil }
-            else if let list = value as? [Int] { eosTokenIDs = list }
-            else { eosTokenIDs = [try requiredInt()] }
+            switch value {
+            case .null: eosTokenIDs = nil
+            case .int(let n): eosTokenIDs = [n]
+            case .array(let list):
+                let ids = list.compactMap { v -> Int? in if case .int(let n) = v { return n } else { return nil } }
+                guard ids.count == list.count else { throw Expected(what: "an integer or a list of integers") }
+                eosTokenIDs = ids
+            default: throw Expected(what: "an integer or a list of integers")
+            }
         case "num_return_sequences": mark((try int() ?? 1) != 1)
         case "num_beam_groups": mark((try int() ?? 1) > 1)
         case "penalty_alpha":
-            penaltyAlpha = value == nil ? nil : try double()
+            penaltyAlpha = value == .null ? nil : try double()
             markContrastive()
         case "top_k":
             topK = try int()
             markContrastive()
-        case "diversity_penalty": mark(try value.map { _ in try double() > 0 } ?? false)
-        case "encoder_repetition_penalty": mark(try value.map { _ in try double() != 1 } ?? false)
+        case "diversity_penalty": mark(try value != .null && double() > 0)
+        case "encoder_repetition_penalty": mark(try value != .null && double() != 1)
         case "encoder_no_repeat_ngram_size": mark((try int() ?? 0) > 0)
-        case "guidance_scale": mark(try value.map { _ in try double() != 1 } ?? false)
-        case "remove_invalid_values", "renormalize_logits": mark((value as? Bool) ?? false)
+        case "guidance_scale": mark(try value != .null && double() != 1)
+        case "remove_invalid_values", "renormalize_logits": mark(value == .bool(true))
         case "bad_words_ids", "force_words_ids", "constraints", "forced_bos_token_id", "forced_eos_token_id",
              "exponential_decay_length_penalty", "suppress_tokens", "begin_suppress_tokens", "forced_decoder_ids",
              "sequence_bias", "max_time", "prompt_lookup_num_tokens":
-            mark(value != nil)
+            mark(value != .null)
         default: break // sampling knobs (unused without do_sample), outputs, cache options
         }
     }

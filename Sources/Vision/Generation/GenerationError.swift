@@ -3,7 +3,6 @@ public enum GenerationError: Error, CustomStringConvertible, Equatable {
     case invalidOption(name: String, reason: String)
     case unsupportedOptions([String])
     case missingDecoderStartToken
-    case invalidFile(String, reason: String)
 
     public var description: String {
         switch self {
@@ -12,7 +11,6 @@ public enum GenerationError: Error, CustomStringConvertible, Equatable {
             return "generation options not supported by this engine: \(names.sorted().joined(separator: ", ")) (only greedy and beam search without sampling are implemented)"
         case .missingDecoderStartToken:
             return "neither decoder_start_token_id nor bos_token_id is set in config.json or generation_config.json"
-        case .invalidFile(let f, let r): return "invalid generation config \(f): \(r)"
         }
     }
 }

@@ -20,136 +20,217 @@ import Foundation
 ///   (and the cross-attention ones) that older checkpoints persist, and `encoder.pooler.dense.*`:
 ///   `AutoModel.from_config` builds ViTModel with a pooling layer, but the captioner only uses
 ///   `last_hidden_state`. Pooler tensors are still shape-checked when present.
-struct ModelWeights: @unchecked Sendable {
+///
+/// `table` lists every one of those tensors once (key, shape, use, field); loading, the shape
+/// check before any data is read, and the int8 quantizer all work from it.
+struct ModelWeights {
     /// One ViT encoder layer; keys under `encoder.encoder.layer.{i}.`.
     struct ViTLayer {
-        var lnBeforeW, lnBeforeB: UnsafePointer<Float>        // layernorm_before (C)
-        var q, k, v: Dense                                     // attention.attention.{query,key,value} (C, C) out,in
-        var attnOut: Dense                                     // attention.output.dense (C, C) out,in
-        var lnAfterW, lnAfterB: UnsafePointer<Float>           // layernorm_after (C)
-        var inter: Dense                                       // intermediate.dense (I, C) out,in
-        var out: Dense                                         // output.dense (C, I) out,in
+        let lnBeforeW, lnBeforeB: UnsafePointer<Float>        // layernorm_before (C)
+        let q, k, v: Dense                                     // attention.attention.{query,key,value} (C, C) out,in
+        let attnOut: Dense                                     // attention.output.dense (C, C) out,in
+        let lnAfterW, lnAfterB: UnsafePointer<Float>           // layernorm_after (C)
+        let inter: Dense                                       // intermediate.dense (I, C) out,in
+        let out: Dense                                         // output.dense (C, I) out,in
+
+        static func table(_ d: ModelDimensions) -> [WeightEntry] {
+            let c = d.encoderWidth, i = d.encoderInner, a = "attention.attention."
+            return [
+                .floats("layernorm_before.weight", [c], \ViTLayer.lnBeforeW),
+                .floats("layernorm_before.bias", [c], \ViTLayer.lnBeforeB),
+                .linear(a + "query", out: c, in: c, bias: d.qkvBias, \ViTLayer.q),
+                .linear(a + "key", out: c, in: c, bias: d.qkvBias, \ViTLayer.k),
+                .linear(a + "value", out: c, in: c, bias: d.qkvBias, \ViTLayer.v),
+                .linear("attention.output.dense", out: c, in: c, \ViTLayer.attnOut),
+                .floats("layernorm_after.weight", [c], \ViTLayer.lnAfterW),
+                .floats("layernorm_after.bias", [c], \ViTLayer.lnAfterB),
+                .linear("intermediate.dense", out: i, in: c, \ViTLayer.inter),
+                .linear("output.dense", out: c, in: i, \ViTLayer.out),
+            ]
+        }
+
+        fileprivate init(_ t: Loaded<ViTLayer>) {
+            lnBeforeW = t[\.lnBeforeW]; lnBeforeB = t[\.lnBeforeB]
+            q = t[\.q]; k = t[\.k]; v = t[\.v]; attnOut = t[\.attnOut]
+            lnAfterW = t[\.lnAfterW]; lnAfterB = t[\.lnAfterB]
+            inter = t[\.inter]; out = t[\.out]
+        }
     }
 
     /// One GPT-2 block with cross-attention; keys under `decoder.transformer.h.{i}.`.
     struct GPT2Layer {
-        var ln1W, ln1B: UnsafePointer<Float>                   // ln_1 (C)
-        var attn: Dense                                        // attn.c_attn (C, 3C) in,out
-        var attnProj: Dense                                    // attn.c_proj (C, C)
-        var lnCrossW, lnCrossB: UnsafePointer<Float>           // ln_cross_attn (C)
-        var crossQ: Dense                                      // crossattention.q_attn (C, C)
-        var crossKV: Dense                                     // crossattention.c_attn (C, 2C)
-        var crossProj: Dense                                   // crossattention.c_proj (C, C)
-        var ln2W, ln2B: UnsafePointer<Float>                   // ln_2 (C)
-        var fc: Dense                                          // mlp.c_fc (C, I)
-        var mlpProj: Dense                                     // mlp.c_proj (I, C)
+        let ln1W, ln1B: UnsafePointer<Float>                   // ln_1 (C)
+        let attn: Dense                                        // attn.c_attn (C, 3C) in,out
+        let attnProj: Dense                                    // attn.c_proj (C, C)
+        let lnCrossW, lnCrossB: UnsafePointer<Float>           // ln_cross_attn (C)
+        let crossQ: Dense                                      // crossattention.q_attn (C, C)
+        let crossKV: Dense                                     // crossattention.c_attn (C, 2C)
+        let crossProj: Dense                                   // crossattention.c_proj (C, C)
+        let ln2W, ln2B: UnsafePointer<Float>                   // ln_2 (C)
+        let fc: Dense                                          // mlp.c_fc (C, I)
+        let mlpProj: Dense                                     // mlp.c_proj (I, C)
+
+        static func table(_ d: ModelDimensions) -> [WeightEntry] {
+            let c = d.decoderWidth, i = d.decoderInner
+            return [
+                .floats("ln_1.weight", [c], \GPT2Layer.ln1W), .floats("ln_1.bias", [c], \GPT2Layer.ln1B),
+                .conv1D("attn.c_attn", in: c, out: 3 * c, \GPT2Layer.attn),
+                .conv1D("attn.c_proj", in: c, out: c, \GPT2Layer.attnProj),
+                .floats("ln_cross_attn.weight", [c], \GPT2Layer.lnCrossW),
+                .floats("ln_cross_attn.bias", [c], \GPT2Layer.lnCrossB),
+                .conv1D("crossattention.q_attn", in: c, out: c, \GPT2Layer.crossQ),
+                .conv1D("crossattention.c_attn", in: c, out: 2 * c, \GPT2Layer.crossKV),
+                .conv1D("crossattention.c_proj", in: c, out: c, \GPT2Layer.crossProj),
+                .floats("ln_2.weight", [c], \GPT2Layer.ln2W), .floats("ln_2.bias", [c], \GPT2Layer.ln2B),
+                .conv1D("mlp.c_fc", in: c, out: i, \GPT2Layer.fc),
+                .conv1D("mlp.c_proj", in: i, out: c, \GPT2Layer.mlpProj),
+            ]
+        }
+
+        fileprivate init(_ t: Loaded<GPT2Layer>) {
+            ln1W = t[\.ln1W]; ln1B = t[\.ln1B]; attn = t[\.attn]; attnProj = t[\.attnProj]
+            lnCrossW = t[\.lnCrossW]; lnCrossB = t[\.lnCrossB]
+            crossQ = t[\.crossQ]; crossKV = t[\.crossKV]; crossProj = t[\.crossProj]
+            ln2W = t[\.ln2W]; ln2B = t[\.ln2B]; fc = t[\.fc]; mlpProj = t[\.mlpProj]
+        }
     }
 
     // encoder.embeddings.*
-    var patch: Dense                      // patch_embeddings.projection (C, ch, P, P) = (C, ch*P*P) out,in
-    var clsToken: UnsafePointer<Float>    // cls_token (1, 1, C)
-    var posEmbed: UnsafePointer<Float>    // position_embeddings (1, 1+N, C)
-    var vitLayers: [ViTLayer]
-    var vitLnW, vitLnB: UnsafePointer<Float>  // encoder.layernorm (C)
+    let patch: Dense                      // patch_embeddings.projection (C, ch, P, P) = (C, ch*P*P) out,in
+    let clsToken: UnsafePointer<Float>    // cls_token (1, 1, C)
+    let posEmbed: UnsafePointer<Float>    // position_embeddings (1, 1+N, C)
+    let vitLayers: [ViTLayer]
+    let vitLnW, vitLnB: UnsafePointer<Float>  // encoder.layernorm (C)
     // enc_to_dec_proj (Cd, Ce) out,in -- only when widths differ
-    var proj: Dense?
+    let proj: Dense?
     // decoder.transformer.*
-    var wte: Dense                        // wte.weight (V, Cd) out,in; also the LM head when tied
-    var wpe: UnsafePointer<Float>         // wpe.weight (n_positions, Cd)
-    var gptLayers: [GPT2Layer]
-    var lnfW, lnfB: UnsafePointer<Float>  // ln_f (Cd)
-    var lmHead: Dense                     // decoder.lm_head.weight (V, Cd), or wte when tied
+    let wte: Dense                        // wte.weight (V, Cd) out,in; also the LM head when tied
+    let wpe: UnsafePointer<Float>         // wpe.weight (n_positions, Cd)
+    let gptLayers: [GPT2Layer]
+    let lnfW, lnfB: UnsafePointer<Float>  // ln_f (Cd)
+    let lmHead: Dense                     // decoder.lm_head.weight (V, Cd), or wte when tied
 
     /// Suffixes of checkpoint keys that are buffers, not weights (see the type comment).
     static let ignoredKeyPatterns = [".attn.bias", ".attn.masked_bias",
                                      ".crossattention.bias", ".crossattention.masked_bias"]
 
-    /// Every 2-D weight that becomes a `Dense`, as (key, stored shape, outFeatures, inFeatures,
-    /// stored (K, N)), in a fixed order. The quantizer and the loaders agree through this list.
-    static func matrices(_ d: ModelDimensions) -> [(key: String, shape: [Int], out: Int, in: Int, inOut: Bool)] {
-        let ce = d.encoderWidth, cd = d.decoderWidth
-        var m: [(key: String, shape: [Int], out: Int, in: Int, inOut: Bool)] = []
-        m.append(("encoder.embeddings.patch_embeddings.projection.weight", [ce, d.channels, d.patch, d.patch], ce,
-                  d.channels * d.patch * d.patch, false))
-        for i in 0..<d.encoderLayers {
-            let p = "encoder.encoder.layer.\(i)."
-            for name in ["query", "key", "value"] { m.append((p + "attention.attention.\(name).weight", [ce, ce], ce, ce, false)) }
-            m.append((p + "attention.output.dense.weight", [ce, ce], ce, ce, false))
-            m.append((p + "intermediate.dense.weight", [d.encoderInner, ce], d.encoderInner, ce, false))
-            m.append((p + "output.dense.weight", [ce, d.encoderInner], ce, d.encoderInner, false))
-        }
-        if d.hasProjection { m.append(("enc_to_dec_proj.weight", [cd, ce], cd, ce, false)) }
-        m.append(("decoder.transformer.wte.weight", [d.vocab, cd], d.vocab, cd, false))
-        for i in 0..<d.decoderLayers {
-            let p = "decoder.transformer.h.\(i)."
-            m.append((p + "attn.c_attn.weight", [cd, 3 * cd], 3 * cd, cd, true))
-            m.append((p + "attn.c_proj.weight", [cd, cd], cd, cd, true))
-            m.append((p + "crossattention.q_attn.weight", [cd, cd], cd, cd, true))
-            m.append((p + "crossattention.c_attn.weight", [cd, 2 * cd], 2 * cd, cd, true))
-            m.append((p + "crossattention.c_proj.weight", [cd, cd], cd, cd, true))
-            m.append((p + "mlp.c_fc.weight", [cd, d.decoderInner], d.decoderInner, cd, true))
-            m.append((p + "mlp.c_proj.weight", [d.decoderInner, cd], cd, d.decoderInner, true))
-        }
-        if !d.tiedLMHead { m.append(("decoder.lm_head.weight", [d.vocab, cd], d.vocab, cd, false)) }
-        return m
+    static let vitLayerPrefix = "encoder.encoder.layer.", gptLayerPrefix = "decoder.transformer.h."
+
+    /// The tensors outside the layers, in load order.
+    static func table(_ d: ModelDimensions) -> [WeightEntry] {
+        let ce = d.encoderWidth, cd = d.decoderWidth, e = "encoder.embeddings.", g = "decoder.transformer."
+        var rows: [WeightEntry] = [
+            // The Conv2d weight (C, ch, P, P) read flat is the (out, in) Linear of unfolded patches.
+            WeightEntry(key: e + "patch_embeddings.projection.weight", shape: [ce, d.channels, d.patch, d.patch],
+                        use: .matrix(field: \ModelWeights.patch, out: ce, in: d.channels * d.patch * d.patch,
+                                     layout: .outIn, bias: e + "patch_embeddings.projection.bias")),
+            .floats(e + "cls_token", [1, 1, ce], \ModelWeights.clsToken),
+            .floats(e + "position_embeddings", [1, d.encoderTokens, ce], \ModelWeights.posEmbed),
+            .floats("encoder.layernorm.weight", [ce], \ModelWeights.vitLnW),
+            .floats("encoder.layernorm.bias", [ce], \ModelWeights.vitLnB),
+            WeightEntry(key: "encoder.pooler.dense.weight", shape: [ce, ce], use: .unused),
+            WeightEntry(key: "encoder.pooler.dense.bias", shape: [ce], use: .unused),
+        ]
+        if d.hasProjection { rows.append(.linear("enc_to_dec_proj", out: cd, in: ce, \ModelWeights.proj)) }
+        rows += [
+            .linear(g + "wte", out: d.vocab, in: cd, bias: false, \ModelWeights.wte),
+            .floats(g + "wpe.weight", [d.positions, cd], \ModelWeights.wpe),
+            .floats(g + "ln_f.weight", [cd], \ModelWeights.lnfW),
+            .floats(g + "ln_f.bias", [cd], \ModelWeights.lnfB),
+            d.tiedLMHead
+                ? WeightEntry(key: "decoder.lm_head.weight", shape: [d.vocab, cd], use: .tiedCopy(of: g + "wte.weight"))
+                : .linear("decoder.lm_head", out: d.vocab, in: cd, bias: false, \ModelWeights.lmHead),
+        ]
+        return rows
     }
 
-    /// Takes every tensor with its exact shape from `source`, then lets it reject anything unexpected.
+    /// Every row of the key table with its full key, in load order: the tensors outside the
+    /// layers, then each ViT layer, then each GPT-2 block.
+    static func keyTable(_ d: ModelDimensions) -> [WeightEntry] {
+        let vit = ViTLayer.table(d), gpt = GPT2Layer.table(d)
+        return table(d)
+            + (0..<d.encoderLayers).flatMap { i in vit.map { $0.prefixed(vitLayerPrefix + "\(i).") } }
+            + (0..<d.decoderLayers).flatMap { i in gpt.map { $0.prefixed(gptLayerPrefix + "\(i).") } }
+    }
+
+    /// Checks every shape in the key table against `source` before reading any tensor's data,
+    /// then takes every tensor and lets the source reject anything unexpected.
     init(dims d: ModelDimensions, source: WeightSource) throws {
-        func t(_ key: String, _ shape: [Int]) throws -> UnsafePointer<Float> { try source.floats(key, shape: shape) }
-        let shapes = Dictionary(uniqueKeysWithValues: Self.matrices(d).map { ($0.key, $0) })
-        func dense(_ key: String, bias: String?) throws -> Dense {
-            guard let m = shapes[key] else { preconditionFailure("\(key) is not in ModelWeights.matrices") }
-            let b = try bias.map { try t($0, [m.out]) }
-            return try source.dense(key, shape: m.shape, outFeatures: m.out, inFeatures: m.in, inOut: m.inOut, bias: b)
-        }
-        let ce = d.encoderWidth, cd = d.decoderWidth
-        let e = "encoder.embeddings."
-        patch = try dense(e + "patch_embeddings.projection.weight", bias: e + "patch_embeddings.projection.bias")
-        clsToken = try t(e + "cls_token", [1, 1, ce])
-        posEmbed = try t(e + "position_embeddings", [1, d.encoderTokens, ce])
+        try Self.checkShapes(Self.keyTable(d), in: source)
+        let top = try Loaded<ModelWeights>(Self.table(d), from: source)
+        patch = top[\.patch]
+        clsToken = top[\.clsToken]
+        posEmbed = top[\.posEmbed]
         vitLayers = try (0..<d.encoderLayers).map { i in
-            let p = "encoder.encoder.layer.\(i)."
-            let a = p + "attention.attention."
-            return ViTLayer(
-                lnBeforeW: try t(p + "layernorm_before.weight", [ce]), lnBeforeB: try t(p + "layernorm_before.bias", [ce]),
-                q: try dense(a + "query.weight", bias: d.qkvBias ? a + "query.bias" : nil),
-                k: try dense(a + "key.weight", bias: d.qkvBias ? a + "key.bias" : nil),
-                v: try dense(a + "value.weight", bias: d.qkvBias ? a + "value.bias" : nil),
-                attnOut: try dense(p + "attention.output.dense.weight", bias: p + "attention.output.dense.bias"),
-                lnAfterW: try t(p + "layernorm_after.weight", [ce]), lnAfterB: try t(p + "layernorm_after.bias", [ce]),
-                inter: try dense(p + "intermediate.dense.weight", bias: p + "intermediate.dense.bias"),
-                out: try dense(p + "output.dense.weight", bias: p + "output.dense.bias"))
+            ViTLayer(try Loaded(ViTLayer.table(d).map { $0.prefixed(Self.vitLayerPrefix + "\(i).") }, from: source))
         }
-        vitLnW = try t("encoder.layernorm.weight", [ce])
-        vitLnB = try t("encoder.layernorm.bias", [ce])
-        try source.checkOptional(["encoder.pooler.dense.weight": [ce, ce], "encoder.pooler.dense.bias": [ce]])
-        proj = d.hasProjection ? try dense("enc_to_dec_proj.weight", bias: "enc_to_dec_proj.bias") : nil
-        let g = "decoder.transformer."
-        wte = try dense(g + "wte.weight", bias: nil)
-        wpe = try t(g + "wpe.weight", [d.positions, cd])
+        vitLnW = top[\.vitLnW]
+        vitLnB = top[\.vitLnB]
+        proj = top[optional: \.proj]
+        wte = top[\.wte]
+        wpe = top[\.wpe]
         gptLayers = try (0..<d.decoderLayers).map { i in
-            let p = g + "h.\(i)."
-            return GPT2Layer(
-                ln1W: try t(p + "ln_1.weight", [cd]), ln1B: try t(p + "ln_1.bias", [cd]),
-                attn: try dense(p + "attn.c_attn.weight", bias: p + "attn.c_attn.bias"),
-                attnProj: try dense(p + "attn.c_proj.weight", bias: p + "attn.c_proj.bias"),
-                lnCrossW: try t(p + "ln_cross_attn.weight", [cd]), lnCrossB: try t(p + "ln_cross_attn.bias", [cd]),
-                crossQ: try dense(p + "crossattention.q_attn.weight", bias: p + "crossattention.q_attn.bias"),
-                crossKV: try dense(p + "crossattention.c_attn.weight", bias: p + "crossattention.c_attn.bias"),
-                crossProj: try dense(p + "crossattention.c_proj.weight", bias: p + "crossattention.c_proj.bias"),
-                ln2W: try t(p + "ln_2.weight", [cd]), ln2B: try t(p + "ln_2.bias", [cd]),
-                fc: try dense(p + "mlp.c_fc.weight", bias: p + "mlp.c_fc.bias"),
-                mlpProj: try dense(p + "mlp.c_proj.weight", bias: p + "mlp.c_proj.bias"))
+            GPT2Layer(try Loaded(GPT2Layer.table(d).map { $0.prefixed(Self.gptLayerPrefix + "\(i).") }, from: source))
         }
-        lnfW = try t(g + "ln_f.weight", [cd])
-        lnfB = try t(g + "ln_f.bias", [cd])
-        if d.tiedLMHead {
-            lmHead = wte
-            try source.checkTiedCopy("decoder.lm_head.weight", of: g + "wte.weight", shape: [d.vocab, cd])
-        } else {
-            lmHead = try dense("decoder.lm_head.weight", bias: nil)
-        }
+        lnfW = top[\.lnfW]
+        lnfB = top[\.lnfB]
+        lmHead = d.tiedLMHead ? wte : top[\.lmHead]
         try source.finish(ignoring: Self.ignoredKeyPatterns)
+    }
+
+    /// Names the first tensor that is missing or misshapen, reading only the stored shapes. The
+    /// unused rows (the pooler) are checked only when the checkpoint has one of them, and then all.
+    private static func checkShapes(_ rows: [WeightEntry], in source: WeightSource) throws {
+        let unused = rows.filter { if case .unused = $0.use { return true } else { return false } }
+        let checkUnused = unused.contains { source.contains($0.key) }
+        for row in rows {
+            switch row.use {
+            case .floats:
+                try source.checkShape(row.key, row.shape, matrix: nil)
+            case .matrix(_, let out, let n, _, let bias):
+                try source.checkShape(row.key, row.shape, matrix: (out, n))
+                if let bias { try source.checkShape(bias, [out], matrix: nil) }
+            case .unused:
+                if checkUnused { try source.checkShape(row.key, row.shape, matrix: nil) }
+            case .tiedCopy:
+                if source.contains(row.key) { try source.checkShape(row.key, row.shape, matrix: nil) }
+            }
+        }
+    }
+
+    /// The tensors of one table, taken from the source and filed by the field they go into.
+    fileprivate struct Loaded<Root> {
+        private var floats: [AnyKeyPath: UnsafePointer<Float>] = [:]
+        private var dense: [AnyKeyPath: Dense] = [:]
+
+        init(_ rows: [WeightEntry], from source: WeightSource) throws {
+            for row in rows {
+                switch row.use {
+                case .floats(let field):
+                    floats[field] = try source.floats(row.key, shape: row.shape)
+                case .matrix(let field, let out, let n, let layout, let bias):
+                    let b = try bias.map { try source.floats($0, shape: [out]) }
+                    dense[field] = try source.dense(row.key, shape: row.shape, outFeatures: out, inFeatures: n,
+                                                    inOut: layout == .inOut, bias: b)
+                case .unused:
+                    try source.takeUnused(row.key, shape: row.shape)
+                case .tiedCopy(let tiedTo):
+                    try source.checkTiedCopy(row.key, of: tiedTo, shape: row.shape)
+                }
+            }
+        }
+
+        // A field with no row in its table is a programming error, caught by loading any model.
+        subscript(_ field: KeyPath<Root, UnsafePointer<Float>>) -> UnsafePointer<Float> {
+            guard let p = floats[field] else { preconditionFailure("\(field) has no row in the key table") }
+            return p
+        }
+
+        subscript(_ field: KeyPath<Root, Dense>) -> Dense {
+            guard let m = dense[field] else { preconditionFailure("\(field) has no row in the key table") }
+            return m
+        }
+
+        subscript(optional field: KeyPath<Root, Dense?>) -> Dense? { dense[field] }
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 ///
 /// The model holds only immutable weights (memory-mapped checkpoint views) and is safe to share
 /// between threads; per-run state lives in `DecoderState`, created per generation.
+/// Unchecked Sendable because immutable after init: `weights` point into memory `source` owns and never writes again.
 public final class VisionEncoderDecoder: @unchecked Sendable {
     public let config: VisionEncoderDecoderConfig
     let dims: ModelDimensions
@@ -41,7 +42,7 @@ public final class VisionEncoderDecoder: @unchecked Sendable {
     /// directory has one, else the fp32 checkpoint. `.int8`: that file, else the fp32 checkpoint
     /// quantized while loading. `.fp32`: the checkpoint.
     public convenience init(directory: URL, precision: WeightPrecision? = nil) throws {
-        let config = try Self.config(directory: directory)
+        let config = try VisionEncoderDecoderConfig.load(directory: directory)
         let int8File = directory.appendingPathComponent(QuantizedCheckpoint.fileName)
         let hasInt8File = FileManager.default.fileExists(atPath: int8File.path)
         if precision != .fp32 && hasInt8File {
@@ -51,21 +52,10 @@ public final class VisionEncoderDecoder: @unchecked Sendable {
         }
     }
 
-    /// `config.json` of a model directory.
-    static func config(directory: URL) throws -> VisionEncoderDecoderConfig {
-        let url = directory.appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw CheckpointError.missingFile(url.path)
-        }
-        do { return try JSONDecoder().decode(VisionEncoderDecoderConfig.self, from: data) } catch {
-            throw CheckpointError.invalidFile(url.path, reason: "\(error)")
-        }
-    }
-
     /// Writes `model.int8.safetensors` for the fp32 checkpoint in `directory` into `output`
     /// (see `QuantizedCheckpoint`), after building the quantized model once to validate it.
     public static func writeQuantized(directory: URL, to output: URL) throws {
-        let config = try Self.config(directory: directory)
+        let config = try VisionEncoderDecoderConfig.load(directory: directory)
         let source = CheckpointSource(checkpoint: try Checkpoint.load(directory: directory), quantize: true)
         _ = try VisionEncoderDecoder(config: config, source: source, precision: .int8)
         try QuantizedCheckpoint.write(source, to: output.appendingPathComponent(QuantizedCheckpoint.fileName))

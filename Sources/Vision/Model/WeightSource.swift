@@ -3,13 +3,20 @@ import Foundation
 /// Where `ModelWeights` takes its tensors from: an fp32 checkpoint (views, or quantized while
 /// loading) or a quantized file. Owns whatever memory the returned pointers point into.
 protocol WeightSource: AnyObject {
+    /// Whether the source holds `key`.
+    func contains(_ key: String) -> Bool
+    /// Throws `missingTensor` or `shapeMismatch` (naming the key and both shapes) unless `key` is
+    /// stored with `shape`, reading only the stored shape. `matrix` gives a matrix row's
+    /// features, for a source that stores matrices in its own layout.
+    func checkShape(_ key: String, _ shape: [Int], matrix: (out: Int, in: Int)?) throws
     /// An fp32 tensor of exactly `shape`.
     func floats(_ key: String, shape: [Int]) throws -> UnsafePointer<Float>
     /// The 2-D weight `key` (stored `shape` in the fp32 checkpoint) as a `Dense` with `bias`.
     func dense(_ key: String, shape: [Int], outFeatures: Int, inFeatures: Int, inOut: Bool,
                bias: UnsafePointer<Float>?) throws -> Dense
-    /// Shape-checks tensors the model never computes with, when present.
-    func checkOptional(_ shapes: [String: [Int]]) throws
+    /// Takes a tensor the model never computes with (checked by `checkShape`), so that
+    /// `finish` does not report it.
+    func takeUnused(_ key: String, shape: [Int]) throws
     /// A stored copy of a tied weight (the LM head) must equal the weight it is tied to.
     func checkTiedCopy(_ key: String, of tiedTo: String, shape: [Int]) throws
     /// Fails on tensors nobody took (except keys ending in one of `ignoring`).
@@ -35,6 +42,13 @@ final class CheckpointSource: WeightSource {
 
     deinit { for p in owned { p.deallocate() } }
 
+    func contains(_ key: String) -> Bool { checkpoint.contains(key) }
+
+    func checkShape(_ key: String, _ shape: [Int], matrix: (out: Int, in: Int)?) throws {
+        guard let stored = checkpoint.shape(of: key) else { throw CheckpointError.missingTensor(key) }
+        guard stored == shape else { throw CheckpointError.shapeMismatch(key: key, expected: shape, found: stored) }
+    }
+
     func floats(_ key: String, shape: [Int]) throws -> UnsafePointer<Float> {
         let p = try checkpoint.tensor(key, shape: shape).data.baseAddress!
         keptFloats.append((key, shape, p))
@@ -56,9 +70,8 @@ final class CheckpointSource: WeightSource {
         return Dense(storage: .int8(rows), bias: bias, inFeatures: k, outFeatures: n)
     }
 
-    func checkOptional(_ shapes: [String: [Int]]) throws {
-        guard shapes.keys.contains(where: checkpoint.contains) else { return }
-        for (key, shape) in shapes.sorted(by: { $0.key < $1.key }) { _ = try checkpoint.tensor(key, shape: shape) }
+    func takeUnused(_ key: String, shape: [Int]) throws {
+        if checkpoint.contains(key) { _ = try checkpoint.tensor(key, shape: shape) }
     }
 
     func checkTiedCopy(_ key: String, of tiedTo: String, shape: [Int]) throws {

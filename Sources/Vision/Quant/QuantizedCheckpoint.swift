@@ -8,7 +8,7 @@ import Foundation
 /// header, data) with `__metadata__ = {"format": "assist-int8", "version": "1"}`, holding
 ///  - every fp32 tensor the model reads that is not a matrix (LayerNorms, biases, `cls_token`,
 ///    position embeddings, `wpe`), under its checkpoint key, dtype F32, checkpoint shape;
-///  - every matrix (`ModelWeights.matrices`: ViT and GPT-2 projections, the patch embedding,
+///  - every matrix (the `.matrix` rows of `ModelWeights.keyTable`: ViT and GPT-2 projections, the patch embedding,
 ///    `enc_to_dec_proj`, `wte` = the tied LM head) as `<key>.qweight`, dtype I8, shape
 ///    `(out, in)` whatever the checkpoint layout, and `<key>.qscale`, dtype F32, shape `(out)`,
 ///    with `W[o, i] ≈ qweight[o, i] * qscale[o]` (see `QuantizedRows`).
@@ -32,13 +32,16 @@ enum QuantizedCheckpoint {
         for m in source.quantized {
             entries.append((m.key + qweight, "I8", [m.out, m.in], UnsafeRawBufferPointer(start: m.rows.q, count: m.out * m.in)))
         }
-        var header: [String: Any] = ["__metadata__": ["format": format, "version": version]]
+        var header: [String: ModelJSONValue] = ["__metadata__": ["format": .string(format), "version": .string(version)]]
         var offset = 0
         for e in entries {
-            header[e.key] = ["dtype": e.dtype, "shape": e.shape, "data_offsets": [offset, offset + e.bytes.count]]
+            header[e.key] = ["dtype": .string(e.dtype), "shape": .array(e.shape.map { .int($0) }),
+                             "data_offsets": [.int(offset), .int(offset + e.bytes.count)]]
             offset += e.bytes.count
         }
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var json = try encoder.encode(header)
         while json.count % 8 != 0 { json.append(0x20) }
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
               let out = try? FileHandle(forWritingTo: url) else {
@@ -61,9 +64,13 @@ final class QuantizedSource: WeightSource {
     init(url: URL) throws {
         file = try MappedFile(path: url.path)
         tensors = try SafetensorsReader.read(file)
+        // SafetensorsReader has validated the header's length and JSON; only the metadata is new here.
+        struct Header: Decodable {
+            var metadata: [String: String]?
+            enum CodingKeys: String, CodingKey { case metadata = "__metadata__" }
+        }
         let headerLength = Int(file.le(UInt64.self, at: 0))
-        let header = try? JSONSerialization.jsonObject(with: Data(file.bytes[8..<(8 + headerLength)])) as? [String: Any]
-        let meta = header?["__metadata__"] as? [String: String]
+        let meta = try ModelJSON.decode(Header.self, from: Data(file.bytes[8..<(8 + headerLength)]), file: url.path).metadata
         guard meta?["format"] == QuantizedCheckpoint.format, meta?["version"] == QuantizedCheckpoint.version else {
             throw CheckpointError.invalidFile(url.path, reason:
                 "not an \(QuantizedCheckpoint.format) v\(QuantizedCheckpoint.version) file (__metadata__ is \(meta ?? [:]))")
@@ -81,6 +88,19 @@ final class QuantizedSource: WeightSource {
         return t.base
     }
 
+    func contains(_ key: String) -> Bool { tensors[key] != nil }
+
+    /// A matrix is stored as `<key>.qweight` `(out, in)` and `<key>.qscale` `(out)`.
+    func checkShape(_ key: String, _ shape: [Int], matrix: (out: Int, in: Int)?) throws {
+        func check(_ key: String, _ shape: [Int]) throws {
+            guard let t = tensors[key] else { throw CheckpointError.missingTensor(key) }
+            guard t.shape == shape else { throw CheckpointError.shapeMismatch(key: key, expected: shape, found: t.shape) }
+        }
+        guard let (out, n) = matrix else { return try check(key, shape) }
+        try check(key + QuantizedCheckpoint.qweight, [out, n])
+        try check(key + QuantizedCheckpoint.qscale, [out])
+    }
+
     func floats(_ key: String, shape: [Int]) throws -> UnsafePointer<Float> {
         try raw(key, dtype: .f32, shape: shape).assumingMemoryBound(to: Float.self)
     }
@@ -93,7 +113,7 @@ final class QuantizedSource: WeightSource {
     }
 
     /// The quantizer writes only what the model computes with, so optional tensors are absent.
-    func checkOptional(_ shapes: [String: [Int]]) throws {}
+    func takeUnused(_ key: String, shape: [Int]) throws {}
     func checkTiedCopy(_ key: String, of tiedTo: String, shape: [Int]) throws {}
 
     func finish(ignoring: [String]) throws {

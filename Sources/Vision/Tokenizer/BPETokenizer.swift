@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// GPT-2's byte-level BPE tokenizer, matching `GPT2TokenizerFast` as transformers 4.40.2 /
 /// tokenizers 0.19.1 load it with `AutoTokenizer.from_pretrained(directory)`.
@@ -7,8 +8,8 @@ import Foundation
 /// the GPT-2 pattern (`GPT2PreTokenizer`), maps UTF-8 bytes to printable characters
 /// (`ByteLevel`) and merges by rank. `decode` is tokenizers' ByteLevel decoder followed by
 /// transformers' `clean_up_tokenization`. Immutable after `init` except for an encode cache
-/// behind a lock, so one instance may be shared across threads.
-public final class BPETokenizer: @unchecked Sendable {
+/// inside a `Mutex`, so one instance may be shared across threads.
+public final class BPETokenizer: Sendable {
     private let vocab: [String: Int]
     /// Token text by id, for ids in the vocabulary or added tokens.
     private let tokens: [Int: String]
@@ -22,17 +23,15 @@ public final class BPETokenizer: @unchecked Sendable {
     private let suffixIDs: [Int]
     /// transformers' `clean_up_tokenization_spaces` (default true in 4.40).
     public let cleanUpTokenizationSpaces: Bool
-    private let lock = NSLock()
-    private var cache: [String: [Int]] = [:]
-
-    /// Number of ids the tokenizer knows (vocabulary plus added tokens beyond it).
-    public var vocabularySize: Int { (tokens.keys.max() ?? -1) + 1 }
+    /// BPE ids of words already merged.
+    private let cache = Mutex<[String: [Int]]>([:])
 
     /// Loads `vocab.json` + `merges.txt` (or `tokenizer.json`) and the token settings of
     /// `tokenizer_config.json`, `special_tokens_map.json` and `added_tokens.json`; see
     /// `TokenizerFiles` for how they combine.
     ///
-    /// - Throws: `TokenizerError` naming the missing or malformed file.
+    /// - Throws: `TokenizerError` for missing files, a malformed merges.txt or an unsupported
+    ///   `tokenizer.json`; `ModelJSONError` naming the file and field for a bad JSON value.
     public init(directory: URL) throws {
         let files = try TokenizerFiles(directory: directory)
         vocab = files.vocab
@@ -58,9 +57,6 @@ public final class BPETokenizer: @unchecked Sendable {
         if let t = (specialTokens + otherAddedTokens).first(where: { $0.content == token }) { return t.id }
         return vocab[token]
     }
-
-    /// Whether `id` is a special token (`<|endoftext|>`, ...), which `decode` skips by default.
-    public func isSpecial(_ id: Int) -> Bool { specialIDs.contains(id) }
 
     // MARK: - Encode
 
@@ -134,7 +130,7 @@ public final class BPETokenizer: @unchecked Sendable {
     /// BPE over one pre-token (already byte-level characters): repeatedly merge the adjacent pair
     /// with the lowest rank, every occurrence left to right, until no pair has a rank.
     private func bpe(_ word: String) -> [Int] {
-        if let hit = lock.withLock({ cache[word] }) { return hit }
+        if let hit = cache.withLock({ $0[word] }) { return hit }
         var symbols = word.unicodeScalars.map { String($0) }
         while symbols.count > 1 {
             var best = Int.max
@@ -159,7 +155,7 @@ public final class BPETokenizer: @unchecked Sendable {
         // A symbol missing from the vocabulary becomes unk if there is one, else is dropped, as
         // tokenizers' BPE does (GPT-2's vocabulary holds all 256 byte characters).
         let ids = symbols.compactMap { vocab[$0] ?? unkID }
-        lock.withLock { cache[word] = ids }
+        cache.withLock { $0[word] = ids }
         return ids
     }
 

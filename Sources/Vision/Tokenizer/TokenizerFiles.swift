@@ -26,31 +26,34 @@ struct TokenizerFiles {
     var suffixIDs: [Int] = []
     var cleanUpTokenizationSpaces = true
 
-    private static let specialKeys = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"]
-
     init(directory: URL) throws {
         let fm = FileManager.default
         func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
         func exists(_ name: String) -> Bool { fm.fileExists(atPath: url(name).path) }
+        func read(_ name: String) throws -> TokenizerJSON.Config {
+            exists(name) ? try ModelJSON.decode(TokenizerJSON.Config.self, from: url(name)) : TokenizerJSON.Config()
+        }
 
-        let config = try exists("tokenizer_config.json") ? Self.object(url("tokenizer_config.json")) : [:]
-        let specialMap = try exists("special_tokens_map.json") ? Self.object(url("special_tokens_map.json")) : [:]
-        addPrefixSpace = config["add_prefix_space"] as? Bool ?? false
-        cleanUpTokenizationSpaces = config["clean_up_tokenization_spaces"] as? Bool ?? true
+        let config = try read("tokenizer_config.json")
+        let specialMap = try read("special_tokens_map.json")
+        addPrefixSpace = config.addPrefixSpace ?? false
+        cleanUpTokenizationSpaces = config.cleanUpTokenizationSpaces ?? true
 
-        // Special tokens by role, GPT2Tokenizer's defaults first.
-        var specials: [String: Any] = ["bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"]
+        // Special tokens by role, GPT2Tokenizer's defaults first; a role set to null drops it.
+        let gpt2Default = TokenizerJSON.SpecialToken(content: "<|endoftext|>")
+        var roles: [String: TokenizerJSON.SpecialToken?] = ["bos_token": gpt2Default, "eos_token": gpt2Default,
+                                                             "unk_token": gpt2Default]
+        var additional: [TokenizerJSON.SpecialToken] = []
         for source in [config, specialMap] {
-            for key in Self.specialKeys + ["additional_special_tokens"] {
-                if let v = source[key] { specials[key] = v }
-            }
+            roles.merge(source.roles) { _, new in new }
+            if let list = source.additionalSpecialTokens { additional = list ?? [] }
         }
 
         var addBOS = false
         if exists("vocab.json") && exists("merges.txt") {
-            try readVocab(url("vocab.json"))
+            try setVocab(ModelJSON.decode([String: Int].self, from: url("vocab.json")), file: url("vocab.json").path, path: "")
             try readMerges(url("merges.txt"))
-            addBOS = config["add_bos_token"] as? Bool ?? false
+            addBOS = config.addBOSToken ?? false
         } else if exists("tokenizer.json") {
             try readTokenizerJSON(url("tokenizer.json"))
         } else {
@@ -59,35 +62,26 @@ struct TokenizerFiles {
 
         // added_tokens_decoder and added_tokens.json, by id.
         var byID: [(Int, AddedToken)] = []
-        if let decoder = config["added_tokens_decoder"] as? [String: Any] {
-            for (key, value) in decoder {
-                guard let id = Int(key), let entry = value as? [String: Any], let content = entry["content"] as? String else {
-                    throw TokenizerError.invalidFile(url("tokenizer_config.json").path, reason: "added_tokens_decoder entry \(key) is malformed")
-                }
-                byID.append((id, Self.addedToken(content, id: id, entry, special: entry["special"] as? Bool ?? false)))
+        for (key, entry) in config.addedTokensDecoder ?? [:] {
+            guard let id = Int(key) else {
+                throw ModelJSON.invalid(url("tokenizer_config.json").path, "added_tokens_decoder",
+                                        expected: "token ids as keys", found: .string(key))
             }
+            byID.append((id, entry.token(id: id, special: false)))
         }
         if exists("added_tokens.json") {
-            let path = url("added_tokens.json")
-            for (content, value) in try Self.object(path) {
-                guard let id = value as? Int else { throw TokenizerError.invalidFile(path.path, reason: "id of \(content) is not an integer") }
-                if !byID.contains(where: { $0.0 == id }) {
-                    byID.append((id, AddedToken(content: content, id: id, special: false)))
-                }
+            for (content, id) in try ModelJSON.decode([String: Int].self, from: url("added_tokens.json"))
+            where !byID.contains(where: { $0.0 == id }) {
+                byID.append((id, AddedToken(content: content, id: id, special: false)))
             }
         }
         for (_, token) in byID.sorted(by: { $0.0 < $1.0 }) { register(token) }
 
         var specialTokens: [AddedToken] = []
-        func special(_ value: Any?) {
-            if let s = value as? String {
-                specialTokens.append(AddedToken(content: s, id: -1, special: true))
-            } else if let d = value as? [String: Any], let s = d["content"] as? String {
-                specialTokens.append(Self.addedToken(s, id: -1, d, special: true))
-            }
+        for role in TokenizerJSON.Config.roleKeys {
+            if case let token?? = roles[role] { specialTokens.append(token.token) }
         }
-        for key in Self.specialKeys { special(specials[key]) }
-        if let extra = specials["additional_special_tokens"] as? [Any] { extra.forEach(special) }
+        specialTokens += additional.map(\.token)
         // A role naming an already registered token leaves it as it is, as transformers does.
         for token in specialTokens { register(token) }
 
@@ -115,39 +109,15 @@ struct TokenizerFiles {
         added.append(t)
     }
 
-    private static func addedToken(_ content: String, id: Int, _ entry: [String: Any], special: Bool) -> AddedToken {
-        AddedToken(content: content, id: id, special: special,
-                   singleWord: entry["single_word"] as? Bool ?? false,
-                   lstrip: entry["lstrip"] as? Bool ?? false,
-                   rstrip: entry["rstrip"] as? Bool ?? false)
-    }
-
     // MARK: - Files
 
-    private static func object(_ url: URL) throws -> [String: Any] {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.invalidFile(url.path, reason: "cannot read: \(error.localizedDescription)")
+    /// `path` is where the vocabulary sits in `file` (empty for vocab.json itself).
+    private mutating func setVocab(_ object: [String: Int], file: String, path: String) throws {
+        if let (token, id) = object.first(where: { $0.value < 0 }) {
+            throw ModelJSON.invalid(file, path.isEmpty ? token : path + "." + token,
+                                    expected: "a non-negative token id", found: .int(id))
         }
-        guard let parsed = try? JSONSerialization.jsonObject(with: data) else {
-            throw TokenizerError.invalidFile(url.path, reason: "not valid JSON")
-        }
-        guard let object = parsed as? [String: Any] else {
-            throw TokenizerError.invalidFile(url.path, reason: "not a JSON object")
-        }
-        return object
-    }
-
-    private mutating func readVocab(_ url: URL) throws {
-        try setVocab(Self.object(url), file: url.path)
-    }
-
-    private mutating func setVocab(_ object: [String: Any], file: String) throws {
-        vocab.reserveCapacity(object.count)
-        for (token, value) in object {
-            guard let id = value as? Int, id >= 0 else { throw TokenizerError.invalidFile(file, reason: "id of token \(token) is not a non-negative integer") }
-            vocab[token] = id
-        }
+        vocab = object
     }
 
     /// `merges.txt` exactly as `GPT2Tokenizer` reads it: `read().split("\n")[1:-1]` (the first
@@ -173,74 +143,59 @@ struct TokenizerFiles {
 
     private mutating func readTokenizerJSON(_ url: URL) throws {
         let file = url.path
-        let json = try Self.object(url)
-        guard let model = json["model"] as? [String: Any] else { throw TokenizerError.invalidFile(file, reason: "no model object") }
-        let type = model["type"] as? String ?? "BPE"
+        let json = try ModelJSON.decode(TokenizerJSON.File.self, from: url)
+        let model = json.model
+        let type = model.type ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupported(file, feature: "model type \(type)") }
-        guard let v = model["vocab"] as? [String: Any] else { throw TokenizerError.invalidFile(file, reason: "model has no vocab") }
-        try setVocab(v, file: file)
-        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let s = model[key] as? String, !s.isEmpty { throw TokenizerError.unsupported(file, feature: "BPE \(key) \"\(s)\"") }
+        try setVocab(model.vocab, file: file, path: "model.vocab")
+        for (key, value) in [("continuing_subword_prefix", model.continuingSubwordPrefix), ("end_of_word_suffix", model.endOfWordSuffix)] {
+            if let s = value, !s.isEmpty { throw TokenizerError.unsupported(file, feature: "BPE \(key) \"\(s)\"") }
         }
-        if let dropout = model["dropout"] as? Double, dropout > 0 { throw TokenizerError.unsupported(file, feature: "BPE dropout") }
-        if let unk = model["unk_token"] as? String { unkID = vocab[unk] }
-        for (n, merge) in (model["merges"] as? [Any] ?? []).enumerated() {
-            // "a b" (tokenizers <= 0.19) or ["a", "b"] (>= 0.20).
-            if let s = merge as? String {
-                let parts = s.split(separator: " ", omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw TokenizerError.invalidFile(file, reason: "merge \(n) is not a pair: \(s)") }
-                merges.append((String(parts[0]), String(parts[1])))
-            } else if let pair = merge as? [String], pair.count == 2 {
-                merges.append((pair[0], pair[1]))
-            } else {
-                throw TokenizerError.invalidFile(file, reason: "merge \(n) is not a pair")
-            }
+        if let dropout = model.dropout, dropout > 0 { throw TokenizerError.unsupported(file, feature: "BPE dropout") }
+        if let unk = model.unkToken { unkID = vocab[unk] }
+        merges = (model.merges ?? []).map { ($0.left, $0.right) }
+        if let normalizer = json.normalizer, normalizer != .null {
+            var name = "\(normalizer)"
+            if case .object(let o) = normalizer, case .string(let type)? = o["type"] { name = type }
+            throw TokenizerError.unsupported(file, feature: "normalizer \(name)")
         }
-        if let normalizer = json["normalizer"] as? [String: Any] {
-            throw TokenizerError.unsupported(file, feature: "normalizer \(normalizer["type"] as? String ?? "?")")
-        }
-        if let pre = json["pre_tokenizer"] as? [String: Any] {
-            let steps = pre["type"] as? String == "Sequence" ? (pre["pretokenizers"] as? [[String: Any]] ?? []) : [pre]
-            guard steps.count == 1, steps[0]["type"] as? String == "ByteLevel", steps[0]["use_regex"] as? Bool ?? true else {
-                throw TokenizerError.unsupported(file, feature: "a pre_tokenizer other than ByteLevel with the GPT-2 regex")
-            }
-        } else {
+        guard let pre = json.preTokenizer else {
             throw TokenizerError.unsupported(file, feature: "no pre_tokenizer (byte-level BPE needs ByteLevel)")
         }
-        if let decoder = json["decoder"] as? [String: Any], decoder["type"] as? String != "ByteLevel" {
-            throw TokenizerError.unsupported(file, feature: "decoder \(decoder["type"] as? String ?? "?")")
+        let steps = pre.type == "Sequence" ? (pre.pretokenizers ?? []) : [pre]
+        guard steps.count == 1, steps[0].type == "ByteLevel", steps[0].useRegex ?? true else {
+            throw TokenizerError.unsupported(file, feature: "a pre_tokenizer other than ByteLevel with the GPT-2 regex")
         }
-        if let post = json["post_processor"] as? [String: Any] {
-            switch post["type"] as? String {
+        if let decoder = json.decoder, decoder.type != "ByteLevel" {
+            throw TokenizerError.unsupported(file, feature: "decoder \(decoder.type ?? "?")")
+        }
+        if let post = json.postProcessor {
+            switch post.type {
             case "ByteLevel": break
-            case "TemplateProcessing":
-                try readTemplate(post, file: file)
-            default:
-                throw TokenizerError.unsupported(file, feature: "post_processor \(post["type"] as? String ?? "?")")
+            case "TemplateProcessing": try readTemplate(post, file: file)
+            default: throw TokenizerError.unsupported(file, feature: "post_processor \(post.type ?? "?")")
             }
         }
-        for case let entry as [String: Any] in json["added_tokens"] as? [Any] ?? [] {
-            guard let content = entry["content"] as? String, let id = entry["id"] as? Int else {
-                throw TokenizerError.invalidFile(file, reason: "added_tokens entry without content and id")
-            }
-            added.append(Self.addedToken(content, id: id, entry, special: entry["special"] as? Bool ?? false))
+        for (i, entry) in (json.addedTokens ?? []).enumerated() {
+            guard let id = entry.id else { throw ModelJSONError.missingField(file: file, path: "added_tokens[\(i)].id") }
+            added.append(entry.token(id: id, special: false))
         }
     }
 
     /// `single: [{SpecialToken: {id}}, {Sequence: {id: "A"}}, ...]` with `special_tokens`
     /// mapping each name to its ids.
-    private mutating func readTemplate(_ post: [String: Any], file: String) throws {
-        guard let single = post["single"] as? [[String: Any]] else { throw TokenizerError.invalidFile(file, reason: "TemplateProcessing without single") }
-        let table = post["special_tokens"] as? [String: Any] ?? [:]
+    private mutating func readTemplate(_ post: TokenizerJSON.PostProcessor, file: String) throws {
+        guard let single = post.single else { throw ModelJSONError.missingField(file: file, path: "post_processor.single") }
         var seenSequence = false
-        for piece in single {
-            if piece["Sequence"] != nil {
+        for (i, piece) in single.enumerated() {
+            if piece.sequence != nil {
                 seenSequence = true
-            } else if let s = piece["SpecialToken"] as? [String: Any], let name = s["id"] as? String,
-                      let entry = table[name] as? [String: Any], let ids = entry["ids"] as? [Int] {
+            } else if let name = piece.specialToken?.id, let ids = post.specialTokens?[name]?.ids {
                 if seenSequence { suffixIDs += ids } else { prefixIDs += ids }
             } else {
-                throw TokenizerError.invalidFile(file, reason: "TemplateProcessing piece is malformed")
+                throw ModelJSONError.invalidField(file: file, path: "post_processor.single[\(i)]",
+                                                  expected: "a Sequence, or a SpecialToken listed in special_tokens",
+                                                  found: piece.specialToken.map { "SpecialToken \($0.id)" } ?? "neither")
             }
         }
     }
