@@ -40,10 +40,7 @@ enum RunCommand {
         signal(SIGPIPE, SIG_IGN)
 
         let daemon: Daemon
-        do {
-            daemon = try Daemon(config: config, flags: flags)
-            try daemon.start()
-        } catch {
+        do { daemon = try Daemon(config: config, flags: flags) } catch {
             logError("assistd", "cannot start", ["reason": "\(error)"])
             return 1
         }
@@ -74,6 +71,12 @@ enum RunCommand {
         }
         hup.resume()
         sources.append(hup)
+        // Started only once the signals are handled: a client may send SIGHUP or SIGTERM as soon as
+        // the socket answers, and the default action of either would kill the daemon.
+        do { try daemon.start() } catch {
+            logError("assistd", "cannot start", ["reason": "\(error)"])
+            return 1
+        }
         withExtendedLifetime(sources) { dispatchMain() }
     }
 }

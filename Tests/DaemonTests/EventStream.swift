@@ -39,6 +39,17 @@ final class EventStream: @unchecked Sendable {
         arrived.signal()
     }
 
+    /// Waits for an event of `kind` anywhere in the stream, before or after the cursor, without
+    /// moving it: for events whose order relative to the ones already awaited is not defined.
+    func any(_ kind: EventKind, timeout: Double = 20, where predicate: (Event) -> Bool = { _ in true }) -> Event? {
+        let deadline = DispatchTime.now() + timeout
+        while true {
+            let (events, closed) = state.withLock { ($0.seen, $0.closed) }
+            if let e = events.first(where: { $0.kind == kind && predicate($0) }) { return e }
+            if closed || arrived.wait(timeout: deadline) == .timedOut { return nil }
+        }
+    }
+
     /// The next event of `kind` (after the last one returned) that satisfies `predicate`; nil when
     /// none came within `timeout` seconds.
     func next(_ kind: EventKind, timeout: Double = 20, where predicate: (Event) -> Bool = { _ in true }) -> Event? {
