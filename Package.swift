@@ -43,6 +43,10 @@ let package = Package(
                        providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CTesseract", pkgConfig: "tesseract",
                        providers: [.apt(["libtesseract-dev", "tesseract-ocr-eng"])]),
+        .systemLibrary(name: "CZbar", pkgConfig: "zbar",
+                       providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
 
         // Pixels to caption. Knows nothing of sockets, speech or logging.
         .target(name: "Vision", dependencies: ["CTurboJPEG", "CSpng", "COpenBLAS"],
@@ -52,8 +56,11 @@ let package = Package(
         // Text to audio through libespeak-ng: device, WAV files, or nothing.
         .target(name: "Speech", dependencies: ["CEspeak", "CAlsa"]),
         // Plain pixels to what a blind user needs first: the text in the photo (libtesseract),
-        // the photo's quality, and one spoken description. Knows nothing of models or speech.
-        .target(name: "PhotoAnalysis", dependencies: ["CTesseract"], swiftSettings: optimize),
+        // the photo's quality, and one spoken description; also bar codes (libzbar), colours, light
+        // and page layout. Knows nothing of models or speech.
+        .target(name: "PhotoAnalysis", dependencies: ["CTesseract", "CZbar"], swiftSettings: optimize),
+        // The local product database (libsqlite3): Open Food Facts import, lookup, personal labels.
+        .target(name: "Products", dependencies: ["CSQLite"]),
         // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
         .target(name: "ModelStore"),
 
@@ -67,6 +74,7 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "SpeechTests", dependencies: ["Speech"]),
         .testTarget(name: "PhotoAnalysisTests", dependencies: ["PhotoAnalysis", "Vision"]),
+        .testTarget(name: "ProductsTests", dependencies: ["Products"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
         .testTarget(name: "DaemonTests", dependencies: ["AssistDaemon", "assist", "HubTestSupport"]),
