@@ -60,7 +60,7 @@ let package = Package(
         // and page layout. Knows nothing of models or speech.
         .target(name: "PhotoAnalysis", dependencies: ["CTesseract", "CZbar"], swiftSettings: optimize),
         // The local product database (libsqlite3): Open Food Facts import, lookup, personal labels.
-        .target(name: "Products", dependencies: ["CSQLite"]),
+        .target(name: "Products", dependencies: ["CSQLite"], swiftSettings: optimize),
         // Installs checkpoints from the Hugging Face hub into the models directory. Foundation only.
         .target(name: "ModelStore"),
 

@@ -412,12 +412,97 @@ def make_labels(manifest):
     manifest["labels"] = rows
 
 
+# MARK: products
+
+OFF_COLUMNS = (
+    "code url creator created_t created_datetime last_modified_t last_modified_datetime last_modified_by "
+    "last_updated_t last_updated_datetime product_name abbreviated_product_name generic_name quantity packaging "
+    "packaging_tags packaging_en packaging_text brands brands_tags brands_en categories categories_tags "
+    "categories_en origins origins_tags origins_en manufacturing_places manufacturing_places_tags labels "
+    "labels_tags labels_en emb_codes emb_codes_tags first_packaging_code_geo cities cities_tags purchase_places "
+    "stores countries countries_tags countries_en ingredients_text ingredients_tags ingredients_analysis_tags "
+    "allergens allergens_en traces traces_tags traces_en serving_size serving_quantity no_nutrition_data "
+    "additives_n additives additives_tags additives_en nutriscore_score nutriscore_grade nova_group pnns_groups_1 "
+    "pnns_groups_2 food_groups food_groups_tags food_groups_en states states_tags states_en brand_owner "
+    "ecoscore_score ecoscore_grade main_category main_category_en image_url image_small_url energy-kcal_100g "
+    "energy_100g fat_100g saturated-fat_100g carbohydrates_100g sugars_100g proteins_100g salt_100g"
+).split()
+
+# Rows the tests name: (code as stored, name, brand, quantity, allergens).
+NAMED_PRODUCTS = [
+    ("4006381333931", "Hazelnut spread", "Nussbaum,Nussbaum Foods", "400 g", "en:milk,en:nuts,en:soybeans"),
+    ("0036000291452", 'Tissues "Soft" 3-ply', "Softly", "2 x 80", ""),
+    ("012345000065", "Pea soup", "Grünfeld", "500 ml", "en:celery"),
+    ("96385074", "Crème brûlée", "Pâtisserie Émile", "2 x 100 g", "en:eggs,en:milk"),
+    ("5012345678900", '12" pizza Margherita', "Forno", "350 g", "en:gluten,en:milk"),
+    ("8412345678905", 'Aceitunas "Sevillanas', "Olivar Ñandú", "150 g", "es:sulfitos"),
+    ("4901234567894", "緑茶 Green tea", "Kyoto Cha", "20 x 2 g", ""),
+]
+
+
+def make_products(manifest):
+    rs = np.random.RandomState(4242)
+    words = ["Oat", "Rye", "Apple", "Tomato", "Lentil", "Plum", "Honey", "Spelt", "Cocoa", "Mint", "Barley",
+             "Cherry", "Müsli", "Jalapeño", "Smørrebrød", "Café", "Brötchen", "Pâté", "Crêpe", "Kürbis"]
+    kinds = ["biscuits", "soup", "jam", "juice", "crackers", "bars", "tea", "bread", "yoghurt", "spread"]
+    allergen_tags = ["en:gluten", "en:milk", "en:nuts", "en:eggs", "en:soybeans", "en:celery", "en:mustard", "fr:lait"]
+
+    def ean13(body12):
+        s = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body12))
+        return body12 + str((10 - s % 10) % 10)
+
+    rows = []
+    for i in range(300):
+        code = ean13("20%010d" % (7919 * i + 13))
+        name = f"{words[i % len(words)]} {kinds[(i // 3) % len(kinds)]}"
+        if i % 17 == 0:
+            name = f'"{name}" family pack'          # quotes around part of a name
+        if i % 29 == 0:
+            name = f'{name} 10" tin'                # a lone inch mark
+        if i % 41 == 0:
+            name = f'"{name}'                       # an opening quote never closed
+        brand = ["Hofgut", "Nordfeld", "Sól", "L'Épicerie", "Zwölf Äpfel"][i % 5]
+        quantity = f"{(i % 9 + 1) * 50} g"
+        allergens = ",".join(allergen_tags[j] for j in range(len(allergen_tags)) if (i >> j) % 3 == 0)
+        rows.append((code, name, brand, quantity, allergens))
+    rows[40:40] = NAMED_PRODUCTS
+    rows.insert(120, ("", "No code at all", "X", "", ""))
+    rows.insert(121, ("not-a-code", "Broken code", "X", "", ""))
+    index = {c: i for i, c in enumerate(OFF_COLUMNS)}
+    lines = ["\t".join(OFF_COLUMNS)]
+    for n, (code, name, brand, quantity, allergens) in enumerate(rows):
+        f = [""] * len(OFF_COLUMNS)
+        f[index["code"]] = code
+        f[index["url"]] = f"http://world-en.openfoodfacts.org/product/{code}"
+        f[index["creator"]] = "fixture"
+        f[index["created_t"]] = str(1600000000 + n)
+        f[index["product_name"]] = name
+        f[index["quantity"]] = quantity
+        f[index["brands"]] = brand
+        f[index["brands_tags"]] = brand.lower().replace(" ", "-")
+        f[index["allergens"]] = allergens
+        f[index["countries_en"]] = "Germany,France"
+        f[index["ingredients_text"]] = f"water, {name.lower()}, salt (1,2 %)"
+        f[index["energy-kcal_100g"]] = str(100 + n % 400)
+        lines.append("\t".join(f))
+    path = os.path.join(ROOT, "products", "openfoodfacts-sample.tsv")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write("\n".join(lines) + "\n")
+    with open(os.path.join(ROOT, "products", "simple.csv"), "w", encoding="utf-8", newline="\n") as out:
+        out.write('code,name\n4006381333931,Hazelnut spread\n"96385074","Crème brûlée, vanilla"\n'
+                  '036000291452,"Tissues ""Soft"""\n5012345678900,"Pizza\nfamily size"\n')
+    manifest["products"] = {"file": "products/openfoodfacts-sample.tsv", "rows": len(rows), "skipped": 2,
+                            "columns": len(OFF_COLUMNS)}
+
+
 def main():
     manifest = {}
     make_codes(manifest)
     make_colours(manifest)
     make_documents(manifest)
     make_labels(manifest)
+    make_products(manifest)
     with open(os.path.join(ROOT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
         f.write("\n")
