@@ -271,7 +271,7 @@ def make_colours(manifest):
             rel = save(lit(mug_scene(c1, second=c2, seed=j), light, 900 + j + len(light)),
                        f"colours/striped-{n1}-{n2}-{light}.jpg", quality=92)
             rows.append({"file": rel, "kind": "striped", "light": light, "colours": [a1, a2]})
-    for k, exposure in enumerate((0.02, 0.006)):
+    for k, exposure in enumerate((0.003, 0.0015)):
         rel = save(lit(mug_scene((30, 80, 200)), "neutral", 950 + k, exposure), f"colours/dark-{k}.jpg", quality=92)
         rows.append({"file": rel, "kind": "dark", "light": "neutral", "colours": []})
     manifest["colours"] = rows
