@@ -346,7 +346,7 @@ def make_documents(manifest):
     rows.append({"file": save(page, "documents/one-column.png"), "columns": 1, "cut": [], "words": one_words,
                  "paragraphs": paras, "firstWords": s[0].split()[:4]})
     # Crops of the one-column page, each through the text on one side.
-    crops = {"left": (200, 0, 1000, 1300), "right": (0, 0, 760, 1300), "top": (0, 300, 1000, 1300),
+    crops = {"left": (200, 0, 1000, 1300), "right": (0, 0, 760, 1300), "top": (0, 290, 1000, 1300),
              "bottom": (0, 0, 1000, 620)}
     for side, box in crops.items():
         rows.append({"file": save(page.crop(box), f"documents/cut-{side}.png"), "columns": 1, "cut": [side]})
@@ -362,23 +362,23 @@ def make_documents(manifest):
                  "words": one_words, "paragraphs": paras,
                  "leftFirst": s[0].split()[:3], "rightFirst": paras[3].split()[:3]})
     # A shop receipt: narrow, item names on the left, prices on the right.
-    fr = font("DejaVuSansMono.ttf", 20)
-    receipt = Image.new("L", (460, 900), 248)
+    fr = font("DejaVuSans.ttf", 24)
+    receipt = Image.new("L", (560, 960), 248)
     d3 = ImageDraw.Draw(receipt)
-    items = [("Whole milk 1 l", "1.19"), ("Rye bread", "2.45"), ("Tomato soup", "1.80"), ("Plum jam", "3.10"),
+    items = [("Whole milk", "1.19"), ("Rye bread", "2.45"), ("Tomato soup", "1.80"), ("Plum jam", "3.10"),
              ("Green tea 20 bags", "2.99"), ("Dish soap", "1.65"), ("Apples 1 kg", "2.30"), ("Rice 500 g", "1.49")]
     y = 60
-    d3.text((130, y), "CORNER SHOP", font=fr, fill=20)
-    y += 50
+    d3.text((190, y), "CORNER SHOP", font=fr, fill=20)
+    y += 60
     for name, price in items:
         d3.text((40, y), name, font=fr, fill=20)
-        d3.text((420 - d3.textlength(price, font=fr), y), price, font=fr, fill=20)
-        y += 34
-    y += 20
+        d3.text((520 - d3.textlength(price, font=fr), y), price, font=fr, fill=20)
+        y += 40
+    y += 24
     d3.text((40, y), "TOTAL", font=fr, fill=20)
-    d3.text((420 - d3.textlength("16.97", font=fr), y), "16.97", font=fr, fill=20)
-    d3.text((40, y + 60), "Thank you for shopping with us.", font=fr, fill=20)
-    receipt = receipt.filter(ImageFilter.GaussianBlur(0.5))
+    d3.text((520 - d3.textlength("16.97", font=fr), y), "16.97", font=fr, fill=20)
+    d3.text((40, y + 70), "Thank you for shopping with us.", font=fr, fill=20)
+    receipt = receipt.filter(ImageFilter.GaussianBlur(0.4))
     rows.append({"file": save(receipt, "documents/receipt.png"), "columns": 1, "cut": [],
                  "items": [n for n, _ in items], "total": "16.97"})
     manifest["documents"] = rows
