@@ -66,7 +66,7 @@ public struct CodeReader: Sendable {
         let upright = abs(region.angle) < 3 ? crop : crop.rotated(clockwise: Float(-region.angle), fill: crop.median())
         let corners = [ImagePoint(x: r.x, y: r.y), ImagePoint(x: r.maxX - 1, y: r.y),
                        ImagePoint(x: r.maxX - 1, y: r.maxY - 1), ImagePoint(x: r.x, y: r.maxY - 1)]
-        for attempt in [upright, upright.sharpened()] {
+        for attempt in [upright, upright.sharpened(), upright.sharpened(amount: 4)] {
             if var symbol = decode(attempt, scale: 1).first {
                 symbol.polygon = corners
                 symbol.bounds = r
