@@ -78,33 +78,3 @@ public struct LightMeter: Sendable {
         220 * pow(2, 3 * min(1, max(0, brightness)))
     }
 }
-
-/// The light in one photo.
-public struct LightReport: Codable, Sendable, Equatable {
-    public var level: LightMeter.Level
-    /// Mean L* / 100, 0...1.
-    public var brightness: Double
-    /// Where the brightest part is; nil when the light is evenly spread.
-    public var brightest: FramePosition?
-
-    public init(level: LightMeter.Level, brightness: Double, brightest: FramePosition?) {
-        self.level = level
-        self.brightness = brightness
-        self.brightest = brightest
-    }
-
-    /// Pitch of the light tone for this photo, Hz.
-    public var tonePitch: Double { LightMeter.tonePitch(forBrightness: brightness) }
-
-    public var spoken: String { LightPhrases.sentence(self) }
-}
-
-/// The sentences about light, in one place so that they can move to the message catalogue.
-public enum LightPhrases {
-    /// "Bright light, upper left.", "Dim light, evenly spread.", "Dark."
-    public static func sentence(_ report: LightReport) -> String {
-        guard report.level != .dark else { return "Dark." }
-        guard let where_ = report.brightest else { return "\(report.level.words), evenly spread." }
-        return "\(report.level.words), \(where_ == .middle ? "in the middle" : where_.words)."
-    }
-}
