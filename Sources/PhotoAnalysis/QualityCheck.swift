@@ -116,10 +116,11 @@ public struct QualityCheck: Sendable {
     /// Contrast judged where the content is (issue 10 item 6): a label whose text covers under
     /// 5% of the frame has a p5-p95 spread of a few levels, but its letters' edges have full
     /// contrast. At the strongest 2% of gradients (|dx| + |dy| of central differences), the
-    /// 7x7 neighbourhood's Michelson contrast and minimum; medians of both.
+    /// 7x7 neighbourhood's Michelson contrast and minimum; medians of both. A photo too small
+    /// or too flat to have edges gets (0, 255), which leaves the whole-frame rules as they were.
     private func contentContrast(_ g: GrayImage) -> (Float, Float) {
         let w = g.width, h = g.height, r = 3
-        guard w > 2 * r + 2, h > 2 * r + 2 else { return (0, 0) }
+        guard w > 2 * r + 2, h > 2 * r + 2 else { return (0, 255) }
         var magnitude = [Int32](repeating: 0, count: w * h)
         var histogram = [Int](repeating: 0, count: 1021)
         g.pixels.withUnsafeBufferPointer { p in
@@ -156,12 +157,10 @@ public struct QualityCheck: Sendable {
                 }
             }
         }
-        func median(_ v: inout [Float]) -> Float {
-            guard !v.isEmpty else { return 0 }
-            v.sort()
-            return v[v.count / 2]
-        }
-        return (median(&contrasts), median(&minima))
+        guard !contrasts.isEmpty else { return (0, 255) }
+        contrasts.sort()
+        minima.sort()
+        return (contrasts[contrasts.count / 2], minima[minima.count / 2])
     }
 
     /// Variance of the 4-neighbour Laplacian over the interior, and the mean absolute

@@ -52,13 +52,14 @@ public struct QualityReport: Codable, Sendable, Equatable {
         public var edgeContrast: Float
         /// The darker side of those edges: the median of the neighbourhoods' minimum luma. Ink on
         /// a white page stays dark; an overexposed photo lifts it with everything else.
+        /// 255 (and `edgeContrast` 0) when the photo is too small or flat to have edges.
         public var edgeDarkSide: Float
 
         public init(width: Int, height: Int, meanLuminance: Float, p5: Float, p50: Float, p95: Float,
                     contrast: Float, relativeContrast: Float, darkFraction: Float, brightFraction: Float,
                     detail: Float, laplacianVariance: Float, laplacianRatio: Float, blurEffect: Float,
                     edgeSharpness: Float? = nil, edgeSharpnessByDirection: [Float?] = [], noise: Float = 0,
-                    edgeContrast: Float = 0, edgeDarkSide: Float = 0) {
+                    edgeContrast: Float = 0, edgeDarkSide: Float = 255) {
             self.width = width
             self.height = height
             self.meanLuminance = meanLuminance

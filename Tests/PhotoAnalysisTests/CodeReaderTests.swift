@@ -44,6 +44,20 @@ final class CodeReaderTests: XCTestCase {
                 failures.append("\(row.file): blurred code without blur advice: \(scan.advice ?? "none")")
             }
         }
+        // zbar alone, without the straightened and sharpened retries on the regions found.
+        var plainOptions = CodeReader.Options()
+        plainOptions.findUnreadable = false
+        let plain = CodeReader(options: plainOptions)
+        var plainRead = 0
+        for row in rows {
+            let want = try XCTUnwrap(Self.zbarNames[row.symbology])
+            if plain.scan(try EverydayFixtures.load(row.file)).symbols.contains(where: { $0.symbology == want && $0.data == row.data }) {
+                plainRead += 1
+            }
+        }
+        let totalRead = decoded.values.reduce(0, +)
+        print("read: \(totalRead)/\(rows.count) with the retries, \(plainRead)/\(rows.count) by zbar alone")
+        XCTAssertGreaterThan(totalRead, plainRead, "the retries must read codes zbar alone misses")
         let kinds = ["ean13", "ean8", "upca", "upce", "code128", "qr"]
         print("| variant | " + kinds.joined(separator: " | ") + " | read |")
         for variant in ["clean", "rot12", "rot22", "rot30", "blur1", "blur2", "blur4", "small", "cutleft", "cutright", "cuttop", "cutbottom"] {
