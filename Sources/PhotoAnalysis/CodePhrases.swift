@@ -9,23 +9,24 @@ public enum CodePhrases {
     /// "A barcode is at the left edge; move the camera left." and the like.
     public static func advice(for region: CodeRegion, width: Int, height: Int) -> String {
         let edges = region.cutEdges
+        let code = region.kind == .qr ? "A QR code" : "A barcode"
         if edges.count == 1 {
             let edge = edges[0]
-            return "A barcode is at the \(edge.rawValue) edge; move the camera \(edge.cameraMove)."
+            return "\(code) is at the \(edge.rawValue) edge; move the camera \(edge.cameraMove)."
         }
         if edges.count >= 2 {
             let vertical = edges.first { $0 == .top || $0 == .bottom }
             let horizontal = edges.first { $0 == .left || $0 == .right }
             if let v = vertical, let h = horizontal, edges.count == 2 {
-                return "A barcode is in the \(v == .top ? "upper" : "lower") \(h.rawValue) corner; move the camera \(v.cameraMove) and \(h.cameraMove)."
+                return "\(code) is in the \(v == .top ? "upper" : "lower") \(h.rawValue) corner; move the camera \(v.cameraMove) and \(h.cameraMove)."
             }
-            return "A barcode fills the photo and goes past its edges; move the camera farther away."
+            return "\(code) fills the photo and goes past its edges; move the camera farther away."
         }
         let place = region.position == .middle ? "in the middle" : "at the \(region.position.words)"
         if max(region.widthFraction, region.heightFraction) < smallFraction {
-            return "A barcode is \(place), but it is too small to read; move the camera closer to it."
+            return "\(code) is \(place), but it is too small to read; move the camera closer to it."
         }
-        return "A barcode is \(place), but it is too blurred to read; hold the camera still and try again."
+        return "\(code) is \(place), but it is too blurred to read; hold the camera still and try again."
     }
 
     /// What is said for a decoded code that is not a product: QR text or a URL is read out.

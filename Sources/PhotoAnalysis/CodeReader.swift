@@ -47,6 +47,9 @@ public struct CodeReader: Sendable {
                     unreadable.append(region)
                 }
             }
+            if !symbols.contains(where: { $0.symbology == .qr }) {
+                unreadable += QRFinder().find(full).filter { region in !unreadable.contains { $0.bounds.overlap(region.bounds) > 0 } }
+            }
         }
         return CodeScan(symbols: symbols, unreadable: unreadable, width: image.width, height: image.height)
     }

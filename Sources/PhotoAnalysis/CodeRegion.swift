@@ -1,7 +1,14 @@
 import Foundation
 
-/// A region that looks like a linear bar code: many parallel strong edges.
+/// A region that looks like a code zbar could not read: a linear bar code's parallel bars, or
+/// one or two of a QR code's finder patterns.
 public struct CodeRegion: Codable, Sendable, Equatable {
+    /// A linear bar code's bars, or a QR code's finder patterns.
+    public enum Kind: String, Codable, Sendable {
+        case linear, qr
+    }
+
+    public var kind: Kind
     /// Where it is, in photo pixels.
     public var bounds: ImageRect
     /// Frame edges it touches: the code probably goes on past them.
@@ -15,7 +22,8 @@ public struct CodeRegion: Codable, Sendable, Equatable {
     public var heightFraction: Double
 
     public init(bounds: ImageRect, cutEdges: [FrameEdge], position: FramePosition, angle: Double,
-                widthFraction: Double, heightFraction: Double) {
+                widthFraction: Double, heightFraction: Double, kind: Kind = .linear) {
+        self.kind = kind
         self.bounds = bounds
         self.cutEdges = cutEdges
         self.position = position

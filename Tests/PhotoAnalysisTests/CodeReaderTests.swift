@@ -40,6 +40,13 @@ final class CodeReaderTests: XCTestCase {
                     failures.append("\(row.file): advice \(scan.advice ?? "none")")
                 }
             }
+            // A QR code cut off on any side: its finder patterns say where the rest is.
+            if let edge = row.edge, row.kind == "qr" {
+                let move = ["left": "left", "right": "right", "top": "up", "bottom": "down"][edge]!
+                if scan.advice != "A QR code is at the \(edge) edge; move the camera \(move)." {
+                    failures.append("\(row.file): advice \(scan.advice ?? "none")")
+                }
+            }
             if row.variant == "blur2", !hit, scan.advice?.contains("too blurred") != true {
                 failures.append("\(row.file): blurred code without blur advice: \(scan.advice ?? "none")")
             }
