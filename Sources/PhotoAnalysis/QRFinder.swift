@@ -3,7 +3,8 @@ import Foundation
 /// Finds QR codes' finder patterns (the three nested squares, dark-light-dark in widths
 /// 1:1:3:1:1 across both axes) whether or not zbar can decode the code, so that a QR code cut
 /// off by the frame still gets aiming advice. A code with all three patterns visible is one zbar
-/// reads; with one or two, the rest of it lies past the frame edge nearest to them.
+/// reads unless it is blurred; with one or two, the rest of it lies past the frame edge nearest
+/// to them.
 struct QRFinder {
     var analysisSide = 640
     /// Each run may differ from its share of the pattern by this fraction of a module
@@ -80,7 +81,7 @@ struct QRFinder {
             q.y = p.y / Float(p.rows)
             return q
         }
-        guard !patterns.isEmpty, patterns.count < 3 else { return [] }
+        guard !patterns.isEmpty else { return [] }
         // The code's extent: the patterns' box grown by one pattern on each side.
         let size = patterns.map(\.size).max()!
         let x0 = max(0, patterns.map(\.x).min()! - 1.5 * size), x1 = min(Float(w), patterns.map(\.x).max()! + 1.5 * size)
@@ -90,9 +91,11 @@ struct QRFinder {
         // The rest of the code lies past the nearest edge.
         let distances: [(FrameEdge, Float)] = [(.left, cx), (.right, Float(w) - cx), (.top, cy), (.bottom, Float(h) - cy)]
         let nearest = distances.min { $0.1 < $1.1 }!
+        // All three patterns: the whole code is in the frame, and zbar failed on it (blur).
+        let cut = patterns.count >= 3 ? [] : [nearest.0]
         let f = Float(factor)
         let rect = ImageRect(x: Int(x0 * f), y: Int(y0 * f), width: Int((x1 - x0) * f), height: Int((y1 - y0) * f))
-        return [CodeRegion(bounds: rect, cutEdges: [nearest.0],
+        return [CodeRegion(bounds: rect, cutEdges: cut,
                            position: FramePosition(x: Double(cx), y: Double(cy), width: Double(w), height: Double(h)),
                            angle: 0, widthFraction: Double(x1 - x0) / Double(w), heightFraction: Double(y1 - y0) / Double(h),
                            kind: .qr)]
