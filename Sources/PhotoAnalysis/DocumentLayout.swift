@@ -10,6 +10,7 @@ import Foundation
 ///   receipt's right-aligned prices stay with their items.
 /// - Reading order: lines that cross a column gap (headings) cut the page into bands; within a
 ///   band, columns left to right, each top to bottom.
+/// - A photo read turned 180 degrees is judged as the page reads (its left edge is the page's right).
 /// - Cut-off edges: a line Tesseract saw (kept or not) whose box comes within `borderMargin`
 ///   of the frame shows that the page goes on past that edge: one line for the top and bottom,
 ///   two for the sides (a side cut crosses many lines).
@@ -56,12 +57,27 @@ public struct DocumentLayout: Codable, Sendable, Equatable {
     /// The layout of `reading`; with the photo it was read from, a page edge is also seen as
     /// cut off when ink touches that border of the frame beside the text.
     public static func analyze(_ reading: ReadResult, image: PixelImage? = nil, options: Options = Options()) -> DocumentLayout {
+        // Layout is judged on the page as it reads: a photo read turned 180 degrees has its boxes
+        // (in photo pixels) mirrored back, and the photo's left edge is the page's right.
+        let turned = reading.rotation == 180 && reading.width > 0 && reading.height > 0
+        func upright(_ b: ImageRect) -> ImageRect {
+            turned ? ImageRect(x: reading.width - b.maxX, y: reading.height - b.maxY, width: b.width, height: b.height) : b
+        }
+        func pageEdge(_ e: FrameEdge) -> FrameEdge {
+            guard turned else { return e }
+            switch e {
+            case .left: return .right
+            case .right: return .left
+            case .top: return .bottom
+            case .bottom: return .top
+            }
+        }
         // Line boxes from the kept words.
         var boxes = [ImageRect?](repeating: nil, count: reading.lines.count)
         var wordsPerLine = [Int](repeating: 0, count: reading.lines.count)
         var paragraphOf = [Int](repeating: 0, count: reading.lines.count)
         for word in reading.words where word.line < boxes.count {
-            let b = word.box
+            let b = upright(word.box)
             if let old = boxes[word.line] {
                 let x0 = min(old.x, b.x), y0 = min(old.y, b.y)
                 boxes[word.line] = ImageRect(x: x0, y: y0, width: max(old.maxX, b.maxX) - x0, height: max(old.maxY, b.maxY) - y0)
@@ -82,7 +98,7 @@ public struct DocumentLayout: Codable, Sendable, Equatable {
             }
         }
         let wordCount = reading.lines.reduce(0) { $0 + $1.text.split(separator: " ").count }
-        var cut = cutEdges(reading, options: options)
+        var cut = cutEdges(reading, options: options).map(pageEdge)
         guard !placed.isEmpty else {
             let order = Array(reading.lines.indices)
             return DocumentLayout(wordCount: wordCount, columnCount: reading.lines.isEmpty ? 0 : 1, cutEdges: cut, order: order,
@@ -92,8 +108,11 @@ public struct DocumentLayout: Codable, Sendable, Equatable {
         let left = placed.map { boxes[$0]!.x }.min()!, right = placed.map { boxes[$0]!.maxX }.max()!
         if let image {
             let top = placed.map { boxes[$0]!.y }.min()!, bottom = placed.map { boxes[$0]!.maxY }.max()!
-            let inked = inkAtBorders(image, inverted: reading.inverted, textX: left..<right, textY: top..<bottom,
-                                     minInk: options.minBorderInk)
+            // The text's extent in photo pixels.
+            let textX = turned ? (reading.width - right)..<(reading.width - left) : left..<right
+            let textY = turned ? (reading.height - bottom)..<(reading.height - top) : top..<bottom
+            let inked = inkAtBorders(image, inverted: reading.inverted, textX: textX, textY: textY,
+                                     minInk: options.minBorderInk).map(pageEdge)
             cut = FrameEdge.allCases.filter { cut.contains($0) || inked.contains($0) }
         }
         let width = max(1, right - left)

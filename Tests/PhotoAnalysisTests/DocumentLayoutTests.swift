@@ -86,3 +86,30 @@ final class DocumentLayoutTests: XCTestCase {
         XCTAssertTrue(layout.summary.hasPrefix("A page of about 40 words in one column"), layout.summary)
     }
 }
+
+extension DocumentLayoutTests {
+    /// Word boxes come back in the photo's own pixels even when the photo had to be turned
+    /// 180 degrees to be read: the analysis photo of upside-down text, and the same photo turned
+    /// upright, give each word's box mirrored.
+    func testWordBoxesOfAnUpsideDownPhotoAreInItsPixels() throws {
+        let turned = try FixtureImages.load("text/library-serif-30-rot180.jpg")
+        var flipped = [UInt8](repeating: 0, count: turned.rgb.count)
+        let n = turned.width * turned.height
+        for i in 0..<n {
+            for c in 0..<3 { flipped[3 * (n - 1 - i) + c] = turned.rgb[3 * i + c] }
+        }
+        let upright = try PixelImage(width: turned.width, height: turned.height, rgb: flipped)
+        let reader = try Self.reader.get()
+        let a = try reader.read(upright), b = try reader.read(turned)
+        XCTAssertEqual(a.rotation, 0)
+        XCTAssertEqual(b.rotation, 180)
+        XCTAssertFalse(a.words.isEmpty)
+        XCTAssertEqual(a.words.map(\.text), b.words.map(\.text))
+        for (p, q) in zip(a.words, b.words) {
+            XCTAssertEqual(Double(q.box.x), Double(upright.width - p.box.maxX), accuracy: 3, p.text)
+            XCTAssertEqual(Double(q.box.y), Double(upright.height - p.box.maxY), accuracy: 3, p.text)
+            XCTAssertEqual(Double(q.box.width), Double(p.box.width), accuracy: 3, p.text)
+        }
+        XCTAssertEqual(DocumentLayout.analyze(b, image: turned).document.text, DocumentLayout.analyze(a, image: upright).document.text)
+    }
+}
