@@ -46,6 +46,10 @@ let package = Package(
         // Linux evdev ioctls, pidfd_open, renameat2 and posix_spawn's closefrom, which Swift
         // cannot call directly (function-like macros, raw syscalls). Headers only; nothing to link.
         .systemLibrary(name: "CLinuxInput"),
+        .systemLibrary(name: "CZbar", pkgConfig: "zbar",
+                       providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
 
         // int8 x int8 matrix kernels (AVX2 / AVX-VNNI / AVX512-VNNI, NEON / sdot / smmla), each
         // chosen at run time from the CPU's features. Optimized in debug builds too, and
@@ -63,8 +67,11 @@ let package = Package(
         // Text to audio through libespeak-ng: device, WAV files, or nothing.
         .target(name: "Speech", dependencies: ["CEspeak", "CAlsa", "SystemSupport"]),
         // Plain pixels to what a blind user needs first: the text in the photo (libtesseract),
-        // the photo's quality, and one spoken description. Knows nothing of models or speech.
-        .target(name: "PhotoAnalysis", dependencies: ["CTesseract"], swiftSettings: optimize),
+        // the photo's quality, and one spoken description; also bar codes (libzbar), colours, light
+        // and page layout. Knows nothing of models or speech.
+        .target(name: "PhotoAnalysis", dependencies: ["CTesseract", "CZbar"], swiftSettings: optimize),
+        // The local product database (libsqlite3): Open Food Facts import, lookup, personal labels.
+        .target(name: "Products", dependencies: ["CSQLite"], swiftSettings: optimize),
         // Installs checkpoints from the Hugging Face hub into the models directory. Foundation and SystemSupport only.
         .target(name: "ModelStore", dependencies: ["SystemSupport"]),
         // Every fixed sentence assist says, by id with typed parameters, in English and German.
@@ -94,6 +101,7 @@ let package = Package(
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Messages", "PhotoAnalysis", "Vision", "CLinuxInput"]),
         // Earcons and ALSA output listing through real libasound (the file plugin in a test HOME).
         .testTarget(name: "AudioOutputTests", dependencies: ["Speech", "CAlsa"]),
+        .testTarget(name: "ProductsTests", dependencies: ["Products"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "HubTestSupport"], exclude: ["Fixtures"]),
         // Drives the built assistd and assist binaries end to end.
         .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport", "TestSupport", "SystemSupport"]),

@@ -14,10 +14,17 @@ public struct QualityCheck: Sendable {
         public var darkMaxMean: Float = 50
         /// Too bright: this fraction of the frame blown out (luma >= 245)...
         public var brightMinBrightFraction: Float = 0.15
-        /// ...or even the darkest parts this bright while contrast survives.
+        /// ...or even the darkest parts this bright while contrast survives...
         public var brightMinP5: Float = 125
-        /// Low contrast (fog, glare, a smudged lens): relative contrast at most this.
+        /// ...and, either way, the dark side of the content's edges at least this bright: black
+        /// print on white paper blows out the paper, not the print (0 there; +3 EV photos 80-142).
+        public var brightMinEdgeDarkSide: Float = 40
+        /// Low contrast (fog, glare, a smudged lens): relative contrast at most this...
         public var lowContrastMaxRelativeContrast: Float = 0.12
+        /// ...and the contrast at the content's edges at most this too: a label or a page with
+        /// sparse text has a narrow p5-p95 spread but sharp, full-contrast letters (issue 10
+        /// item 6; fog 0.02-0.11, labels 0.75-1.0, the faintest real photo, moon, 0.33).
+        public var lowContrastMaxEdgeContrast: Float = 0.25
         /// Blurry: the edge sharpness (lowest direction) at most this...
         public var blurryMaxEdgeSharpness: Float = 1.65
         /// ...unless it is above this and the Laplacian ratio is at least
@@ -51,8 +58,10 @@ public struct QualityCheck: Sendable {
         }
         let dark = s.meanLuminance <= t.darkMaxMean
         let faint = s.relativeContrast <= t.lowContrastMaxRelativeContrast
+            && s.edgeContrast <= t.lowContrastMaxEdgeContrast
         // A bright veil over everything is glare or fog (low contrast), not overexposure.
-        let bright = s.brightFraction >= t.brightMinBrightFraction || (s.p5 >= t.brightMinP5 && !faint)
+        let bright = (s.brightFraction >= t.brightMinBrightFraction || (s.p5 >= t.brightMinP5 && !faint))
+            && s.edgeDarkSide >= t.brightMinEdgeDarkSide
         let blurry = s.edgeSharpness.map { sharpness in
             let detailed = sharpness > t.blurryVetoMinEdgeSharpness && s.laplacianRatio >= t.sharpMinLaplacianRatio
             return sharpness <= t.blurryMaxEdgeSharpness && !detailed
@@ -91,6 +100,7 @@ public struct QualityCheck: Sendable {
 
         let (laplacianVariance, detail) = laplacianAndDetail(g)
         let edges = EdgeSharpness().measure(g)
+        let (edgeContrast, edgeDarkSide) = contentContrast(g)
         return QualityReport.Scores(
             width: w, height: h,
             meanLuminance: Float(sum) / Float(n), p5: p5, p50: p50, p95: p95, contrast: p95 - p5,
@@ -99,7 +109,58 @@ public struct QualityCheck: Sendable {
             detail: detail, laplacianVariance: laplacianVariance,
             laplacianRatio: p95 > p5 ? laplacianVariance / ((p95 - p5) * (p95 - p5)) : 0,
             blurEffect: blurEffect(g), edgeSharpness: edges.sharpness,
-            edgeSharpnessByDirection: edges.byDirection, noise: edges.noise)
+            edgeSharpnessByDirection: edges.byDirection, noise: edges.noise,
+            edgeContrast: edgeContrast, edgeDarkSide: edgeDarkSide)
+    }
+
+    /// Contrast judged where the content is (issue 10 item 6): a label whose text covers under
+    /// 5% of the frame has a p5-p95 spread of a few levels, but its letters' edges have full
+    /// contrast. At the strongest 2% of gradients (|dx| + |dy| of central differences), the
+    /// 7x7 neighbourhood's Michelson contrast and minimum; medians of both. A photo too small
+    /// or too flat to have edges gets (0, 255), which leaves the whole-frame rules as they were.
+    private func contentContrast(_ g: GrayImage) -> (Float, Float) {
+        let w = g.width, h = g.height, r = 3
+        guard w > 2 * r + 2, h > 2 * r + 2 else { return (0, 255) }
+        var magnitude = [Int32](repeating: 0, count: w * h)
+        var histogram = [Int](repeating: 0, count: 1021)
+        g.pixels.withUnsafeBufferPointer { p in
+            for y in r..<(h - r) {
+                for x in r..<(w - r) {
+                    let i = y * w + x
+                    let m = abs(Int32(p[i + 1]) - Int32(p[i - 1])) + abs(Int32(p[i + w]) - Int32(p[i - w]))
+                    magnitude[i] = m
+                    histogram[Int(m)] += 1
+                }
+            }
+        }
+        let interior = (w - 2 * r) * (h - 2 * r)
+        var threshold = 1020, above = 0
+        while threshold > 1, above + histogram[threshold] <= interior / 50 {
+            above += histogram[threshold]
+            threshold -= 1
+        }
+        var contrasts: [Float] = [], minima: [Float] = []
+        g.pixels.withUnsafeBufferPointer { p in
+            for y in r..<(h - r) {
+                for x in r..<(w - r) where magnitude[y * w + x] > threshold {
+                    var lo: UInt8 = 255, hi: UInt8 = 0
+                    for dy in -r...r {
+                        let row = (y + dy) * w + x
+                        for dx in -r...r {
+                            let v = p[row + dx]
+                            lo = min(lo, v); hi = max(hi, v)
+                        }
+                    }
+                    let sum = Float(hi) + Float(lo)
+                    contrasts.append(sum > 0 ? (Float(hi) - Float(lo)) / sum : 0)
+                    minima.append(Float(lo))
+                }
+            }
+        }
+        guard !contrasts.isEmpty else { return (0, 255) }
+        contrasts.sort()
+        minima.sort()
+        return (contrasts[contrasts.count / 2], minima[minima.count / 2])
     }
 
     /// Variance of the 4-neighbour Laplacian over the interior, and the mean absolute

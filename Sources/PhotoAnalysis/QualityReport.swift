@@ -45,11 +45,21 @@ public struct QualityReport: Codable, Sendable, Equatable {
         public var edgeSharpnessByDirection: [Float?]
         /// Estimated standard deviation of the sensor noise, luma levels.
         public var noise: Float
+        /// Contrast where the content is: at the photo's strongest edges (the top 2% of
+        /// gradients), the Michelson contrast (max - min) / (max + min) of the 7x7 neighbourhood,
+        /// median over those edges, 0...1. Text covering 3% of a label scores like a full page;
+        /// fog and glare lower it everywhere.
+        public var edgeContrast: Float
+        /// The darker side of those edges: the median of the neighbourhoods' minimum luma. Ink on
+        /// a white page stays dark; an overexposed photo lifts it with everything else.
+        /// 255 (and `edgeContrast` 0) when the photo is too small or flat to have edges.
+        public var edgeDarkSide: Float
 
         public init(width: Int, height: Int, meanLuminance: Float, p5: Float, p50: Float, p95: Float,
                     contrast: Float, relativeContrast: Float, darkFraction: Float, brightFraction: Float,
                     detail: Float, laplacianVariance: Float, laplacianRatio: Float, blurEffect: Float,
-                    edgeSharpness: Float? = nil, edgeSharpnessByDirection: [Float?] = [], noise: Float = 0) {
+                    edgeSharpness: Float? = nil, edgeSharpnessByDirection: [Float?] = [], noise: Float = 0,
+                    edgeContrast: Float = 0, edgeDarkSide: Float = 255) {
             self.width = width
             self.height = height
             self.meanLuminance = meanLuminance
@@ -67,6 +77,8 @@ public struct QualityReport: Codable, Sendable, Equatable {
             self.edgeSharpness = edgeSharpness
             self.edgeSharpnessByDirection = edgeSharpnessByDirection
             self.noise = noise
+            self.edgeContrast = edgeContrast
+            self.edgeDarkSide = edgeDarkSide
         }
     }
 

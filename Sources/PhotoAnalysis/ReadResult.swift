@@ -13,6 +13,29 @@ public struct TextLine: Codable, Sendable, Equatable {
     }
 }
 
+/// One word read from a photo, with where it is.
+public struct TextWord: Codable, Sendable, Equatable {
+    public var text: String
+    /// Tesseract's confidence, 0...100.
+    public var confidence: Float
+    /// Where the word is, in pixels of the photo as it was given.
+    public var box: ImageRect
+    /// Index into `ReadResult.lines` of the line holding it.
+    public var line: Int
+    /// Tesseract's paragraph and block (text region) numbers, counted over the page.
+    public var paragraph: Int
+    public var block: Int
+
+    public init(text: String, confidence: Float, box: ImageRect, line: Int, paragraph: Int, block: Int) {
+        self.text = text
+        self.confidence = confidence
+        self.box = box
+        self.line = line
+        self.paragraph = paragraph
+        self.block = block
+    }
+}
+
 /// The text found in one photo.
 public struct ReadResult: Codable, Sendable, Equatable {
     /// Lines in reading order, only words at or above the confidence threshold.
@@ -30,9 +53,20 @@ public struct ReadResult: Codable, Sendable, Equatable {
     /// Degrees the photo was turned clockwise to straighten slanted text before it was read
     /// (0 when it was read as it is); applied before `rotation`.
     public var skew: Double
+    /// The kept words with their boxes, in Tesseract's order (empty in results made without a
+    /// reader).
+    public var words: [TextWord]
+    /// Boxes of every line Tesseract saw with at least 2 letters or digits, kept or not, in
+    /// photo pixels: a line cut by the frame is read badly and dropped, but still shows that
+    /// the page goes on past the edge.
+    public var lineBoxes: [ImageRect]
+    /// Size of the photo the boxes refer to.
+    public var width: Int
+    public var height: Int
 
     public init(lines: [TextLine], language: String, rotation: Int, inverted: Bool,
-                droppedWords: Int, seconds: Double, skew: Double = 0) {
+                droppedWords: Int, seconds: Double, skew: Double = 0, words: [TextWord] = [],
+                lineBoxes: [ImageRect] = [], width: Int = 0, height: Int = 0) {
         self.lines = lines
         self.language = language
         self.rotation = rotation
@@ -40,6 +74,10 @@ public struct ReadResult: Codable, Sendable, Equatable {
         self.droppedWords = droppedWords
         self.seconds = seconds
         self.skew = skew
+        self.words = words
+        self.lineBoxes = lineBoxes
+        self.width = width
+        self.height = height
     }
 
     /// All lines as they are spoken: each line ends as a sentence (a period is added unless it

@@ -138,10 +138,15 @@ public final class TextReader: @unchecked Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         var gray = GrayImage(image)
         let side = max(gray.width, gray.height)
+        // Photo pixels per pixel of the image read.
+        var scale: Float = 1
         if side > options.maxSide {
-            gray = gray.reduced(by: (side + options.maxSide - 1) / options.maxSide)
+            let factor = (side + options.maxSide - 1) / options.maxSide
+            gray = gray.reduced(by: factor)
+            scale = Float(factor)
         } else if side < options.enlargeBelow {
             gray = gray.enlarged(by: 2)
+            scale = 0.5
         }
         var skew: Float = 0
         var straight = gray
@@ -172,9 +177,16 @@ public final class TextReader: @unchecked Sendable {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let chosen = best!
+        let toPhoto = BoxMapping(read: chosen.skew == 0 ? gray : straight, original: gray, skew: chosen.skew,
+                                 rotation: chosen.rotation, scale: scale, photoWidth: image.width, photoHeight: image.height)
+        let words = chosen.words.map { w in
+            TextWord(text: w.text, confidence: w.confidence, box: toPhoto.map(w.box), line: w.line,
+                     paragraph: w.paragraph, block: w.block)
+        }
         return ReadResult(lines: chosen.lines, language: language, rotation: chosen.rotation,
                           inverted: chosen.inverted, droppedWords: chosen.droppedWords, seconds: seconds,
-                          skew: Double(chosen.skew))
+                          skew: Double(chosen.skew), words: words, lineBoxes: chosen.lineBoxes.map(toPhoto.map),
+                          width: image.width, height: image.height)
     }
 
     /// Every word Tesseract found in one orientation, before filtering.
@@ -182,6 +194,12 @@ public final class TextReader: @unchecked Sendable {
         var text: String
         var confidence: Float
         var startsLine: Bool
+        /// In pixels of the image read.
+        var box = ImageRect(x: 0, y: 0, width: 0, height: 0)
+        /// Tesseract's box of the whole line, on the line's first word.
+        var lineBox: ImageRect?
+        var paragraph = 0
+        var block = 0
     }
 
     /// Runs Tesseract once on `image`. Caller holds `lock`.
@@ -197,14 +215,26 @@ public final class TextReader: @unchecked Sendable {
         guard let it = TessBaseAPIGetIterator(api) else { return [] }
         defer { TessResultIteratorDelete(it) }
         var words: [Word] = []
+        var paragraph = -1, block = -1
+        func box(_ page: OpaquePointer?, _ level: TessPageIteratorLevel) -> ImageRect {
+            var l: Int32 = 0, t: Int32 = 0, r: Int32 = 0, b: Int32 = 0
+            guard TessPageIteratorBoundingBox(page, level, &l, &t, &r, &b) != 0 else {
+                return ImageRect(x: 0, y: 0, width: 0, height: 0)
+            }
+            return ImageRect(x: Int(l), y: Int(t), width: Int(r - l), height: Int(b - t))
+        }
         repeat {
+            let page = TessResultIteratorGetPageIteratorConst(it)
+            if block < 0 || TessPageIteratorIsAtBeginningOf(page, RIL_BLOCK) != 0 { block += 1 }
+            if paragraph < 0 || TessPageIteratorIsAtBeginningOf(page, RIL_PARA) != 0 { paragraph += 1 }
             guard let cText = TessResultIteratorGetUTF8Text(it, RIL_WORD) else { continue }
             let text = String(cString: cText)
             TessDeleteText(cText)
-            let page = TessResultIteratorGetPageIteratorConst(it)
             let startsLine = words.isEmpty || TessPageIteratorIsAtBeginningOf(page, RIL_TEXTLINE) != 0
             words.append(Word(text: text, confidence: TessResultIteratorConfidence(it, RIL_WORD),
-                              startsLine: startsLine))
+                              startsLine: startsLine, box: box(page, RIL_WORD),
+                              lineBox: startsLine ? box(page, RIL_TEXTLINE) : nil,
+                              paragraph: paragraph, block: block))
         } while TessResultIteratorNext(it, RIL_WORD) != 0
         return words
     }
@@ -227,6 +257,10 @@ struct Pass {
     var score: Float = 0
     var keptCharacters = 0
     var meanConfidence: Float = 0
+    /// Kept words with their line's index in `lines`, boxes in pixels of the image read.
+    var words: [(text: String, confidence: Float, box: ImageRect, line: Int, paragraph: Int, block: Int)] = []
+    /// Boxes of all lines with at least `minLineCharacters` letters or digits, kept or not.
+    var lineBoxes: [ImageRect] = []
 
     init(words: [TextReader.Word], rotation: Int, inverted: Bool, options: TextReader.Options) {
         self.rotation = rotation
@@ -241,6 +275,10 @@ struct Pass {
             // Tesseract reports blank "words" at 95% confidence; they carry no text.
             let candidates = group.filter { Pass.alphanumerics($0.text) > 0 }
             guard !candidates.isEmpty else { continue }
+            if let lineBox = group.first?.lineBox,
+               candidates.reduce(0, { $0 + Pass.alphanumerics($1.text) }) >= options.minLineCharacters {
+                lineBoxes.append(lineBox)
+            }
             let lineConfidence = candidates.reduce(0) { $0 + $1.confidence } / Float(candidates.count)
             let kept = candidates.filter { $0.confidence >= options.minWordConfidence }
             let characters = kept.reduce(0) { $0 + Pass.alphanumerics($1.text) }
@@ -250,6 +288,9 @@ struct Pass {
             }
             droppedWords += candidates.count - kept.count
             let confidence = kept.reduce(0) { $0 + $1.confidence } / Float(kept.count)
+            for word in kept {
+                self.words.append((word.text, word.confidence, word.box, lines.count, word.paragraph, word.block))
+            }
             lines.append(TextLine(text: kept.map(\.text).joined(separator: " "), confidence: confidence))
             for word in kept {
                 let n = Pass.alphanumerics(word.text)

@@ -97,7 +97,7 @@ final class DiskFullTests: XCTestCase {
         // Every photo has a name of the same length, so its claim and result lines have the
         // same sizes (give or take a few digits of inode, time and mtime).
         var claimSize = 0, resultSize = 0, target: String?
-        for i in 0..<12 {
+        for i in 0..<48 {
             let before = size()
             let slack = before % page == 0 ? 0 : page - before % page
             if claimSize > 0, slack >= claimSize + 16, slack + 16 < claimSize + resultSize {
