@@ -25,38 +25,56 @@ public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
         fatalError("socketpair: \(String(cString: strerror(errno)))")
     }
     let readSize = 1 + Int(data[0]) * 4
+    // The sender does not block: a full socket buffer (many small segments with descriptors
+    // fill it long before their bytes do) is drained into the reader, then sending resumes.
+    _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
+    _ = fcntl(pair[1], F_SETFL, fcntl(pair[1], F_GETFL) | O_NONBLOCK)
+    var decoder = FrameDecoder(limits: FrameLimits(maxJSONBytes: 512, maxAttachmentBytes: 2048))
+    var received = 0
+    var closedByReader = false
+    /// Reads what is buffered (all of it once the writer has shut down) through the decoder;
+    /// a header over the limits ends the stream, as the server closes such a connection.
+    func drain() {
+        while !closedByReader {
+            guard case .data(let bytes, let descriptors)? = try? UnixSocket.receive(pair[1], maxBytes: readSize) else { return }
+            received += descriptors.count
+            descriptors.forEach { close($0) }
+            decoder.append(bytes)
+            do {
+                while let frame = try decoder.next() {
+                    _ = Wire.decodeRequest(frame)
+                    _ = try? Wire.decodeResponse(frame)
+                }
+            } catch {
+                closedByReader = true
+            }
+        }
+    }
     var sent = 0
     var i = 1
-    while i < size {
+    while i < size && !closedByReader {
         let control = data[i]
         let length = min(Int(control & 0x3F) + 1, size - i - 1)
         i += 1
         guard length > 0 else { break }
         let passed = control & 0x80 != 0 ? 2 : (control & 0x40 != 0 ? 1 : 0)
         let fds = (0..<passed).map { _ in open("/dev/null", O_RDONLY | O_CLOEXEC) }
-        _ = try? UnixSocket.send(pair[0], Data(bytes: data + i, count: length), descriptors: fds)
+        var segment = Data(bytes: data + i, count: length)
+        var pending = fds
+        while !segment.isEmpty && !closedByReader {
+            guard let n = try? UnixSocket.send(pair[0], segment, descriptors: pending) else { break }
+            if n > 0 {
+                sent += pending.count
+                pending = []
+                segment = segment.dropFirst(n)
+            }
+            if !segment.isEmpty { drain() }
+        }
         fds.forEach { close($0) }
-        sent += passed
         i += length
     }
     shutdown(pair[0], Int32(SHUT_WR))
-
-    var decoder = FrameDecoder(limits: FrameLimits(maxJSONBytes: 512, maxAttachmentBytes: 2048))
-    var received = 0
-    reading: while true {
-        guard case .data(let bytes, let descriptors)? = try? UnixSocket.receive(pair[1], maxBytes: readSize) else { break }
-        received += descriptors.count
-        descriptors.forEach { close($0) }
-        decoder.append(bytes)
-        do {
-            while let frame = try decoder.next() {
-                _ = Wire.decodeRequest(frame)
-                _ = try? Wire.decodeResponse(frame)
-            }
-        } catch {
-            break reading  // a header over the limits: the server closes such a connection
-        }
-    }
+    drain()
     precondition(received <= sent, "received \(received) descriptors, \(sent) were sent")
     close(pair[0])
     close(pair[1])

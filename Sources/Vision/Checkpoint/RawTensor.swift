@@ -87,7 +87,7 @@ struct RawTensor {
     }
 }
 
-/// Owns the fp32 buffers made at load (converted fp16/bf16, gathered strided tensors) and frees
+/// Owns the fp32 buffers made on demand (converted fp16/bf16, gathered strided tensors) and frees
 /// them with the checkpoint.
 final class TensorArena: @unchecked Sendable {
     private var buffers: [UnsafeMutableBufferPointer<Float>] = []
