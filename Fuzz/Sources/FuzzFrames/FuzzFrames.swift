@@ -15,7 +15,7 @@ func lowestFree() -> Int32 {
 /// `UnixSocket.send` (descriptors as SCM_RIGHTS), and come out through `UnixSocket.receive` into a
 /// `FrameDecoder` with small limits; each frame is decoded as a request and as a response.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 1 else { return 0 }
     // Every run must leave the lowest free descriptor free again, so a descriptor that the read
     // path drops without closing is a finding.
@@ -84,4 +84,24 @@ public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
         preconditionFailure("a descriptor leaked: the lowest free one is \(probe), was \(firstFree); \(firstFree) is \(held)")
     }
     return 0
+}
+
+// MARK: - Entry
+
+// SwiftPM links an executable target's `main` as an alias of `FuzzFrames_main` (so tests can link
+// the module); under -parse-as-library nothing defines that, so it is libFuzzer's driver here.
+// In the same file as the harness: with -Onone, a second file that takes `testOneInput` as a C
+// function pointer emits its own copy of the `LLVMFuzzerTestOneInput` thunk.
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+/// The process entry: runs libFuzzer on `testOneInput` (exported as `LLVMFuzzerTestOneInput`).
+@_cdecl("FuzzFrames_main")
+func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv, testOneInput)
 }

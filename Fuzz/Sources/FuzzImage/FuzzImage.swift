@@ -6,7 +6,7 @@ import Vision
 /// decode budget so the DCT-scaled path is exercised too. Any error is a correct answer; a trap,
 /// an ASan report or a leak is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Data(bytes: data, count: size)
     if let image = try? ImageDecoder.decode(bytes) {
         precondition(image.pixels.count == image.width * image.height * 3, "RGB buffer size differs from its dimensions")
@@ -16,4 +16,24 @@ public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
         precondition(image.pixels.count == image.width * image.height * 3, "RGB buffer size differs from its dimensions")
     }
     return 0
+}
+
+// MARK: - Entry
+
+// SwiftPM links an executable target's `main` as an alias of `FuzzImage_main` (so tests can link
+// the module); under -parse-as-library nothing defines that, so it is libFuzzer's driver here.
+// In the same file as the harness: with -Onone, a second file that takes `testOneInput` as a C
+// function pointer emits its own copy of the `LLVMFuzzerTestOneInput` thunk.
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+/// The process entry: runs libFuzzer on `testOneInput` (exported as `LLVMFuzzerTestOneInput`).
+@_cdecl("FuzzImage_main")
+func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv, testOneInput)
 }

@@ -35,7 +35,7 @@ let bases: (pair: URL, json: URL) = {
 /// as the daemon reads a model: model config, generation config, preprocessor config, tokenizer;
 /// a tokenizer that loads must round-trip a sentence through encode and decode without trapping.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
     let name = names[Int(data[0]) % names.count]
     let dir = name == "tokenizer.json" ? bases.json : (name == "vocab.json" || name == "merges.txt" ? bases.pair : (data[0] & 0x80 != 0 ? bases.json : bases.pair))
@@ -54,4 +54,24 @@ public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
         _ = tokenizer.decode(ids, skipSpecialTokens: false, cleanUpTokenizationSpaces: false)
     }
     return 0
+}
+
+// MARK: - Entry
+
+// SwiftPM links an executable target's `main` as an alias of `FuzzModelFiles_main` (so tests can link
+// the module); under -parse-as-library nothing defines that, so it is libFuzzer's driver here.
+// In the same file as the harness: with -Onone, a second file that takes `testOneInput` as a C
+// function pointer emits its own copy of the `LLVMFuzzerTestOneInput` thunk.
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+/// The process entry: runs libFuzzer on `testOneInput` (exported as `LLVMFuzzerTestOneInput`).
+@_cdecl("FuzzModelFiles_main")
+func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv, testOneInput)
 }
