@@ -10,6 +10,11 @@ let optimize: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
+// Vision parses untrusted checkpoints and photos, so its release build keeps Swift's bounds and
+// overflow checks (-O, not -Ounchecked): with -Ounchecked a wrapped size product or an
+// out-of-range index in a parser is silent memory corruption instead of a clean trap. The cost
+// on the full-size caption is measured in docs/reliability.md ("Release checks").
+let optimizeChecked: [SwiftSetting] = [.unsafeFlags(["-O"])]
 
 // ASSIST_TARGET_CPU (for example x86-64-v3) lets the Vision kernels use that CPU's vector
 // instructions (AVX2 and FMA: the int8 widening and the beams' multiply-adds are several times
@@ -18,7 +23,7 @@ let optimize: [SwiftSetting] = [
 // The x86-64 levels are named by the oldest CPU that has them (swiftc's clang importer does not
 // know the level names); both have FMA, which ASSIST_FMA lets the kernels use.
 let cpuForLevel = ["x86-64-v3": "haswell", "x86-64-v4": "skylake-avx512"]
-let visionSettings = optimize + (ProcessInfo.processInfo.environment["ASSIST_TARGET_CPU"].map { level in
+let visionSettings = optimizeChecked + (ProcessInfo.processInfo.environment["ASSIST_TARGET_CPU"].map { level in
     [.unsafeFlags(["-target-cpu", cpuForLevel[level] ?? level])] + (cpuForLevel[level] != nil ? [.define("ASSIST_FMA")] : [])
 } ?? [])
 
@@ -28,6 +33,8 @@ let package = Package(
         .executable(name: "assistd", targets: ["assistd"]),
         .executable(name: "assist", targets: ["assist"]),
         .library(name: "Vision", targets: ["Vision"]),
+        // For the libFuzzer harnesses in Fuzz/ (a separate package built by scripts/fuzz).
+        .library(name: "IPC", targets: ["IPC"]),
     ],
     targets: [
         // System libraries, each behind a module map (see Sources/C*/module.modulemap).

@@ -122,11 +122,7 @@ public struct HubClient: Sendable {
                 onResponse: { response in
                     switch response.status {
                     case 301, 302, 303, 307, 308:
-                        guard let location = response.header("Location"),
-                              let target = URL(string: location, relativeTo: current)?.absoluteURL else {
-                            throw ModelStoreError.httpStatus(url: current.absoluteString, status: response.status, message: "redirect without Location")
-                        }
-                        redirect = target
+                        redirect = try Self.redirectTarget(response.header("Location"), from: current, status: response.status)
                         return .discard
                     case 200:
                         if start > 0 {
@@ -183,6 +179,19 @@ public struct HubClient: Sendable {
     }
 
     private struct RestartFromZero: Error {}
+
+    /// Where a redirect from `current` leads. A redirect from https to anything but https is
+    /// refused: it would fetch the weights (and their expected hashes' subject) in the clear.
+    static func redirectTarget(_ location: String?, from current: URL, status: Int) throws -> URL {
+        guard let location, let target = URL(string: location, relativeTo: current)?.absoluteURL else {
+            throw ModelStoreError.httpStatus(url: current.absoluteString, status: status, message: "redirect without Location")
+        }
+        if current.scheme?.lowercased() == "https", target.scheme?.lowercased() != "https" {
+            throw ModelStoreError.httpStatus(url: current.absoluteString, status: status,
+                                             message: "refusing the redirect to \(target.absoluteString): it leaves https")
+        }
+        return target
+    }
 
     // MARK: - Helpers
 

@@ -37,17 +37,20 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 /// Strict in the way whisper.cpp's loader is: every tensor the model asks for must exist with the
 /// exact shape, and `finish()` reports tensors the model never asked for.
 ///
-/// Files are memory-mapped read-only. fp32 tensors are views into the map (no copy); fp16, bf16
-/// and fp64 tensors, and tensors stored with non-contiguous strides, become fp32 buffers at load.
+/// Files are memory-mapped read-only, and `load` reads only the tensor table (names, types,
+/// shapes, strides, all bounds-checked against the files). fp32 tensors are views into the map
+/// (no copy); fp16, bf16 and fp64 tensors, and tensors stored with non-contiguous strides, become
+/// fp32 buffers the first time `tensor(_:shape:)` asks for them with their exact shape, so a
+/// hostile file cannot make the loader allocate for a tensor the model never takes. The copies
+/// a checkpoint could ever make are bounded at load by `maxConvertedBytes(fileBytes:)`.
 /// Integer and bool tensors (old causal-mask buffers, position ids) are listed but refused by
-/// `tensor(_:shape:)`. After `load` the tensor table never changes; `tensor`, `contains` and
-/// `finish` may be called from any thread.
+/// `tensor(_:shape:)`. After `load` the tensor table never changes; `tensor`, `contains`, `shape`
+/// and `finish` may be called from any thread.
 public final class Checkpoint: @unchecked Sendable {
     private struct Entry {
-        var shape: [Int]
-        var dtype: DType
-        /// fp32 data for floating types; nil for integer and bool tensors.
-        var data: UnsafeBufferPointer<Float>?
+        var raw: RawTensor
+        var shape: [Int] { raw.shape }
+        var dtype: DType { raw.dtype }
     }
 
     /// The weight files this checkpoint was read from, in load order.
@@ -56,6 +59,8 @@ public final class Checkpoint: @unchecked Sendable {
     private let arena: TensorArena
     private let entries: [String: Entry]
     private let lock = NSLock()
+    /// fp32 data of the floating tensors asked for so far; guarded by `lock`.
+    private var converted: [String: UnsafeBufferPointer<Float>] = [:]
     private var taken = Set<String>()
     private var ignored: [String] = []
 
@@ -114,15 +119,33 @@ public final class Checkpoint: @unchecked Sendable {
                 raw[key] = t
             }
         }
+        let fileBytes = mapped.reduce(0) { $0 + $1.count }
+        var copies = 0
+        for (_, t) in raw where t.dtype.isFloatingPoint {
+            let (sum, overflow) = copies.addingReportingOverflow(t.convertedBytes)
+            copies = overflow ? Int.max : sum
+        }
+        let limit = Self.maxConvertedBytes(fileBytes: fileBytes)
+        guard copies <= limit else {
+            throw CheckpointError.invalidFile(files.map(\.path).joined(separator: ", "),
+                reason: "its tensors would need \(copies) bytes of fp32 copies, more than the \(limit) bytes \(fileBytes) bytes of weights can legitimately need")
+        }
         let arena = TensorArena()
         var entries: [String: Entry] = [:]
-        for (key, t) in raw {
-            entries[key] = Entry(shape: t.shape, dtype: t.dtype, data: t.dtype.isFloatingPoint ? t.floats(owner: arena) : nil)
-        }
+        for (key, t) in raw { entries[key] = Entry(raw: t) }
         self.files = files
         self.mapped = mapped
         self.arena = arena
         self.entries = entries
+    }
+
+    /// The most fp32 copies (bytes) weight files of `fileBytes` bytes may need: every element
+    /// widened from 2 to 4 bytes, and every storage used by two tensors (a tied head saved beside
+    /// its embedding), so 4x the files, plus 1 MiB for small files' alignment copies. Honest
+    /// checkpoints stay below it; a crafted table of broadcast views does not.
+    public static func maxConvertedBytes(fileBytes: Int) -> Int {
+        let (product, overflow) = fileBytes.multipliedReportingOverflow(by: 4)
+        return overflow ? Int.max : product + (1 << 20)
     }
 
     /// `{"weight_map": {key: shard file}}`, as `save_pretrained` writes for large models.
@@ -152,8 +175,14 @@ public final class Checkpoint: @unchecked Sendable {
     public func tensor(_ key: String, shape: [Int]) throws -> Tensor {
         guard let e = entries[key] else { throw CheckpointError.missingTensor(key) }
         guard e.shape == shape else { throw CheckpointError.shapeMismatch(key: key, expected: shape, found: e.shape) }
-        guard let data = e.data else { throw CheckpointError.unsupportedDType(key: key, dtype: e.dtype.rawValue) }
-        lock.withLock { _ = taken.insert(key) }
+        guard e.dtype.isFloatingPoint else { throw CheckpointError.unsupportedDType(key: key, dtype: e.dtype.rawValue) }
+        let data = lock.withLock { () -> UnsafeBufferPointer<Float> in
+            taken.insert(key)
+            if let done = converted[key] { return done }
+            let made = e.raw.floats(owner: arena)
+            converted[key] = made
+            return made
+        }
         return Tensor(shape: shape, data: data)
     }
 
@@ -162,6 +191,9 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// The stored shape of `key`, if present (for checks before asking for a tensor).
     public func shape(of key: String) -> [Int]? { entries[key]?.shape }
+
+    /// Keys whose fp32 data has been made so far, sorted, so tests can tell lazy from eager.
+    var convertedKeys: [String] { lock.withLock { converted.keys.sorted() } }
 
     /// The address range of the first mapped weight file, so tests can tell views from copies.
     var mappedRange: Range<UnsafeRawPointer>? {

@@ -1,5 +1,6 @@
 /// One tensor as a reader found it: element type, shape, strides and the address of its first
-/// element inside a mapped file. Readers validate bounds before making one.
+/// element inside a mapped file. Readers validate bounds before making one: `count` does not
+/// overflow, and every element the strides reach lies inside the file.
 struct RawTensor {
     var dtype: DType
     /// Sizes, outermost first.
@@ -9,31 +10,50 @@ struct RawTensor {
     /// Address of element [0, 0, ...]; inside the mapped file.
     var base: UnsafeRawPointer
 
+    /// Number of elements; the reader has checked that the product does not overflow.
     var count: Int { shape.reduce(1, *) }
 
+    /// Bytes of the fp32 copy `floats` makes, 0 when it returns a view into the map.
+    var convertedBytes: Int {
+        dtype == .f32 && isContiguous && Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 ? 0 : count * 4
+    }
+
+    /// The product of `shape`, or nil if a size is negative or the product overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        guard shape.allSatisfy({ $0 >= 0 }) else { return nil }
+        return byteCount(shape, 1)
+    }
+
+    /// Row-major strides for `shape`. A tensor with a zero dimension has no elements, so its
+    /// strides are never used; the running product saturates there instead of overflowing
+    /// (`[0, 2^40, 2^40]` is a valid, empty safetensors entry).
     static func contiguousStrides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var s = 1
         for d in stride(from: shape.count - 1, through: 0, by: -1) {
             strides[d] = s
-            s *= shape[d]
+            let (next, overflow) = s.multipliedReportingOverflow(by: shape[d])
+            s = overflow ? Int.max : next
         }
         return strides
     }
 
     /// Whether the elements lie in row-major order with no gaps (size-1 dims may have any stride,
-    /// as torch's `is_contiguous` allows).
+    /// as torch's `is_contiguous` allows; an empty tensor is contiguous, as in torch).
     var isContiguous: Bool {
+        if shape.contains(0) { return true }
         var expected = 1
         for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] != 1 {
             if strides[d] != expected { return false }
+            // The product of the sizes is checked at read time, so no prefix of it overflows.
             expected *= shape[d]
         }
         return true
     }
 
     /// fp32 data: a view into the map when the bytes already are aligned contiguous fp32,
-    /// otherwise a new buffer (conversion and/or gather) that `owner` keeps alive.
+    /// otherwise a new buffer of `count` floats (conversion and/or gather) that `owner` keeps
+    /// alive. The readers' checks bound `count` by the elements the file holds.
     func floats(owner: TensorArena) -> UnsafeBufferPointer<Float> {
         let n = count
         if dtype == .f32, isContiguous, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {
@@ -67,7 +87,7 @@ struct RawTensor {
     }
 }
 
-/// Owns the fp32 buffers made at load (converted fp16/bf16, gathered strided tensors) and frees
+/// Owns the fp32 buffers made on demand (converted fp16/bf16, gathered strided tensors) and frees
 /// them with the checkpoint.
 final class TensorArena: @unchecked Sendable {
     private var buffers: [UnsafeMutableBufferPointer<Float>] = []

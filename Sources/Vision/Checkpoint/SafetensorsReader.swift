@@ -51,6 +51,7 @@ enum SafetensorsReader {
             guard let bytes = byteCount(shape, dtype.size), bytes == end - begin else {
                 throw bad("tensor \(key) is \(dtypeName) \(shape) but has \(end - begin) bytes")
             }
+            // byteCount succeeded, so the element count cannot overflow either.
             tensors[key] = RawTensor(dtype: dtype, shape: shape, strides: RawTensor.contiguousStrides(shape),
                                      base: UnsafeRawPointer(base + begin))
         }

@@ -36,7 +36,22 @@ enum TorchArchiveReader {
             guard t.storageOffset >= 0, t.size.allSatisfy({ $0 >= 0 }), t.stride.allSatisfy({ $0 >= 0 }) else {
                 throw bad("tensor \(key) has a negative offset, size or stride")
             }
-            if !t.size.contains(0) {
+            // Even an empty view starts inside (or just past) its storage, so its base address
+            // below stays inside the record.
+            guard t.storageOffset <= t.storage.numel else {
+                throw bad("tensor \(key) starts at element \(t.storageOffset) of its \(t.storage.numel)-element storage")
+            }
+            // A floating tensor becomes `count` fp32 values when asked for. Views that repeat
+            // elements (stride 0 with a size above 1, overlapping strides) are the only way to
+            // have more elements than the storage; torch.save never writes them for parameters,
+            // and without this a few hundred bytes could ask for terabytes.
+            guard let count = RawTensor.elementCount(t.size) else {
+                throw bad("tensor \(key) of size \(t.size) has more elements than an Int can count")
+            }
+            if t.storage.dtype.isFloatingPoint, count > t.storage.numel {
+                throw bad("tensor \(key) of size \(t.size), stride \(t.stride) has \(count) elements but its storage holds \(t.storage.numel); repeated (broadcast or overlapping) views are not supported")
+            }
+            if count > 0 {
                 var last = t.storageOffset
                 for (n, s) in zip(t.size, t.stride) {
                     let (span, o1) = (n - 1).multipliedReportingOverflow(by: s)

@@ -23,6 +23,12 @@ struct ZipArchive {
     private static let centralSignature: UInt32 = 0x0201_4b50
     private static let localSignature: UInt32 = 0x0403_4b50
 
+    /// Whether `length` bytes from `offset` lie inside a `size`-byte file, without computing
+    /// `offset + length` (ZIP64 fields can hold values near 2^63).
+    static func fits(_ offset: Int, _ length: Int, in size: Int) -> Bool {
+        offset >= 0 && length >= 0 && offset <= size && length <= size - offset
+    }
+
     init(_ file: MappedFile) throws {
         self.file = file
         func bad(_ reason: String) -> CheckpointError { .invalidFile(file.path, reason: reason) }
@@ -46,21 +52,26 @@ struct ZipArchive {
             guard locator >= 0, file.le(UInt32.self, at: locator) == Self.zip64LocatorSignature else {
                 throw bad("zip needs ZIP64 records but has no ZIP64 locator")
             }
-            let record = Int(file.le(UInt64.self, at: locator + 8))
-            guard record >= 0, record + 56 <= size, file.le(UInt32.self, at: record) == Self.zip64EOCDSignature else {
+            guard let record = Int(exactly: file.le(UInt64.self, at: locator + 8)), Self.fits(record, 56, in: size),
+                  file.le(UInt32.self, at: record) == Self.zip64EOCDSignature else {
                 throw bad("ZIP64 end-of-central-directory record is missing or out of bounds")
             }
-            count = Int(file.le(UInt64.self, at: record + 32))
-            cdSize = Int(file.le(UInt64.self, at: record + 40))
-            cdOffset = Int(file.le(UInt64.self, at: record + 48))
+            // A 64-bit value above Int.max becomes -1, which the bounds checks below refuse.
+            count = Int(exactly: file.le(UInt64.self, at: record + 32)) ?? -1
+            cdSize = Int(exactly: file.le(UInt64.self, at: record + 40)) ?? -1
+            cdOffset = Int(exactly: file.le(UInt64.self, at: record + 48)) ?? -1
         }
-        guard cdOffset >= 0, cdSize >= 0, cdOffset + cdSize <= size else {
+        // Every central directory entry takes at least 46 bytes.
+        guard count >= 0, count <= size / 46 else {
+            throw bad("zip central directory claims \(count) entries, more than the \(size)-byte file can hold")
+        }
+        guard Self.fits(cdOffset, cdSize, in: size) else {
             throw bad("zip central directory [\(cdOffset), +\(cdSize)] lies outside the \(size)-byte file (truncated?)")
         }
 
         var p = cdOffset
         for _ in 0..<count {
-            guard p + 46 <= cdOffset + cdSize, file.le(UInt32.self, at: p) == Self.centralSignature else {
+            guard Self.fits(p, 46, in: cdOffset + cdSize), file.le(UInt32.self, at: p) == Self.centralSignature else {
                 throw bad("zip central directory entry at byte \(p) is malformed")
             }
             let flags = file.le(UInt16.self, at: p + 8)
@@ -88,7 +99,7 @@ struct ZipArchive {
                     func next64() throws -> Int {
                         guard f + 8 <= fieldEnd else { throw bad("zip entry \(name) has a short ZIP64 extra field") }
                         defer { f += 8 }
-                        return Int(file.le(UInt64.self, at: f))
+                        return Int(exactly: file.le(UInt64.self, at: f)) ?? -1
                     }
                     if uncompressed == 0xFFFF_FFFF { uncompressed = try next64() }
                     if compressed == 0xFFFF_FFFF { compressed = try next64() }
@@ -102,12 +113,12 @@ struct ZipArchive {
                 throw bad("zip entry \(name) is compressed (method \(method)); torch.save stores entries uncompressed")
             }
             guard compressed == uncompressed else { throw bad("zip entry \(name) is stored but its sizes differ") }
-            guard localOffset >= 0, localOffset + 30 <= size, file.le(UInt32.self, at: localOffset) == Self.localSignature else {
+            guard Self.fits(localOffset, 30, in: size), file.le(UInt32.self, at: localOffset) == Self.localSignature else {
                 throw bad("zip entry \(name) has no local header at byte \(localOffset) (truncated?)")
             }
             let dataStart = localOffset + 30 + Int(file.le(UInt16.self, at: localOffset + 26))
                 + Int(file.le(UInt16.self, at: localOffset + 28))
-            guard dataStart + uncompressed <= size else {
+            guard Self.fits(dataStart, uncompressed, in: size) else {
                 throw bad("zip entry \(name) data [\(dataStart), +\(uncompressed)] runs past the end of the \(size)-byte file (truncated?)")
             }
             entries[name] = Entry(name: name, offset: dataStart, size: uncompressed)

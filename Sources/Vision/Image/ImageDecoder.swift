@@ -15,13 +15,20 @@ public enum ImageDecoder {
     static let jpegSignature: [UInt8] = [0xFF, 0xD8, 0xFF]
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// Decodes `data`, detecting the format by its signature.
+    /// Decodes `data` at full size, detecting the format by its signature.
     public static func decode(_ data: Data, limits: ImageLimits = .default) throws -> RGBImage {
+        try decode(data, limits: limits, budget: nil)
+    }
+
+    /// Decodes `data` within `budget`: a JPEG over `budget.maxPixels` comes out DCT-scaled (no
+    /// longer pixel-identical to Pillow), and a decode that would need more than
+    /// `budget.maxBytes` is refused as `tooLarge` before it allocates. See `DecodeBudget`.
+    public static func decode(_ data: Data, limits: ImageLimits = .default, budget: DecodeBudget?) throws -> RGBImage {
         if data.isEmpty { throw ImageDecodeError.empty }
         return try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> RGBImage in
             switch format(of: bytes) {
-            case .jpeg?: return try JPEGDecoder.decode(bytes, limits: limits)
-            case .png?: return try PNGDecoder.decode(bytes, limits: limits)
+            case .jpeg?: return try JPEGDecoder.decode(bytes, limits: limits, budget: budget)
+            case .png?: return try PNGDecoder.decode(bytes, limits: limits, budget: budget)
             case nil: throw ImageDecodeError.notJPEGOrPNG(firstBytes: Array(bytes.prefix(8)))
             }
         }

@@ -17,9 +17,30 @@ enum JPEGDecoder {
         var exif: UnsafeRawBufferPointer?
         /// Offset of the first byte after the first SOS segment header.
         var scanStart = 0
+        /// Whether the frame is progressive (SOF2, SOF6, SOF10, SOF14), which makes libjpeg
+        /// buffer every coefficient of the image.
+        var progressive = false
+        /// Horizontal and vertical sampling factor of each component, as the frame header gives them.
+        var sampling: [(h: Int, v: Int)] = []
+
+        /// Bytes of libjpeg's whole-image coefficient arrays for a progressive frame (0 for a
+        /// sequential one, which holds one MCU row): per component, its size in 8x8 blocks,
+        /// rounded up to whole sampling units, times 64 coefficients of 2 bytes.
+        var coefficientBytes: Int {
+            guard progressive, let hMax = sampling.map(\.h).max(), let vMax = sampling.map(\.v).max(),
+                  hMax > 0, vMax > 0 else { return 0 }
+            func blocks(_ size: Int, _ factor: Int, _ maxFactor: Int) -> Int {
+                let n = (size * factor + 8 * maxFactor - 1) / (8 * maxFactor)
+                return (n + factor - 1) / factor * factor
+            }
+            return sampling.reduce(0) { total, s in
+                total + blocks(width, max(s.h, 1), hMax) * blocks(height, max(s.v, 1), vMax) * 128
+            }
+        }
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits) throws -> RGBImage {
+    /// Decodes at full size, or with `budget` DCT-scaled as `DecodeBudget` describes.
+    static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits, budget: DecodeBudget? = nil) throws -> RGBImage {
         let header = try readHeader(bytes)
         guard header.precision == 8 else {
             throw ImageDecodeError.unsupported(format: .jpeg,
@@ -35,7 +56,16 @@ enum JPEGDecoder {
         }
         try limits.check(width: header.width, height: header.height, format: .jpeg)
 
-        let w = header.width, h = header.height, c = header.components
+        let c = header.components
+        var (w, h) = (header.width, header.height)
+        if let budget {
+            (w, h) = budget.outputSize(width: w, height: h, offered: offeredScales)
+            let needed = w * h * max(c, 3) + header.coefficientBytes
+            if needed > budget.maxBytes {
+                throw ImageDecodeError.tooLarge(format: .jpeg, width: header.width, height: header.height,
+                                                limit: "a decode budget of \(budget.maxBytes) bytes (this one needs about \(needed)\(header.progressive ? ", most of it progressive coefficients" : ""))")
+            }
+        }
         let pixelFormat: Int32
         switch c {
         case 1: pixelFormat = Int32(TJPF_GRAY.rawValue)
@@ -56,6 +86,20 @@ enum JPEGDecoder {
         let orientation = ExifOrientation.parse(tiff: UnsafeRawBufferPointer(rebasing: exif[6...]))
         return orientation?.apply(to: image) ?? image
     }
+
+    /// The scaling factors the linked libjpeg-turbo offers (`tjGetScalingFactors`), reduced.
+    static let offeredScales: [(num: Int, denom: Int)] = {
+        var n: Int32 = 0
+        guard let factors = tjGetScalingFactors(&n) else { return [] }
+        return (0..<Int(n)).map { i -> (num: Int, denom: Int) in
+            let f = factors[i]
+            var (a, b) = (Int(f.num), Int(f.denom))
+            var (x, y) = (a, b)
+            while y != 0 { (x, y) = (y, x % y) }
+            if x > 0 { a /= x; b /= x }
+            return (a, b)
+        }
+    }()
 
     /// libjpeg's warning texts (jerror.h `JWRN_*`). TurboJPEG keeps the first warning's text
     /// unless a fatal error follows, whose text then replaces it, so a message outside this list
@@ -84,7 +128,8 @@ enum JPEGDecoder {
         let out = [UInt8](unsafeUninitializedCapacity: w * h * c) { dst, count in
             // Zeroed first: a failed decode must still leave the buffer initialised.
             dst.initialize(repeating: 0)
-            // Scaling factor 1 is chosen because the destination is exactly the frame size; a
+            // TurboJPEG picks the largest scaling factor whose output fits w x h, so the frame
+            // size gives factor 1 and a `DecodeBudget.outputSize` gives exactly its scale; a
             // pitch of w * c keeps rows contiguous. TJFLAG_LIMITSCANS refuses progressive files
             // with more than 500 scans (a decompression-time bomb Pillow would grind through).
             let rc = tjDecompress2(handle, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
@@ -171,6 +216,12 @@ enum JPEGDecoder {
                 header.height = Int(body[1]) << 8 | Int(body[2])
                 header.width = Int(body[3]) << 8 | Int(body[4])
                 header.components = Int(body[5])
+                header.progressive = [0xC2, 0xC6, 0xCA, 0xCE].contains(marker)
+                var k = 6
+                while k + 3 <= body.count && header.sampling.count < header.components {
+                    header.sampling.append((h: Int(body[k + 1] >> 4), v: Int(body[k + 1] & 0x0F)))
+                    k += 3
+                }
             case 0xE1 where header.exif == nil && body.starts(with: [0x45, 0x78, 0x69, 0x66, 0x00]):
                 header.exif = body
             default:

@@ -20,7 +20,10 @@ import CSpng
 ///
 /// Alpha and tRNS are dropped, never composited, as `convert("RGB")` does.
 enum PNGDecoder {
-    static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits) throws -> RGBImage {
+    /// Decodes at full size. PNG has no scaled decode, so `budget` only bounds memory: the raw
+    /// rows libspng fills plus the RGB output must fit in `budget.maxBytes`, checked from IHDR
+    /// before either is allocated.
+    static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits, budget: DecodeBudget? = nil) throws -> RGBImage {
         // Signature (8), then IHDR: length (4), type (4), width (4), height (4), ... (5), CRC (4).
         guard bytes.count >= 33 else {
             throw ImageDecodeError.truncated(format: .png,
@@ -50,6 +53,10 @@ enum PNGDecoder {
         try check(spng_get_ihdr(ctx, &ihdr))
         var size = 0
         try check(spng_decoded_image_size(ctx, Int32(SPNG_FMT_RAW.rawValue), &size))
+        if let budget, size + width * height * 3 > budget.maxBytes {
+            throw ImageDecodeError.tooLarge(format: .png, width: width, height: height,
+                                            limit: "a decode budget of \(budget.maxBytes) bytes (this one needs \(size + width * height * 3))")
+        }
         // Zeroed, not merely allocated: for interlaced images below 8 bits libspng ORs each
         // pass's samples into the destination bytes.
         var raw = [UInt8](repeating: 0, count: size)  // (h, rowBytes)
