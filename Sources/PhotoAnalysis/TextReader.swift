@@ -1,5 +1,6 @@
 import CTesseract
 import Foundation
+import SystemSupport
 
 /// Reads the text in a photo with libtesseract (LSTM engine, automatic page segmentation).
 ///
@@ -19,9 +20,9 @@ import Foundation
 ///   come out as short low-confidence fragments that must not be read out.
 ///
 /// Thread safety: a `TextReader` owns one Tesseract engine, which must not be used by two
-/// threads at once. `read(_:)` serialises callers with a lock, so sharing one reader is safe
-/// but reads run one at a time; make one reader per thread for parallel reading.
-public final class TextReader: @unchecked Sendable {
+/// threads at once. `read(_:)` holds the engine's lock while Tesseract runs, so sharing one
+/// reader is safe but reads run one at a time; make one reader per thread for parallel reading.
+public final class TextReader: Sendable {
     /// Tuning knobs; the defaults are calibrated on Tests/Fixtures/analysis (docs/analysis.md).
     public struct Options: Sendable, Equatable {
         /// Lines whose words (those with letters or digits) average below this Tesseract
@@ -56,8 +57,7 @@ public final class TextReader: @unchecked Sendable {
     public let language: String
     public let dataPath: String
     public let options: Options
-    private let api: OpaquePointer
-    private let lock = NSLock()
+    private let engine: Locked<TesseractEngine>
 
     /// Loads `language` (e.g. "eng", or "eng+deu") from `dataPath`, or from the first of
     /// `TESSDATA_PREFIX` and Debian's tessdata directories that holds traineddata files.
@@ -89,16 +89,12 @@ public final class TextReader: @unchecked Sendable {
             throw TextReaderError.initFailed(language: language, dataPath: path)
         }
         TessBaseAPISetPageSegMode(api, PSM_AUTO)
-        self.api = api
+        self.engine = Locked(TesseractEngine(api))
         self.language = language
         self.dataPath = path
         self.options = options
     }
 
-    deinit {
-        TessBaseAPIEnd(api)
-        TessBaseAPIDelete(api)
-    }
 
     /// Directories searched for traineddata when no data path is given, after `TESSDATA_PREFIX`.
     public static let standardDataPaths = [
@@ -157,8 +153,6 @@ public final class TextReader: @unchecked Sendable {
                 straight = gray.rotated(clockwise: skew, fill: gray.median())
             }
         }
-        lock.lock()
-        defer { lock.unlock() }
         var attempts: [(rotation: Int, inverted: Bool, skew: Float)] = [(0, false, skew)]
         if options.searchOrientation {
             attempts += [(0, true, skew), (180, false, skew), (180, true, skew)]
@@ -166,17 +160,19 @@ public final class TextReader: @unchecked Sendable {
         // The photo as it is stays a candidate when it was straightened: a wrong skew estimate
         // must not lose text that Tesseract reads at a slant.
         if skew != 0 { attempts.insert((0, false, 0), at: min(2, attempts.count)) }
-        var best: Pass?
-        for attempt in attempts {
-            var input = (attempt.skew == 0 ? gray : straight).rotatedClockwise(attempt.rotation)
-            if attempt.inverted { input = input.inverted() }
-            var pass = try recognize(input, rotation: attempt.rotation, inverted: attempt.inverted)
-            pass.skew = attempt.skew
-            if best == nil || pass.score > best!.score { best = pass }
-            if best!.isGoodEnough(options) { break }
+        let chosen: Pass = try engine.withLock { engine in
+            var best: Pass?
+            for attempt in attempts {
+                var input = (attempt.skew == 0 ? gray : straight).rotatedClockwise(attempt.rotation)
+                if attempt.inverted { input = input.inverted() }
+                var pass = try recognize(input, on: engine, rotation: attempt.rotation, inverted: attempt.inverted)
+                pass.skew = attempt.skew
+                if best == nil || pass.score > best!.score { best = pass }
+                if best!.isGoodEnough(options) { break }
+            }
+            return best!
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let chosen = best!
         let toPhoto = BoxMapping(read: chosen.skew == 0 ? gray : straight, original: gray, skew: chosen.skew,
                                  rotation: chosen.rotation, scale: scale, photoWidth: image.width, photoHeight: image.height)
         let words = chosen.words.map { w in
@@ -202,8 +198,9 @@ public final class TextReader: @unchecked Sendable {
         var block = 0
     }
 
-    /// Runs Tesseract once on `image`. Caller holds `lock`.
-    func recognizeWords(_ image: GrayImage) throws -> [Word] {
+    /// Runs Tesseract once on `image`. The caller holds `engine`'s lock.
+    func recognizeWords(_ image: GrayImage, on engine: TesseractEngine) throws -> [Word] {
+        let api = engine.api
         image.pixels.withUnsafeBufferPointer { buf in
             TessBaseAPISetImage(api, buf.baseAddress, Int32(image.width), Int32(image.height), 1,
                                 Int32(image.width))
@@ -239,8 +236,8 @@ public final class TextReader: @unchecked Sendable {
         return words
     }
 
-    private func recognize(_ image: GrayImage, rotation: Int, inverted: Bool) throws -> Pass {
-        Pass(words: try recognizeWords(image), rotation: rotation, inverted: inverted, options: options)
+    private func recognize(_ image: GrayImage, on engine: TesseractEngine, rotation: Int, inverted: Bool) throws -> Pass {
+        Pass(words: try recognizeWords(image, on: engine), rotation: rotation, inverted: inverted, options: options)
     }
 }
 
@@ -308,5 +305,18 @@ struct Pass {
 
     static func alphanumerics(_ s: String) -> Int {
         s.unicodeScalars.reduce(0) { $0 + (CharacterSet.alphanumerics.contains($1) ? 1 : 0) }
+    }
+}
+
+/// One Tesseract `TessBaseAPI`, which must not be used by two threads at once: `TextReader` keeps
+/// it behind a lock and ends it when the reader goes.
+final class TesseractEngine {
+    let api: OpaquePointer
+
+    init(_ api: OpaquePointer) { self.api = api }
+
+    deinit {
+        TessBaseAPIEnd(api)
+        TessBaseAPIDelete(api)
     }
 }
