@@ -97,16 +97,16 @@ final class DiskFullTests: XCTestCase {
         // Every photo has a name of the same length, so its claim and result lines have the
         // same sizes (give or take a few digits of inode, time and mtime).
         var claimSize = 0, resultSize = 0, target: String?
-        for i in 0..<48 {
+        for i in 0..<200 {
             let before = size()
             let slack = before % page == 0 ? 0 : page - before % page
             if claimSize > 0, slack >= claimSize + 16, slack + 16 < claimSize + resultSize {
-                target = h.inbox + String(format: "/photo-%02d.jpg", i)
+                target = h.inbox + String(format: "/photo-%03d.jpg", i)
                 break
             }
             var d = jpeg
             d.append(contentsOf: Array("pad \(i)".utf8))
-            let p = try h.drop(String(format: "photo-%02d.jpg", i), d)
+            let p = try h.drop(String(format: "photo-%03d.jpg", i), d)
             XCTAssertEqual(h.waitForResult(p)?.state, "done", h.currentLog)
             // (JSONEncoder writes "/" as "\/": match the name.)
             let mine = lines().filter { $0.contains((p as NSString).lastPathComponent) }
