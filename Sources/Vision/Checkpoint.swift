@@ -3,6 +3,7 @@ import Foundation
 /// An fp32 view of one checkpoint tensor, row-major, in the checkpoint's own layout.
 ///
 /// The memory stays valid for the life of the `Checkpoint` that returned it.
+/// Unchecked Sendable because a read-only view: nothing writes the data it points at.
 public struct Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let data: UnsafeBufferPointer<Float>
@@ -46,6 +47,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 /// Integer and bool tensors (old causal-mask buffers, position ids) are listed but refused by
 /// `tensor(_:shape:)`. After `load` the tensor table never changes; `tensor`, `contains`, `shape`
 /// and `finish` may be called from any thread.
+/// Unchecked Sendable because its entries point into read-only mappings and everything that
+/// changes after `load` (`converted`, `taken`, `ignored`, the arena) is touched only under `lock`.
 public final class Checkpoint: @unchecked Sendable {
     private struct Entry {
         var raw: RawTensor

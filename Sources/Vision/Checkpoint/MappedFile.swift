@@ -9,6 +9,7 @@ import Foundation
 ///
 /// fp32 tensors are handed out as views into this mapping, so it lives as long as the
 /// `Checkpoint` that owns it and is unmapped in `deinit`.
+/// Unchecked Sendable because the mapping is read-only and unmapped only in `deinit`.
 final class MappedFile: @unchecked Sendable {
     let path: String
     /// The mapped bytes; never written.

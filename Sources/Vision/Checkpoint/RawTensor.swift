@@ -89,6 +89,7 @@ struct RawTensor {
 
 /// Owns the fp32 buffers made on demand (converted fp16/bf16, gathered strided tensors) and frees
 /// them with the checkpoint.
+/// Unchecked Sendable because it is used only under `Checkpoint`'s lock.
 final class TensorArena: @unchecked Sendable {
     private var buffers: [UnsafeMutableBufferPointer<Float>] = []
 

@@ -7,6 +7,7 @@ import Foundation
 /// the cross-attention K/V of the image) and the streaming `MatVec` kernels for the decoder's few
 /// rows; for int8, int8 arithmetic where the caller's rows share the matrix and the streaming
 /// kernel otherwise.
+/// Unchecked Sendable because immutable after load: it holds pointers to weights nothing writes again.
 struct Dense: @unchecked Sendable {
     enum Storage {
         /// fp32 `(K, N)`: GPT-2 `Conv1D`.

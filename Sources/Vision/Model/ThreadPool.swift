@@ -14,6 +14,8 @@ import Synchronization
 /// Workers spin briefly for the next job (the decoder issues one every few tens of
 /// microseconds, and a futex wake-up costs about as much), then sleep on a condition variable,
 /// so an idle process uses no CPU.
+/// Unchecked Sendable because its job hand-off is its own lock-free protocol (atomics and a
+/// condition variable, described at each field), which the compiler cannot check.
 final class ThreadPool: @unchecked Sendable {
     /// The pool the kernels use. Its size is the processor count until `BLASThreads.set` changes it.
     static let shared = ThreadPool(size: ProcessInfo.processInfo.activeProcessorCount)

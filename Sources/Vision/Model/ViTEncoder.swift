@@ -3,6 +3,7 @@ import Foundation
 /// The ViT encoder of transformers' `ViTModel` (modeling_vit.py, 4.40): patch embedding, CLS
 /// token, position embeddings, pre-LayerNorm blocks, final LayerNorm. Immutable; `forward`
 /// allocates its scratch once per image, in one block.
+/// Unchecked Sendable because immutable after load: its layers hold pointers to weights nothing writes again.
 struct ViTEncoder: @unchecked Sendable {
     let d: ModelDimensions
     let w: ModelWeights

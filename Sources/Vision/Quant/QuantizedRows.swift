@@ -6,6 +6,7 @@ import Foundation
 /// `q = clamp(round(W / scale), -127, 127)` (round half to even, as `torch.round`); an all-zero
 /// row has scale 0. Rows are stored `(out, in)` whatever the source layout was, so every kernel
 /// reads one contiguous row per output. See docs/quantization.md.
+/// Unchecked Sendable because immutable after quantizing: the int8 rows and scales are never written again.
 struct QuantizedRows: @unchecked Sendable {
     /// (N, K) row-major, N = outputs.
     let q: UnsafePointer<Int8>
