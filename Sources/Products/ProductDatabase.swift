@@ -6,7 +6,7 @@ import Foundation
 /// Every call opens the files it needs and closes them again, so an import (here or from another
 /// process) that renames a new `products.sqlite` into place is seen by the next lookup, and a
 /// lookup running during an import reads the old file to the end. Calls are serialised by a lock.
-public final class ProductDatabase: @unchecked Sendable {
+public final class ProductDatabase: Sendable {
     public let directory: URL
     public var productsPath: String { directory.appendingPathComponent("products.sqlite").path }
     public var labelsPath: String { directory.appendingPathComponent("labels.sqlite").path }
