@@ -137,7 +137,7 @@ final class PhotoPipeline: Sendable {
         case .described(let d):
             // Before the record, so a photo recorded as done has its alt text (a crash in
             // between only rewrites the same file when the photo is redone).
-            if c.altText, let alt = PhotoPipeline.altText(d) { writeAltText(alt, beside: path) }
+            if c.altText, let alt = PhotoPipeline.altText(d) { writeAltText(alt, beside: path, photoMode: st.st_mode) }
             do { try journal.finish(photo, description: d) } catch {
                 return journalFailed(error, photo: name)
             }
@@ -194,8 +194,11 @@ final class PhotoPipeline: Sendable {
     }
 
     /// `PHOTO.txt` beside the photo (kitchen.jpg -> kitchen.jpg.txt); the watcher ignores `.txt`.
-    private func writeAltText(_ text: String, beside path: String) {
-        do { try FileSystem.writeDurably(Data((text + "\n").utf8), to: path + ".txt", mode: 0o644) } catch {
+    /// It says what the photo shows, so whoever may not read the photo may not read it either:
+    /// it gets the photo's read and write bits (never execute, set-id or sticky bits).
+    private func writeAltText(_ text: String, beside path: String, photoMode: mode_t) {
+        let mode = photoMode & 0o666
+        do { try FileSystem.writeDurably(Data((text + "\n").utf8), to: path + ".txt", mode: mode) } catch {
             logWarning("worker", "cannot write alt text", ["path": path + ".txt", "reason": "\(error)"])
         }
     }
