@@ -231,10 +231,12 @@ final class PhotoPipeline: Sendable {
     /// announces and (if asked) speaks a described photo.
     private func finishDescribed(_ d: DescriptionInfo, name: String, logged: String, request: Bool, speak: Bool) {
         let problems = d.quality?.problems.map(\.kind.rawValue).joined(separator: ",")
+        // The caption and the text read are private: info level gets only their shape.
         logInfo("worker", request ? "request described" : "photo described",
-                [request ? "photo" : "path": logged, "message": d.message, "caption": d.caption?.text,
+                [request ? "photo" : "path": logged, "captioned": d.caption != nil,
                  "quality": problems?.isEmpty == false ? problems : nil, "text_lines": d.text?.lines.count,
                  "ms": Int(d.timings.total)])
+        logDebug("worker", "description", [request ? "photo" : "path": logged, "message": d.message, "caption": d.caption?.text])
         history.add(HistoryEntry(time: Date().timeIntervalSince1970, photo: name, text: d.message, description: d))
         events.emit(.captioned, photo: name, text: d.message, description: d)
         if speak { narrator.say([d.message], kind: .caption) }
