@@ -53,12 +53,33 @@ final class Log: Sendable {
         output.withLock { fd in try? Descriptor.writeAll(fd, Data(line.utf8)) }
     }
 
+    /// `s` as one field value: bare when it is plain, otherwise in double quotes with `\\`, `"`,
+    /// `\n`, `\r`, `\t` and every other control character (ESC, DEL, C1, line and paragraph
+    /// separators) escaped, so a photo's name or a peer's input can neither forge a log line nor
+    /// drive the terminal that shows it.
     static func quote(_ s: String) -> String {
-        let needs = s.isEmpty || s.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" || $0 == "\t" }
+        let needs = s.isEmpty || s.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || isControl($0) }
         guard needs else { return s }
-        let escaped = s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        var escaped = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where isControl(scalar):
+                escaped += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
         return "\"\(escaped)\""
+    }
+
+    /// C0, DEL, C1 and the Unicode line and paragraph separators: characters a terminal or a
+    /// log reader acts on instead of showing.
+    private static func isControl(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029
     }
 
     static func timestamp() -> String {

@@ -54,7 +54,10 @@ final class Narrator: Sendable {
             texts[id] = text
             return id
         }
-        logInfo("speech", "queued", ["utterance": id, "kind": kind.rawValue, "text": text])
+        // What is spoken is private (mail, bank letters, prescriptions): info level, which goes
+        // to journald, gets only its length.
+        logInfo("speech", "queued", ["utterance": id, "kind": kind.rawValue, "chars": text.count])
+        logDebug("speech", "queued text", ["utterance": id, "text": text])
         events.emit(.speechQueued, text: text, utterance: id, utteranceKind: UtteranceKindName(rawValue: kind.rawValue))
         return id
     }

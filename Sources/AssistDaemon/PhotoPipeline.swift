@@ -137,7 +137,7 @@ final class PhotoPipeline: Sendable {
         case .described(let d):
             // Before the record, so a photo recorded as done has its alt text (a crash in
             // between only rewrites the same file when the photo is redone).
-            if c.altText, let alt = PhotoPipeline.altText(d) { writeAltText(alt, beside: path) }
+            if c.altText, let alt = PhotoPipeline.altText(d) { writeAltText(alt, beside: path, photoMode: st.st_mode) }
             do { try journal.finish(photo, description: d) } catch {
                 return journalFailed(error, photo: name)
             }
@@ -194,8 +194,11 @@ final class PhotoPipeline: Sendable {
     }
 
     /// `PHOTO.txt` beside the photo (kitchen.jpg -> kitchen.jpg.txt); the watcher ignores `.txt`.
-    private func writeAltText(_ text: String, beside path: String) {
-        do { try FileSystem.writeDurably(Data((text + "\n").utf8), to: path + ".txt", mode: 0o644) } catch {
+    /// It says what the photo shows, so whoever may not read the photo may not read it either:
+    /// it gets the photo's read and write bits (never execute, set-id or sticky bits).
+    private func writeAltText(_ text: String, beside path: String, photoMode: mode_t) {
+        let mode = photoMode & 0o666
+        do { try FileSystem.writeDurably(Data((text + "\n").utf8), to: path + ".txt", mode: mode) } catch {
             logWarning("worker", "cannot write alt text", ["path": path + ".txt", "reason": "\(error)"])
         }
     }
@@ -228,10 +231,12 @@ final class PhotoPipeline: Sendable {
     /// announces and (if asked) speaks a described photo.
     private func finishDescribed(_ d: DescriptionInfo, name: String, logged: String, request: Bool, speak: Bool) {
         let problems = d.quality?.problems.map(\.kind.rawValue).joined(separator: ",")
+        // The caption and the text read are private: info level gets only their shape.
         logInfo("worker", request ? "request described" : "photo described",
-                [request ? "photo" : "path": logged, "message": d.message, "caption": d.caption?.text,
+                [request ? "photo" : "path": logged, "captioned": d.caption != nil,
                  "quality": problems?.isEmpty == false ? problems : nil, "text_lines": d.text?.lines.count,
                  "ms": Int(d.timings.total)])
+        logDebug("worker", "description", [request ? "photo" : "path": logged, "message": d.message, "caption": d.caption?.text])
         history.add(HistoryEntry(time: Date().timeIntervalSince1970, photo: name, text: d.message, description: d))
         events.emit(.captioned, photo: name, text: d.message, description: d)
         if speak { narrator.say([d.message], kind: .caption) }

@@ -295,17 +295,22 @@ final class ServerLoop {
             if c.partialSince == nil { c.partialSince = Date() }
         } else {
             c.partialSince = nil
+            // Every byte read so far has been answered, so no frame is left to claim them: a
+            // descriptor that came with a frame that did not ask for one is closed unread.
+            c.descriptors.forEach { close($0) }
+            c.descriptors = []
         }
     }
 
+    /// Descriptors stay pooled on the connection in the order they arrived, and each frame that
+    /// asks for one (`caption` with photo = "descriptor") takes the oldest: one recvmsg can
+    /// return a plain frame and the frame that carried the descriptor, so the frame a read began
+    /// with is not the one the descriptor belongs to.
     private func dispatch(_ frame: Frame, on c: Connection, limits l: SocketServer.Limits) {
-        let passed = c.descriptors
-        c.descriptors = []
         c.partialSince = nil
         let request: Request
         switch Wire.decodeRequest(frame) {
         case .failure(let f):
-            passed.forEach { close($0) }
             logInfo("server", "malformed request", ["peer": c.peer, "reason": f.error.message])
             queue(Wire.frame(Response(id: f.id, .failure(f.error))).encoded(), on: c)
             return
@@ -316,12 +321,12 @@ final class ServerLoop {
         if case .caption(let cr) = request.body {
             switch cr.photo {
             case .descriptor:
-                guard let fd = passed.first else {
+                guard !c.descriptors.isEmpty else {
                     queue(Wire.frame(Response(id: request.id, .failure(RemoteError(.photoInvalid,
                         "the caption request said photo=descriptor but no descriptor came with it")))).encoded(), on: c)
                     return
                 }
-                passed.dropFirst().forEach { close($0) }
+                let fd = c.descriptors.removeFirst()
                 do { photo = try SocketServer.readPhoto(fd, name: cr.name ?? "photo", limit: l.maxPhotoBytes) } catch {
                     close(fd)
                     queue(Wire.frame(Response(id: request.id, .failure(error as? RemoteError
@@ -330,7 +335,6 @@ final class ServerLoop {
                 }
                 close(fd)
             case .bytes:
-                passed.forEach { close($0) }
                 guard !frame.attachment.isEmpty else {
                     queue(Wire.frame(Response(id: request.id, .failure(RemoteError(.photoInvalid,
                         "the caption request said photo=bytes but the frame has no attachment")))).encoded(), on: c)
@@ -338,8 +342,6 @@ final class ServerLoop {
                 }
                 photo = frame.attachment
             }
-        } else {
-            passed.forEach { close($0) }
         }
         // Subscribed before the router answers, so no event after the answer is missed.
         if case .events = request.body { c.subscribed = true }
