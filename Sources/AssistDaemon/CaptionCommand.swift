@@ -46,9 +46,9 @@ enum CaptionCommand {
                 case .option("-h"), .option("--help"): print(help); return 0
                 case .option("--json"): json = true
                 case .option("--model"): modelPath = try arguments.value()
-                case .option("--beams"): overrides.numBeams = try arguments.int(in: 1...Int.max)
-                case .option("--max-length"): overrides.maxLength = try arguments.int(in: 1...Int.max)
-                case .option("--max-new-tokens"): overrides.maxNewTokens = try arguments.int(in: 1...Int.max)
+                case .option("--beams"): overrides.numBeams = try arguments.int(in: GenerationConfig.numBeamsLimit)
+                case .option("--max-length"): overrides.maxLength = try arguments.int(in: GenerationConfig.lengthLimit)
+                case .option("--max-new-tokens"): overrides.maxNewTokens = try arguments.int(in: GenerationConfig.lengthLimit)
                 case .option("--threads"): threads = try arguments.int(in: 1...Int.max)
                 case .positional(let image): images.append(image)
                 case .option(let other): throw ArgumentError.unknownOption(other)

@@ -8,6 +8,23 @@ struct CaptionOptions: Sendable, Equatable {
     var numBeams: Int?
     var maxLength: Int?
     var maxNewTokens: Int?
+
+    /// Why these overrides cannot be used, naming the first field outside its limit
+    /// (`GenerationConfig.numBeamsLimit`, `lengthLimit`); nil when all are within. Checked
+    /// before a request is queued, because the sizes of the decoder's buffers come from them.
+    var limitProblem: String? {
+        let checks: [(String, Int?, ClosedRange<Int>)] = [
+            ("num_beams", numBeams, GenerationConfig.numBeamsLimit),
+            ("max_length", maxLength, GenerationConfig.lengthLimit),
+            ("max_new_tokens", maxNewTokens, GenerationConfig.lengthLimit),
+        ]
+        for (field, value, limit) in checks {
+            if let value, !limit.contains(value) {
+                return "\(field) \(value) is outside the limit \(limit.lowerBound)...\(limit.upperBound)"
+            }
+        }
+        return nil
+    }
 }
 
 /// A caption as the daemon records and answers it.

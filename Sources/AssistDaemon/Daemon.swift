@@ -26,11 +26,14 @@ final class Daemon: Sendable {
     private let watcher: FolderWatcher
     private let server: SocketServer
     private let workerDone = DispatchSemaphore(value: 0)
+    /// Held until the process exits: one daemon per state directory.
+    private let lock: InstanceLock
 
     init(config c: DaemonConfig, flags: DaemonConfig.Flags) throws {
         self.flags = flags
         config = Locked(c)
         try FileSystem.makeDirectory(c.stateDir, mode: 0o700)
+        lock = try InstanceLock(directory: c.stateDir)
         let journal = try Journal(directory: c.stateDir)
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir, "journal": journal.path])
         let queue = JobQueue(maxRequests: c.maxQueue)

@@ -135,7 +135,7 @@ struct DaemonConfig: Equatable {
                 guard let eq = line.firstIndex(of: "=") else { throw ConfigError.badLine(source: source, line: line) }
                 let key = line[..<eq].trimmingCharacters(in: .whitespaces)
                 let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-                if key == "watch" { fileWatch.append(value) } else {
+                if key == "watch" { fileWatch.append(try watchEntry(value, source: source)) } else {
                     try config.set(key, value, source: source)
                 }
             }
@@ -143,15 +143,25 @@ struct DaemonConfig: Equatable {
         }
         var flagWatch: [String] = []
         for (key, value) in flags.settings {
-            if key == "watch" { flagWatch.append(value) } else { try config.set(key, value, source: "command line") }
+            if key == "watch" { flagWatch.append(try watchEntry(value, source: "command line")) } else {
+                try config.set(key, value, source: "command line")
+            }
         }
         if !flagWatch.isEmpty { config.watch = flagWatch }
         config.watch = config.watch.map { absolute($0) }
         config.stateDir = absolute(config.stateDir)
+        config.socket = absolute(config.socket)
         config.model = config.model.map { absolute($0) }
         config.modelsDir = absolute(config.modelsDir)
         if case .wav(let d) = config.speech { config.speech = .wav(directory: absolute(d)) }
         return config
+    }
+
+    /// One `watch` value. Empty is an error, not the current directory: under systemd that is
+    /// `/`, and the daemon would describe whatever appears there.
+    static func watchEntry(_ value: String, source: String) throws -> String {
+        guard !value.isEmpty else { throw ConfigError.badValue(source: source, key: "watch", value: value, expected: "a directory") }
+        return value
     }
 
     static func absolute(_ path: String) -> String {
@@ -179,8 +189,10 @@ struct DaemonConfig: Equatable {
             }
         }
         switch key {
-        case "watch": watch.append(value)
-        case "socket": socket = value
+        case "watch": watch.append(try DaemonConfig.watchEntry(value, source: source))
+        case "socket":
+            guard !value.isEmpty else { throw bad("a socket path") }
+            socket = value
         case "socket_group": socketGroup = value.isEmpty ? nil : value
         case "model": model = value.isEmpty ? nil : value
         case "models_dir":
@@ -189,7 +201,9 @@ struct DaemonConfig: Equatable {
         case "speech":
             guard let s = SpeechSinkSpec(value) else { throw bad("device, wav:DIR or none") }
             speech = s
-        case "state_dir": stateDir = value
+        case "state_dir":
+            guard !value.isEmpty else { throw bad("a directory") }
+            stateDir = value
         case "rescan_interval": rescanInterval = try seconds(0...86400)
         case "alt_text": altText = try bool()
         case "max_queue": maxQueue = try int(1...10000)

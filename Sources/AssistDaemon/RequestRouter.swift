@@ -82,9 +82,9 @@ final class RequestRouter: Sendable {
     private func caption(_ cr: CaptionRequest, photo: Data, reply: @escaping @Sendable (ResponseBody) -> Void) {
         let name = cr.name.map { ($0 as NSString).lastPathComponent } ?? "from the client"
         let speak = cr.speak
-        let job = PhotoJob(input: .bytes(photo, name: name),
-                           options: CaptionOptions(numBeams: cr.numBeams, maxLength: cr.maxLength, maxNewTokens: cr.maxNewTokens),
-                           speak: speak) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
+        let options = CaptionOptions(numBeams: cr.numBeams, maxLength: cr.maxLength, maxNewTokens: cr.maxNewTokens)
+        if let problem = options.limitProblem { return reply(.failure(RemoteError(.badRequest, problem))) }
+        let job = PhotoJob(input: .bytes(photo, name: name), options: options, speak: speak) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
         // Announced before queueing so listeners never see the result before the arrival.
         events.emit(.photoReceived, photo: name)
         switch intake.submit(job) {

@@ -40,6 +40,15 @@ public struct GenerationConfig: Sendable, Equatable {
 
     public init() {}
 
+    /// The `num_beams` every source (a request, generation_config.json, config.json) must stay
+    /// within: each beam holds its own key/value cache and logits row, so memory grows with it,
+    /// and beyond 16 beams a one-sentence caption does not change.
+    public static let numBeamsLimit = 1...16
+    /// The `max_length` and `max_new_tokens` every source must stay within. A caption is one
+    /// sentence; GPT-2 decoders stop at their n_positions (1024) anyway, and the cache and token
+    /// buffers are sized from this.
+    public static let lengthLimit = 1...512
+
     // MARK: Loading
 
     /// The generation configuration of a Hugging Face model directory (see the type comment).
@@ -159,11 +168,12 @@ public struct GenerationConfig: Sendable, Equatable {
                 throw failure(e, path: entry.path, key: entry.key, value: entry.value)
             }
         }
-        if let m = c.maxNewTokens, m <= 0 {
-            let entry = entries.first { $0.key == "max_new_tokens" } ?? (key: "max_new_tokens", value: .int(m), path: "max_new_tokens")
-            throw failure(Expected(what: "an integer greater than 0"), path: entry.path, key: entry.key, value: entry.value)
-        }
         self = c
+    }
+
+    /// The error for a value beyond `limit`, naming the limit.
+    private static func outside(_ limit: ClosedRange<Int>) -> Expected {
+        Expected(what: "an integer from \(limit.lowerBound) to \(limit.upperBound)")
     }
 
     private mutating func set(_ key: String, _ value: ModelJSONValue) throws {
@@ -190,8 +200,13 @@ public struct GenerationConfig: Sendable, Equatable {
             if unsupported { unsupportedOptions.insert(key) } else { unsupportedOptions.remove(key) }
         }
         switch key {
-        case "max_length": maxLength = try requiredInt()
-        case "max_new_tokens": maxNewTokens = try int()
+        case "max_length":
+            maxLength = try requiredInt()
+            if !Self.lengthLimit.contains(maxLength) { throw Self.outside(Self.lengthLimit) }
+        case "max_new_tokens":
+            maxNewTokens = try int()
+            if let m = maxNewTokens, m <= 0 { throw Expected(what: "an integer greater than 0") }
+            if let m = maxNewTokens, !Self.lengthLimit.contains(m) { throw Self.outside(Self.lengthLimit) }
         case "min_length": minLength = try requiredInt()
         case "min_new_tokens": minNewTokens = try int()
         case "early_stopping":
@@ -206,6 +221,7 @@ public struct GenerationConfig: Sendable, Equatable {
         case "num_beams":
             numBeams = try int() ?? 1
             if numBeams < 1 { throw Expected(what: "an integer of at least 1") }
+            if !Self.numBeamsLimit.contains(numBeams) { throw Self.outside(Self.numBeamsLimit) }
         case "repetition_penalty":
             repetitionPenalty = try double()
             if !(repetitionPenalty > 0) { throw Expected(what: "a strictly positive float") }

@@ -53,11 +53,19 @@ public struct Generator: Sendable {
     private func beamSearch(_ encoderOutput: [Float], _ r: ResolvedGeneration) throws -> [Int] {
         let vocab = model.vocabSize, nb = r.numBeams, maxLen = r.maxLength
         let st = try model.makeState(encoderOutput: encoderOutput, rows: nb, capacity: maxLen)
+        // The state's own sizes are checked, but these buffers are sized here; a wrapped product
+        // would index past them.
+        func product(_ a: Int, _ b: Int) throws -> Int {
+            let (p, overflow) = a.multipliedReportingOverflow(by: b)
+            if overflow { throw ModelError.stateTooLarge(rows: nb, capacity: maxLen, maxStep: 1) }
+            return p
+        }
+        let tokenCount = try product(nb, maxLen), candidates = try product(nb, vocab)
         // torch.topk over (beams x vocab) keeps max(2, 1 + #eos) * num_beams candidates.
-        let k = min(max(2, 1 + r.eos.count) * nb, nb * vocab)
+        let k = min(try product(max(2, 1 + r.eos.count), nb), candidates)
         var hyps = BeamHypotheses(numBeams: nb, lengthPenalty: r.lengthPenalty, earlyStopping: r.earlyStopping,
                                   maxLength: maxLen)
-        var ids = [Int](repeating: r.decoderStart, count: nb * maxLen)     // (B, Tmax) tokens so far
+        var ids = [Int](repeating: r.decoderStart, count: tokenCount)      // (B, Tmax) tokens so far
         var idsAlt = ids                                                    // reorder target
         var beamScores = [Float](repeating: -1e9, count: nb)                // first beam alone at step 0
         beamScores[0] = 0
@@ -83,7 +91,7 @@ public struct Generator: Sendable {
                 let add = beamScores[b]
                 for v in 0..<vocab { row[v] += add }
             }
-            Self.topK(st.logits, count: nb * vocab, k: k, scores: &topScores, indices: &topIndex)
+            Self.topK(st.logits, count: candidates, k: k, scores: &topScores, indices: &topIndex)
 
             // BeamSearchScorer.process
             var filled = 0

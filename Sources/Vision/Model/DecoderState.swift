@@ -31,24 +31,39 @@ public final class DecoderState {
 
     private let slab: Int, scoreCount: Int
 
-    init(dims: ModelDimensions, rows: Int, capacity: Int, maxStep: Int = 1) {
+    /// - Throws: `ModelError.stateTooLarge` when a buffer's float count does not fit in an `Int`
+    ///   (rows or capacity from a hostile request or config), instead of wrapping or trapping.
+    init(dims: ModelDimensions, rows: Int, capacity: Int, maxStep: Int = 1) throws {
+        func product(_ factors: Int...) throws -> Int {
+            var n = 1
+            for f in factors {
+                let (p, overflow) = n.multipliedReportingOverflow(by: f)
+                if overflow || f < 0 { throw ModelError.stateTooLarge(rows: rows, capacity: capacity, maxStep: maxStep) }
+                n = p
+            }
+            return n
+        }
+        let c = dims.decoderWidth, r = try product(rows, maxStep)
+        let slab = try product(dims.decoderLayers, rows, capacity, c)
+        let crossCount = try product(dims.decoderLayers, dims.encoderTokens, 2, c)
+        let wide = try product(r, c), qkvCount = try product(r, 3, c), innerCount = try product(r, dims.decoderInner)
+        let scoreCount = max(try product(maxStep, capacity), try product(r, dims.decoderHeads, dims.encoderTokens))
+        let lastCount = try product(rows, c), logitsCount = try product(rows, dims.vocab)
         d = dims
         self.rows = rows; self.capacity = capacity; self.maxStep = maxStep
-        let c = dims.decoderWidth, r = rows * maxStep
-        slab = dims.decoderLayers * rows * capacity * c
+        self.slab = slab; self.scoreCount = scoreCount
         func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
             p.initialize(repeating: 0, count: max(n, 1))
             return p
         }
         kCache = alloc(slab); vCache = alloc(slab); kAlt = alloc(slab); vAlt = alloc(slab)
-        crossKV = alloc(dims.decoderLayers * dims.encoderTokens * 2 * c)
-        x = alloc(r * c); h = alloc(r * c); qkv = alloc(r * 3 * c); ctx = alloc(r * c)
-        inner = alloc(r * dims.decoderInner)
-        scoreCount = max(maxStep * capacity, r * dims.decoderHeads * dims.encoderTokens)
+        crossKV = alloc(crossCount)
+        x = alloc(wide); h = alloc(wide); qkv = alloc(qkvCount); ctx = alloc(wide)
+        inner = alloc(innerCount)
         scores = alloc(scoreCount)
-        last = alloc(rows * c)
-        logits = alloc(rows * dims.vocab)
+        last = alloc(lastCount)
+        logits = alloc(logitsCount)
     }
 
     deinit {

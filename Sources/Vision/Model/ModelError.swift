@@ -7,6 +7,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case encoderOutputShape(expectedRows: Int, expectedWidth: Int, found: Int)
     case sequenceTooLong(length: Int, limit: Int, reason: String)
     case tokenOutOfRange(token: Int, vocabSize: Int)
+    case stateTooLarge(rows: Int, capacity: Int, maxStep: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +22,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "encoder output has \(f) floats, expected \(r) rows x \(w)"
         case .sequenceTooLong(let l, let lim, let r): return "sequence length \(l) exceeds \(lim) (\(r))"
         case .tokenOutOfRange(let t, let v): return "token id \(t) is outside the vocabulary (vocab_size \(v))"
+        case .stateTooLarge(let r, let c, let s):
+            return "decoder state for \(r) rows (beams) x \(c) positions (step \(s)) is too large to allocate"
         }
     }
 }

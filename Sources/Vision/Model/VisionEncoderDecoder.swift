@@ -93,7 +93,7 @@ public final class VisionEncoderDecoder: @unchecked Sendable {
             throw ModelError.sequenceTooLong(length: capacity, limit: dims.positions, reason: "decoder n_positions")
         }
         precondition(rows >= 1 && capacity >= 1 && maxStep >= 1 && maxStep <= capacity, "bad decoder state size")
-        let st = DecoderState(dims: dims, rows: rows, capacity: capacity, maxStep: maxStep)
+        let st = try DecoderState(dims: dims, rows: rows, capacity: capacity, maxStep: maxStep)
         encoderOutput.withUnsafeBufferPointer { decoder.setEncoderOutput($0.baseAddress!, state: st) }
         return st
     }
