@@ -14,6 +14,10 @@ final class ConfigPathTests: XCTestCase {
         p.standardError = err
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         try p.run()
+        // A daemon that starts instead of refusing its config would never close stderr: a deadline
+        // kills it, and the status check below then fails instead of hanging the suite.
+        let pid = p.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if p.isRunning { kill(pid, SIGKILL) } }
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         return (p.terminationStatus, text)
