@@ -32,7 +32,8 @@ final class CommandLineTests: XCTestCase {
     func testAssistdRejectsBadNumbersNamingTheFlag() throws {
         let assistd = DaemonHarness.assistd
         try expectUsageError(assistd, ["caption", "--model", "/m", "--beams", "x", "a.jpg"], saying: "--beams: 'x' is not a whole number")
-        try expectUsageError(assistd, ["caption", "--model", "/m", "--beams=0", "a.jpg"], saying: "--beams: 0 is out of range (at least 1)")
+        try expectUsageError(assistd, ["caption", "--model", "/m", "--beams=0", "a.jpg"], saying: "--beams: 0 is out of range (1...16)")
+        try expectUsageError(assistd, ["caption", "--model", "/m", "--beams=17", "a.jpg"], saying: "--beams: 17 is out of range (1...16)")
         try expectUsageError(assistd, ["caption", "--model", "/m", "--threads"], saying: "--threads needs a value")
         try expectUsageError(assistd, ["bench", "--model", "/m", "--image", "i.jpg", "--runs", "five"], saying: "--runs: 'five' is not a whole number")
         try expectUsageError(assistd, ["bench", "--model", "/m", "--image", "i.jpg", "--new-tokens", "-3"],

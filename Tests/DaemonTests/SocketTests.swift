@@ -146,7 +146,9 @@ final class SocketTests: XCTestCase {
         XCTAssertTrue(h.currentLog.contains("removing stale socket"), h.currentLog)
         XCTAssertEqual(try h.client(["status"]).status, 0)
         let first = h.process!
-        try h.start(waitReady: false)
+        // Its own state directory, so that the socket check (not the state directory's instance
+        // lock, InstanceLockTests) is what refuses it.
+        try h.start(["--state-dir", h.root + "/state-second"], waitReady: false)
         XCTAssertTrue(h.wait(timeout: 20) { !(h.process!.isRunning) })
         XCTAssertEqual(h.process!.terminationStatus, 1)
         XCTAssertTrue(h.currentLog.contains("already listening"), h.currentLog)
