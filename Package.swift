@@ -89,7 +89,8 @@ let package = Package(
 
         // The daemon's services (pipeline, router, journal, queue, socket server) as a library, so
         // the in-process tests drive them directly; `assistd` is only its entry point.
-        .target(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore", "SystemSupport"]),
+        .target(name: "AssistDaemon", dependencies: ["Vision", "IPC", "Speech", "PhotoAnalysis", "ModelStore", "SystemSupport",
+                                                      "Messages", "Devices", "Products"]),
         .executableTarget(name: "assistd", dependencies: ["AssistDaemon"]),
         .executableTarget(name: "assist", dependencies: ["IPC", "ModelStore", "SystemSupport"]),
 
@@ -114,6 +115,6 @@ let package = Package(
         .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport", "TestSupport", "SystemSupport"]),
         // The daemon's services in-process, with a captioner that blocks until released and a
         // speech output that records.
-        .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis", "SystemSupport"]),
+        .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis", "SystemSupport", "Messages"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 import ModelStore
 import PhotoAnalysis
 import Speech
@@ -54,6 +55,13 @@ struct DaemonConfig: Equatable {
     var verbosity = Verbosity.everything
     /// Tesseract language(s) for reading text, e.g. `eng` or `eng+deu`; nil turns reading off.
     var ocrLanguage: String? = "eng"
+    /// `language`: the message catalogue for every fixed sentence, and the default espeak-ng voice
+    /// (`voice_name`) and Tesseract language (`ocr_language`) unless those keys are set.
+    var language = Language.english
+    /// `announce`: which of the daemon's own sentences are spoken (descriptions always are).
+    var announce = AnnounceLevel.all
+    /// Keys set by a file or flag, so that `language` changes only the defaults it stands for.
+    private var explicitKeys: Set<String> = []
 
     /// Defaults that depend on the environment. With `XDG_RUNTIME_DIR` (a user session or user
     /// service) paths follow the XDG base directories; without it (a system service) they are
@@ -148,6 +156,8 @@ struct DaemonConfig: Equatable {
             }
         }
         if !flagWatch.isEmpty { config.watch = flagWatch }
+        if !config.explicitKeys.contains("voice_name") { config.voice.voice = config.language.espeakVoice }
+        if !config.explicitKeys.contains("ocr_language") { config.ocrLanguage = config.language.tesseractLanguage }
         config.watch = config.watch.map { absolute($0) }
         config.stateDir = absolute(config.stateDir)
         config.socket = absolute(config.socket)
@@ -188,6 +198,7 @@ struct DaemonConfig: Equatable {
             default: throw bad("true or false")
             }
         }
+        explicitKeys.insert(key)
         switch key {
         case "watch": watch.append(try DaemonConfig.watchEntry(value, source: source))
         case "socket":
@@ -232,6 +243,12 @@ struct DaemonConfig: Equatable {
                 throw bad("a Tesseract language such as eng or eng+deu, or none")
             }
             ocrLanguage = off ? nil : value
+        case "language":
+            guard let l = Language(code: value) else { throw bad("one of \(Language.supportedCodes.joined(separator: ", "))") }
+            language = l
+        case "announce":
+            guard let a = AnnounceLevel(rawValue: value.lowercased()) else { throw bad("all, errors or none") }
+            announce = a
         default: throw ConfigError.unknownKey(source: source, key: key)
         }
     }
