@@ -76,7 +76,7 @@ let package = Package(
         // Plain pixels to what a blind user needs first: the text in the photo (libtesseract),
         // the photo's quality, and one spoken description; also bar codes (libzbar), colours, light
         // and page layout. Knows nothing of models or speech.
-        .target(name: "PhotoAnalysis", dependencies: ["CTesseract", "CZbar", "SystemSupport"], swiftSettings: optimize),
+        .target(name: "PhotoAnalysis", dependencies: ["CTesseract", "CZbar", "SystemSupport", "Messages"], swiftSettings: optimize),
         // The local product database (libsqlite3): Open Food Facts import, lookup, personal labels.
         .target(name: "Products", dependencies: ["CSQLite"], swiftSettings: optimize),
         // Installs checkpoints from the Hugging Face hub into the models directory. Foundation and SystemSupport only.

@@ -1,5 +1,7 @@
+import Devices
 import Foundation
 import IPC
+import Messages
 import PhotoAnalysis
 import Speech
 import SystemSupport
@@ -25,6 +27,7 @@ final class Daemon: Sendable {
     private let router: RequestRouter
     private let watcher: FolderWatcher
     private let server: SocketServer
+    private let announcer: Announcer
     private let workerDone = DispatchSemaphore(value: 0)
     /// Held until the process exits: one daemon per state directory.
     private let lock: InstanceLock
@@ -45,12 +48,14 @@ final class Daemon: Sendable {
             history.add(HistoryEntry(time: r.time, photo: r.photo.name, text: r.message ?? r.caption ?? "", description: r.description?.info))
         }
         let models = ModelLoader(source: Daemon.modelSource(c), events: events)
-        narrator = Narrator(sinkName: c.speech.description, events: events) { onEvent in
+        // The output chosen with `assist voice --output` wins over the config's, as the voice does.
+        let sink = OutputSwitch.sink(configured: c.speech, saved: voiceStore.loadOutput())
+        narrator = Narrator(sinkName: sink.description, events: events) { onEvent in
             // A fresh `assistd speech-worker` process per utterance makes each one sample-identical
             // to `espeak-ng -w` (docs/speech.md); /proc/self/exe is this binary even after an upgrade.
             let worker = WorkerCommand(executable: "/proc/self/exe", arguments: ["speech-worker"],
                                        environment: ["OPENBLAS_NUM_THREADS": "1"])
-            let s = try Speaker(sink: c.speech, voice: voice, options: SpeakerOptions(worker: worker), onEvent: onEvent)
+            let s = try Speaker(sink: sink, voice: voice, options: SpeakerOptions(worker: worker), onEvent: onEvent)
             let health = s.health
             if health.ok {
                 logInfo("speech", "speech ready", ["sink": health.sink])
@@ -59,6 +64,7 @@ final class Daemon: Sendable {
             }
             return s
         }
+        narrator.configure(language: c.language, announce: c.announce)
         let intake = PhotoIntake(queue: queue, journal: journal, events: events)
         watcher = FolderWatcher(folders: c.watch, rescanInterval: c.rescanInterval, onFile: { intake.fileFound($0) },
                                 onChange: { Daemon.announce($0, to: events) })
@@ -67,7 +73,14 @@ final class Daemon: Sendable {
                                  sources: [watcher])
         let router = RequestRouter(intake: intake, pipeline: pipeline, models: models, narrator: narrator, history: history,
                                    voiceStore: voiceStore, voice: voice, events: events,
-                                   settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity))
+                                   settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity),
+                                   outputSwitch: OutputSwitch(narrator: narrator, store: voiceStore, sink: c.speech))
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        announcer = Announcer(narrator: narrator, sources: Announcer.Sources(
+            models: models, pipeline: pipeline,
+            camera: { Announcer.cameraPresence(command: nil, expected: false, searchPath: searchPath) },
+            keys: { .notUsed }))
+        events.add(announcer)
         server = try SocketServer(path: c.socket, group: try Daemon.resolveGroup(c.socketGroup), limits: Daemon.serverLimits(c),
                                   events: events) {
             request, photo, reply in router.handle(request, photo: photo, reply: reply)
@@ -92,8 +105,10 @@ final class Daemon: Sendable {
         // is described without the model that is installed.
         models.check(force: true)
         logReading(pipeline.reading)
-        let worker = Thread { [models, pipeline, workerDone] in
+        let worker = Thread { [models, pipeline, workerDone, announcer] in
             models.waitForLoads()
+            // Before the first photo, so the person hears what works before any description.
+            announcer.startup()
             pipeline.work()
             workerDone.signal()
         }
@@ -111,6 +126,7 @@ final class Daemon: Sendable {
     /// nothing half-done is recorded, so the journal stays consistent either way.
     func shutdown(grace: Double) {
         logInfo("assistd", "stopping")
+        announcer.stopping(timeout: 3)
         watcher.stop()
         models.stopWatching()
         for job in queue.close() { job.completion?(.cancelled) }
@@ -133,6 +149,7 @@ final class Daemon: Sendable {
         }
         let old = config.withLock { $0 }
         Log.shared.level = new.logLevel
+        narrator.configure(language: new.language, announce: new.announce)
         if new.socket != old.socket || new.stateDir != old.stateDir || new.socketGroup != old.socketGroup || new.speech != old.speech {
             logWarning("assistd", "socket, socket_group, state_dir and speech changes take effect after a restart")
         }

@@ -210,7 +210,7 @@ struct DaemonConfig: Equatable {
             guard !value.isEmpty else { throw bad("a directory") }
             modelsDir = value
         case "speech":
-            guard let s = SpeechSinkSpec(value) else { throw bad("device, wav:DIR or none") }
+            guard let s = SpeechSinkSpec(value) else { throw bad("device, device:PCM, wav:DIR or none") }
             speech = s
         case "state_dir":
             guard !value.isEmpty else { throw bad("a directory") }

@@ -1,5 +1,6 @@
 import Foundation
 import IPC
+import Messages
 import Speech
 import SystemSupport
 
@@ -17,6 +18,8 @@ final class Narrator: Sendable {
     private let sinkName: String
     private let pending: Pending
     private let events: EventHub
+    /// The words and the `announce` level of the daemon's own sentences (`configure`).
+    private let wording = Locked((catalogue: MessageCatalogue(language: .english), level: AnnounceLevel.all))
 
     /// Builds the output with `make`, handing it the closure for its utterance events. When
     /// `make` throws, the daemon runs silent: captions are still made, recorded and returned.
@@ -73,6 +76,53 @@ final class Narrator: Sendable {
 
     func shutdown() {
         output?.shutdown()
+    }
+
+    // MARK: - voice
+
+    /// The language of every fixed sentence and which of the daemon's own are spoken; SIGHUP
+    /// calls it again.
+    func configure(language: Language, announce: AnnounceLevel) {
+        wording.withLock { $0 = (MessageCatalogue(language: language), announce) }
+    }
+
+    /// The catalogue of the configured language.
+    var catalogue: MessageCatalogue { wording.withLock { $0.catalogue } }
+
+    /// `message` in the configured language.
+    func text(_ message: Message) -> String { catalogue.text(message) }
+
+    /// The daemon's own sentences (start-up, a state that began or ended, an error that is not
+    /// a photo's): the ones `announce` allows, as one utterance. It is an `error` utterance when
+    /// one of them is an error, so neither a newer caption nor another message can drop it.
+    /// Returns the utterance id, or nil when nothing was allowed.
+    @discardableResult
+    func announce(_ messages: [Message]) -> UInt64? {
+        let (catalogue, level) = wording.withLock { ($0.catalogue, $0.level) }
+        let allowed = messages.filter(level.allows)
+        guard !allowed.isEmpty else {
+            if !messages.isEmpty { logDebug("speech", "not announced", ["announce": level.rawValue, "ids": messages.map(\.id.rawValue).joined(separator: ",")]) }
+            return nil
+        }
+        let kind: UtteranceKind = allowed.contains { $0.id.isError } ? .error : .message
+        return say([catalogue.utterance(allowed)], kind: kind)
+    }
+
+    /// The ALSA PCM speech plays on; nil for the wav and none sinks or without speech.
+    var audioOutput: String? { (output as? any SpeechDevice)?.output }
+
+    /// Switches speech to the ALSA PCM `name` from the next utterance on.
+    func setAudioOutput(_ name: String) throws {
+        guard let device = output as? any SpeechDevice else {
+            throw SpeechError.audioDevice(device: name, reason: "speech is not running (\(problem ?? "no audio output"))")
+        }
+        try device.setOutput(name)
+    }
+
+    /// Waits until everything queued has been spoken, at most `timeout` seconds.
+    @discardableResult
+    func waitIdle(timeout: TimeInterval) -> Bool {
+        (output as? any SpeechDevice)?.waitIdle(timeout: timeout) ?? true
     }
 
     private static func relay(_ event: SpeechEvent, pending: Pending, events: EventHub) {

@@ -1,5 +1,6 @@
 import Foundation
 import IPC
+import Messages
 import PhotoAnalysis
 import SystemSupport
 import Vision
@@ -65,8 +66,11 @@ enum ReadingState: Sendable {
 /// (quality warning, caption, text; docs/analysis.md).
 enum PhotoDescriber {
     /// `name` is the file name (or the client's name for the photo), used in spoken errors.
+    /// `catalogue` words the fixed sentences (advice, "It says:", errors); the caption and the
+    /// text read stay as they are.
     static func describe(_ data: Data, name: String, model: ModelState, reading: ReadingState,
-                         verbosity: Verbosity, options: CaptionOptions) -> PhotoDescription {
+                         verbosity: Verbosity, options: CaptionOptions,
+                         catalogue: MessageCatalogue = MessageCatalogue(language: .english)) -> PhotoDescription {
         let start = DispatchTime.now()
         let rgb: RGBImage
         let image: PixelImage
@@ -74,7 +78,7 @@ enum PhotoDescriber {
             rgb = try ImageDecoder.decode(data)
             image = try PixelImage(width: rgb.width, height: rgb.height, rgb: rgb.pixels)
         } catch {
-            return PhotoDescription(outcome: .failed(detail: "photo \(name): \(error)", spoken: "I could not read photo \(name)."))
+            return PhotoDescription(outcome: .failed(detail: "photo \(name): \(error)", spoken: catalogue.text(.photoUnreadable(photo: name))))
         }
         let decoded = DispatchTime.now()
         let quality = QualityCheck().check(image)
@@ -115,10 +119,10 @@ enum PhotoDescriber {
         }
         let reading = read?.result
         let composed = Description.compose(quality: quality, caption: caption?.text, reading: reading,
-                                           verbosity: verbosity, captioningInstalled: captioner != nil)
+                                           verbosity: verbosity, captioningInstalled: captioner != nil, catalogue: catalogue)
         let info = DescriptionInfo(
             message: composed.message, verbosity: verbosity.wireName,
-            quality: QualityInfo(problems: quality.problems.map { QualityProblemInfo(kind: $0.kind.wireName, advice: $0.advice) },
+            quality: QualityInfo(problems: quality.problems.map { QualityProblemInfo(kind: $0.kind.wireName, advice: catalogue.text($0.kind.message)) },
                                  warning: composed.qualityWarning, scores: scores(quality.scores)),
             text: reading.map { r in
                 TextInfo(lines: r.lines.map { TextLineInfo(text: $0.text, confidence: Double($0.confidence)) },

@@ -1,5 +1,6 @@
 import Foundation
 import IPC
+import Messages
 import PhotoAnalysis
 import Speech
 import SystemSupport
@@ -114,11 +115,11 @@ final class PhotoPipeline: Sendable {
         events.emit(.photoReceived, photo: name)
         if let previous, previous.attempt >= c.maxAttempts {
             return fail(photo, detail: "photo \(name) was abandoned after \(previous.attempt) attempts that never finished (the daemon stopped or crashed each time)",
-                        spoken: "I could not read photo \(name).")
+                        spoken: narrator.text(.photoUnreadable(photo: name)))
         }
         if st.st_size > c.maxPhotoBytes {
             return fail(photo, detail: "photo \(name) is \(st.st_size) bytes, larger than the limit of \(c.maxPhotoBytes) bytes (max_photo_bytes)",
-                        spoken: "Photo \(name) is too large for me to read.")
+                        spoken: narrator.text(.photoTooLarge(photo: name)))
         }
         let attempt: Int
         do { attempt = try journal.claim(photo) } catch {
@@ -128,7 +129,7 @@ final class PhotoPipeline: Sendable {
         events.emit(.photoClaimed, photo: name, attempt: attempt)
         let data: Data
         do { data = try Descriptor.readAll(fd, size: Int(st.st_size)) } catch {
-            return fail(photo, detail: "cannot read photo \(name): \(error.reason)", spoken: "I could not read photo \(name).")
+            return fail(photo, detail: "cannot read photo \(name): \(error.reason)", spoken: narrator.text(.photoUnreadable(photo: name)))
         }
         let description = describe(data, name: name, options: job.options, verbosity: c.verbosity)
         switch description.outcome {
@@ -168,7 +169,7 @@ final class PhotoPipeline: Sendable {
         }
         logError("journal", "cannot record photo; it stays pending", ["photo": photo, "reason": "\(error)"])
         for s in sources { s.retryPending(after: PhotoPipeline.journalRetrySeconds) }
-        if first { narrator.say(["I cannot save my records, so photos are waiting. The disk may be full."], kind: .error) }
+        if first { narrator.announce([.journalUnwritableBegan]) }
         // Last, so a listener that hears it finds the retry asked for and the warning queued.
         events.emit(.journalFailed, photo: photo, error: "\(error)")
         return .pending(reason: "\(error)")
@@ -224,7 +225,8 @@ final class PhotoPipeline: Sendable {
 
     private func describe(_ data: Data, name: String, options: CaptionOptions, verbosity: Verbosity) -> PhotoDescription {
         let model = models.modelForNextPhoto()
-        return PhotoDescriber.describe(data, name: name, model: model, reading: reading, verbosity: verbosity, options: options)
+        return PhotoDescriber.describe(data, name: name, model: model, reading: reading, verbosity: verbosity, options: options,
+                                       catalogue: narrator.catalogue)
     }
 
     /// Logs (`logged` is the path of a file, the name of a client's photo), remembers,

@@ -28,9 +28,13 @@ final class RequestRouter: Sendable {
     private let events: EventHub
     private let started = Date()
     private let state: Locked<State>
+    /// `outputs` and `voice --output` (nil in tests without a speaker).
+    let outputSwitch: OutputSwitch?
 
     init(intake: PhotoIntake, pipeline: PhotoPipeline, models: any ModelProvider, narrator: Narrator,
-         history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings) {
+         history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings,
+         outputSwitch: OutputSwitch? = nil) {
+        self.outputSwitch = outputSwitch
         self.intake = intake
         self.pipeline = pipeline
         self.models = models
@@ -76,6 +80,8 @@ final class RequestRouter: Sendable {
         case .reloadModel:
             models.reloadRequested()
             reply(.modelReload(models.status()))
+        // MARK: - voice
+        case .outputs: reply(outputsAnswer())
         }
     }
 
@@ -117,7 +123,8 @@ final class RequestRouter: Sendable {
 
     private func changeVoice(_ change: VoiceChange) -> ResponseBody {
         let current = state.withLock { $0.voice }
-        guard !change.isEmpty else { return .voice(RequestRouter.info(current)) }
+        guard !change.isEmpty else { return .voice(RequestRouter.info(current, output: narrator.audioOutput)) }
+        if let output = change.output, let refused = switchOutput(output) { return .failure(refused) }
         let new: VoiceSettings
         do {
             new = try VoiceStore.applying(change, to: current)
@@ -131,11 +138,11 @@ final class RequestRouter: Sendable {
             return .failure(RemoteError(.internal, "the voice changed now but could not be saved for the next start: \(error)"))
         }
         logInfo("voice", "voice changed", ["rate": new.rate, "pitch": new.pitch, "volume": new.volume, "voice": new.voice])
-        return .voice(RequestRouter.info(new))
+        return .voice(RequestRouter.info(new, output: narrator.audioOutput))
     }
 
-    static func info(_ v: VoiceSettings) -> IPC.VoiceInfo {
-        IPC.VoiceInfo(rate: v.rate, pitch: v.pitch, volume: v.volume, voice: v.voice)
+    static func info(_ v: VoiceSettings, output: String? = nil) -> IPC.VoiceInfo {
+        IPC.VoiceInfo(rate: v.rate, pitch: v.pitch, volume: v.volume, voice: v.voice, output: output)
     }
 
     private func status() -> StatusInfo {
@@ -146,7 +153,7 @@ final class RequestRouter: Sendable {
                           model: models.status(),
                           queueLength: pipeline.queue.count,
                           speech: SpeechStatus(sink: health.sink, ok: health.ok, detail: health.detail, queueLength: narrator.queueLength),
-                          voice: RequestRouter.info(voice), watching: settings.watching, reading: pipeline.reading.status,
+                          voice: RequestRouter.info(voice, output: narrator.audioOutput), watching: settings.watching, reading: pipeline.reading.status,
                           verbosity: settings.verbosity.wireName, journalProblem: pipeline.journalProblem)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Speech
 
 /// Where spoken words go: `Speech.Speaker` in the daemon (a worker process per utterance), a
@@ -16,4 +17,18 @@ protocol SpeechOutput: Sendable {
     func shutdown()
 }
 
-extension Speaker: SpeechOutput {}
+// MARK: - voice
+
+/// The audio output and draining, which only a real speaker has: a recorder in the in-process
+/// tests has no PCM and is idle at once.
+protocol SpeechDevice {
+    /// The ALSA PCM in use, nil for a sink that is not a device.
+    var output: String? { get }
+    /// Plays on another ALSA PCM from the next utterance on.
+    func setOutput(_ name: String) throws
+    /// Waits until everything queued has been spoken, or `timeout` passes; false on timeout.
+    func waitIdle(timeout: TimeInterval) -> Bool
+}
+
+extension Speaker: SpeechOutput, SpeechDevice {}
+

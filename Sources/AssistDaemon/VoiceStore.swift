@@ -48,6 +48,43 @@ struct VoiceStore {
         return v
     }
 
+    // MARK: - voice (audio output)
+
+    /// `output.json` beside `voice.json`: the ALSA PCM chosen with `assist voice --output`,
+    /// which wins over the config's `speech = device[:PCM]` as the voice file wins over `voice_*`.
+    var outputPath: String { (path as NSString).deletingLastPathComponent + "/" + VoiceStore.outputFileName }
+    static let outputFileName = "output.json"
+
+    private struct SavedOutput: Codable {
+        var output: String
+    }
+
+    /// The PCM chosen last, or nil (none chosen, or the file cannot be used: logged).
+    func loadOutput() -> String? {
+        guard let data = FileManager.default.contents(atPath: outputPath) else { return nil }
+        do {
+            let saved = try JSONDecoder().decode(SavedOutput.self, from: data)
+            try VoiceStore.validate(output: saved.output)
+            return saved.output
+        } catch {
+            logWarning("voice", "ignoring the saved audio output", ["path": outputPath, "reason": "\(error)"])
+            return nil
+        }
+    }
+
+    func saveOutput(_ name: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try FileSystem.writeDurably(try encoder.encode(SavedOutput(output: name)), to: outputPath)
+    }
+
+    /// An ALSA PCM name: printable, without spaces, at most 256 characters.
+    static func validate(output name: String) throws {
+        if name.isEmpty || name.count > 256 || name.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7f }) {
+            throw VoiceError(description: "'\(name)' is not an ALSA PCM name (printable, no spaces, at most 256 characters)")
+        }
+    }
+
     static func validate(_ v: VoiceSettings) throws {
         if !VoiceLimits.rate.contains(v.rate) {
             throw VoiceError(description: "rate \(v.rate) is outside \(VoiceLimits.rate.lowerBound)...\(VoiceLimits.rate.upperBound) words per minute")

@@ -49,12 +49,17 @@ public struct VoiceChange: Codable, Sendable, Equatable {
     public var voice: String?
     /// A language tag such as "de" or "en-us"; used as the espeak-ng voice when `voice` is absent.
     public var language: String?
+    // MARK: - voice
+    /// An ALSA PCM name to speak on from now on, kept across restarts (`assist voice --output`).
+    public var output: String?
 
-    public init(rate: Int? = nil, pitch: Int? = nil, volume: Int? = nil, voice: String? = nil, language: String? = nil) {
+    public init(rate: Int? = nil, pitch: Int? = nil, volume: Int? = nil, voice: String? = nil, language: String? = nil,
+                output: String? = nil) {
         self.rate = rate; self.pitch = pitch; self.volume = volume; self.voice = voice; self.language = language
+        self.output = output
     }
 
-    public var isEmpty: Bool { rate == nil && pitch == nil && volume == nil && voice == nil && language == nil }
+    public var isEmpty: Bool { rate == nil && pitch == nil && volume == nil && voice == nil && language == nil && output == nil }
 }
 
 /// What a client asks for.
@@ -72,6 +77,9 @@ public enum RequestBody: Sendable, Equatable {
     /// loaded). Sent by `assist model install` and `assist model use`; answered at once with the
     /// model's status, before a load finishes.
     case reloadModel
+    // MARK: - voice
+    /// The playback devices ALSA knows and the one speech uses (`assist outputs`).
+    case outputs
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -85,6 +93,8 @@ public enum RequestBody: Sendable, Equatable {
         case .voice: return "voice"
         case .events: return "events"
         case .reloadModel: return "reload_model"
+        // MARK: - voice
+        case .outputs: return "outputs"
         }
     }
 }
@@ -113,6 +123,8 @@ public struct Request: Sendable, Equatable, Codable {
         case .history(let limit): try c.encode(limit, forKey: .limit)
         case .voice(let v): try v.encode(to: encoder)
         case .status, .stop, .repeatLast, .events, .reloadModel: break
+        // MARK: - voice
+        case .outputs: break
         }
     }
 
@@ -130,6 +142,8 @@ public struct Request: Sendable, Equatable, Codable {
         case "voice": body = .voice(try VoiceChange(from: decoder))
         case "events": body = .events
         case "reload_model": body = .reloadModel
+        // MARK: - voice
+        case "outputs": body = .outputs
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

@@ -54,6 +54,9 @@ public enum ResponseBody: Sendable, Equatable {
     /// An event frame (id 0) on a subscribed connection.
     case event(Event)
     case failure(RemoteError)
+    // MARK: - voice
+    /// The answer to `outputs`.
+    case outputs(OutputsInfo)
 
     var typeName: String {
         switch self {
@@ -68,6 +71,8 @@ public enum ResponseBody: Sendable, Equatable {
         case .modelReload: return "reload_model"
         case .event: return "event"
         case .failure: return "error"
+        // MARK: - voice
+        case .outputs: return "outputs"
         }
     }
 }
@@ -107,6 +112,8 @@ public struct Response: Sendable, Equatable, Codable {
         case .event(let e): try c.encode(e, forKey: .event)
         case .modelReload(let m): try c.encode(m, forKey: .model)
         case .stopped, .subscribed, .failure: break
+        // MARK: - voice
+        case .outputs(let o): try o.encode(to: encoder)
         }
     }
 
@@ -129,6 +136,8 @@ public struct Response: Sendable, Equatable, Codable {
         case "events": body = .subscribed
         case "event": body = .event(try c.decode(Event.self, forKey: .event))
         case "reload_model": body = .modelReload(try c.decode(ModelStatus.self, forKey: .model))
+        // MARK: - voice
+        case "outputs": body = .outputs(try OutputsInfo(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown response type '\(type)'")

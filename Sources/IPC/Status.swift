@@ -115,7 +115,11 @@ public struct VoiceInfo: Codable, Sendable, Equatable {
     public var pitch: Int
     public var volume: Int
     public var voice: String
-    public init(rate: Int, pitch: Int, volume: Int, voice: String) {
+    // MARK: - voice
+    /// The ALSA PCM speech plays on; absent for the wav and none sinks.
+    public var output: String?
+    public init(rate: Int, pitch: Int, volume: Int, voice: String, output: String? = nil) {
         self.rate = rate; self.pitch = pitch; self.volume = volume; self.voice = voice
+        self.output = output
     }
 }

@@ -93,6 +93,10 @@ enum EnglishMessages {
         .keyNamed: "key {name}",
         .keyCode: "key number {code}",
         .listPair: "{first} and {second}",
+
+        // MARK: - voice
+        .outputSwitched: "Speaking on {output}.",
+        .outputCannotOpen: "I cannot play sound on {output}, so I keep the output I have.",
     ]
 
     /// Tesseract language codes by spoken name.

@@ -92,6 +92,10 @@ enum GermanMessages {
         .keyNamed: "Taste {name}",
         .keyCode: "Taste Nummer {code}",
         .listPair: "{first} und {second}",
+
+        // MARK: - voice
+        .outputSwitched: "Ich spreche jetzt über {output}.",
+        .outputCannotOpen: "Ich kann über {output} keinen Ton ausgeben, daher bleibe ich bei der bisherigen Ausgabe.",
     ]
 
     static let languageNames: [String: String] = [

@@ -70,6 +70,12 @@ public indirect enum Message: Sendable, Hashable {
     case keyCode(Int)
     case listPair(first: String, second: String)
 
+    // MARK: - voice
+    /// `output`: the ALSA PCM name speech now plays on (`assist voice --output`).
+    case outputSwitched(output: String)
+    /// `output`: the ALSA PCM that could not be opened; speech stays where it was.
+    case outputCannotOpen(output: String)
+
     /// The catalogue key of this message.
     public var id: MessageID { parts.id }
 
@@ -169,6 +175,9 @@ public indirect enum Message: Sendable, Hashable {
         case .keyNamed(let name): return (.keyNamed, [.name: .text(name)])
         case .keyCode(let code): return (.keyCode, [.code: .number(code)])
         case .listPair(let first, let second): return (.listPair, [.first: .text(first), .second: .text(second)])
+        // MARK: - voice
+        case .outputSwitched(let output): return (.outputSwitched, [.output: .text(output)])
+        case .outputCannotOpen(let output): return (.outputCannotOpen, [.output: .text(output)])
         }
     }
 }

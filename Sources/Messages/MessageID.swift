@@ -96,6 +96,9 @@ public enum MessageID: String, CaseIterable, Sendable {
     case keyCode = "key.code"
     // Joining two phrases ("English and German").
     case listPair = "list.pair"
+    // MARK: - voice (audio output)
+    case outputSwitched = "output.switched"
+    case outputCannotOpen = "output.cannot_open"
 
     /// The parameters this message's template uses, in the order they usually appear.
     public var parameters: [MessageParameter] {
@@ -121,6 +124,8 @@ public enum MessageID: String, CaseIterable, Sendable {
         case .keyNamed: return [.name]
         case .keyCode: return [.code]
         case .listPair: return [.first, .second]
+        // MARK: - voice
+        case .outputSwitched, .outputCannotOpen: return [.output]
         default: return []
         }
     }
@@ -136,6 +141,9 @@ extension MessageID {
              .cameraFailingBegan, .watchFolderMissingBegan, .journalUnwritableBegan, .inputDeviceLostBegan,
              .captureNoProgram, .captureCannotStart, .captureFailed, .captureFailedSilently, .captureHung,
              .captureEmpty, .captureUndecodable, .captureCannotSave:
+            return true
+        // MARK: - voice
+        case .outputCannotOpen:
             return true
         default:
             return false

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 
 /// How much one spoken description says.
 public enum Verbosity: String, Codable, Sendable, CaseIterable {
@@ -30,12 +31,15 @@ public struct Description: Codable, Sendable, Equatable {
     public var quality: QualityReport?
     public var reading: ReadResult?
 
-    static let saysPrefix = "It says: "
-    static let unclearText = "Some more text was too unclear to read."
-    static let noTextNoModel = "I could not find text in this photo, and no captioning model is installed."
-    static let noText = "I could not find text in this photo."
-    static let noDescription = "I could not describe this photo."
-    static let nothingAvailable = "No captioning model is installed and text reading is not available, so I cannot describe this photo."
+    // The English sentences, which clients and the journal have always had (MessagesTests and
+    // DescriptionTests check that the catalogue keeps them).
+    static let english = MessageCatalogue(language: .english)
+    static let saysPrefix = english.text(.itSays(text: ""))
+    static let unclearText = english.text(.unclearText)
+    static let noTextNoModel = english.text(.noTextNoModel)
+    static let noText = english.text(.noText)
+    static let noDescription = english.text(.noDescription)
+    static let nothingAvailable = english.text(.nothingAvailable)
 
     /// Composes the description. A pure function of its arguments.
     ///
@@ -45,11 +49,14 @@ public struct Description: Codable, Sendable, Equatable {
     ///   - reading: the text reader's result, or nil when text reading is not available.
     ///   - captioningInstalled: whether a captioning model is installed; only changes what is
     ///     said when there is neither a caption nor text.
+    ///   - catalogue: the language of the fixed sentences (advice, "It says:", nothing found);
+    ///     the caption and the text read are said as they are.
     public static func compose(quality: QualityReport?, caption: String?, reading: ReadResult?,
-                               verbosity: Verbosity, captioningInstalled: Bool = false) -> Description {
+                               verbosity: Verbosity, captioningInstalled: Bool = false,
+                               catalogue: MessageCatalogue = MessageCatalogue(language: .english)) -> Description {
         let problems = quality?.problems ?? []
         let warnings = verbosity == .everything ? problems : Array(problems.prefix(1))
-        let qualityWarning = warnings.isEmpty ? nil : warnings.map(\.advice).joined(separator: " ")
+        let qualityWarning = warnings.isEmpty ? nil : warnings.map { catalogue.text($0.kind.message) }.joined(separator: " ")
 
         let trimmedCaption = caption?.trimmingCharacters(in: .whitespacesAndNewlines)
         let spokenCaption = trimmedCaption.flatMap { $0.isEmpty ? nil : $0 }
@@ -60,16 +67,16 @@ public struct Description: Codable, Sendable, Equatable {
         var parts: [String] = []
         if let qualityWarning { parts.append(qualityWarning) }
         if let spokenCaption { parts.append(sentence(spokenCaption)) }
-        if let spokenText { parts.append(sentence(saysPrefix + spokenText)) }
+        if let spokenText { parts.append(sentence(catalogue.text(.itSays(text: spokenText)))) }
         if verbosity == .everything, spokenText != nil, let reading, reading.droppedWords > 0 {
-            parts.append(unclearText)
+            parts.append(catalogue.text(.unclearText))
         }
         if spokenCaption == nil && spokenText == nil {
             switch (captioningInstalled, reading != nil) {
-            case (false, false): parts.append(nothingAvailable)
-            case (false, true): parts.append(noTextNoModel)
-            case (true, true): parts.append(noText)
-            case (true, false): parts.append(noDescription)
+            case (false, false): parts.append(catalogue.text(.nothingAvailable))
+            case (false, true): parts.append(catalogue.text(.noTextNoModel))
+            case (true, true): parts.append(catalogue.text(.noText))
+            case (true, false): parts.append(catalogue.text(.noDescription))
             }
         }
         return Description(message: parts.joined(separator: " "), qualityWarning: qualityWarning,

@@ -1,3 +1,4 @@
+import Messages
 /// Measurements of one photo and the problems they reveal; encodes to the JSON the daemon
 /// reports alongside the spoken message.
 public struct QualityReport: Codable, Sendable, Equatable {
@@ -112,18 +113,21 @@ public struct QualityProblem: Codable, Sendable, Equatable {
         self.advice = QualityProblem.advice(for: kind)
     }
 
+    /// The English advice, as every client and the journal have always had it.
     public static func advice(for kind: Kind) -> String {
-        switch kind {
-        case .covered:
-            return "The photo is black, as if the lens were covered. Check that nothing is in front of the camera and try again."
-        case .dark:
-            return "The photo is very dark. Turn on a light and try again."
-        case .bright:
-            return "The photo is too bright. Move away from strong light and try again."
-        case .blurry:
-            return "The photo is blurry. Hold the camera still and try again."
-        case .lowContrast:
-            return "The photo is faint and hazy. Wipe the lens, avoid glare and try again."
+        MessageCatalogue(language: .english).text(kind.message)
+    }
+}
+
+extension QualityProblem.Kind {
+    /// The catalogue's sentence pair for this problem: what is wrong, then what to do.
+    public var message: Message {
+        switch self {
+        case .covered: return .qualityCovered
+        case .dark: return .qualityDark
+        case .bright: return .qualityBright
+        case .blurry: return .qualityBlurry
+        case .lowContrast: return .qualityLowContrast
         }
     }
 }

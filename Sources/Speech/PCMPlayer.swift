@@ -22,6 +22,14 @@ public final class PCMPlayer {
         _ = try player.finish(shouldAbort: { false }, pause: { Thread.sleep(forTimeInterval: $0) })
     }
 
+    /// Opens the PCM for speech's format (S16_LE mono at `sampleRate`) and closes it again:
+    /// whether speech could play there. Throws `SpeechError.audioDevice` naming the PCM and
+    /// ALSA's reason ("No such device", "Device or resource busy", an unknown PCM name).
+    public func probe(sampleRate: Int = Tone.sampleRate) throws {
+        defer { player.close() }
+        try player.open(sampleRate: sampleRate)
+    }
+
     /// Closes the PCM (it is opened again by the next `play`).
     public func close() {
         player.close()

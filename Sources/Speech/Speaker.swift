@@ -39,6 +39,8 @@ public final class Speaker: Sendable {
         var startLatency: TimeInterval?
         /// Callers of `waitIdle`, signalled when the queue is empty and nothing speaks.
         var idleWaiters: [DispatchSemaphore] = []
+        /// The ALSA PCM a device sink plays on; `setOutput` changes it between utterances.
+        var output = "default"
 
         var isIdle: Bool { queue.isEmpty && current == nil }
     }
@@ -76,6 +78,9 @@ public final class Speaker: Sendable {
         self.options = options
         self.onEvent = onEvent
         state = Locked(State(settings: voice, sinkHealth: SpeechHealth(sink: sink.description, ok: false, detail: "starting")))
+        if case .pcm(let name) = sink { state.withLock { $0.output = name } } else {
+            state.withLock { $0.output = options.alsaDevice }
+        }
         if sink == .none {
             pool = nil
         } else {
@@ -226,6 +231,25 @@ public final class Speaker: Sendable {
             exited.signal()
         }
         if DispatchQueue.getSpecific(key: onEventsQueue) == nil { events.sync {} }
+    }
+
+    // MARK: - Output (voice)
+
+    /// The ALSA PCM a `device` or `device:PCM` sink plays on now; nil for the other sinks.
+    public var output: String? {
+        sink.playsOnDevice ? state.withLock { $0.output } : nil
+    }
+
+    /// Plays from the next utterance on through the ALSA PCM `name` (the one speaking finishes
+    /// where it started). Throws `SpeechError.audioDevice` for a sink that is not a device; the
+    /// PCM itself is opened by the speech thread, and a failure shows in `health`, so callers
+    /// that must know it opens try it first (`PCMPlayer.probe`).
+    public func setOutput(_ name: String) throws {
+        guard sink.playsOnDevice else {
+            throw SpeechError.audioDevice(device: name, reason: "speech goes to the \(sink) sink, not to an audio device")
+        }
+        state.withLock { $0.output = name }
+        wakeups.signal()
     }
 
     // MARK: - Shared state

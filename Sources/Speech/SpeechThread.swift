@@ -66,6 +66,7 @@ final class SpeechThread {
             case .wait(let v, let sel): (settings, selection) = (v, sel)
             }
             var wakeAt = Date.distantFuture
+            followOutput()
             if let player, !player.isOpen {
                 if Date() >= nextDeviceAttempt {
                     openDevice()
@@ -106,10 +107,19 @@ final class SpeechThread {
             speaker.setHealth(ok: true, detail: "no audio output: utterances are only reported")
         case .wav(let directory):
             prepareWavDirectory(directory, removingLeftovers: true)
-        case .device:
-            player = AlsaPlayer(device: speaker.options.alsaDevice)
+        case .device, .pcm:
+            player = AlsaPlayer(device: speaker.state.withLock { $0.output })
             openDevice()
         }
+    }
+
+    /// After `Speaker.setOutput`: closes the PCM in use and opens the new one at once.
+    private func followOutput() {
+        let wanted = speaker.state.withLock { $0.output }
+        guard let current = player, current.device != wanted else { return }
+        current.close()
+        player = AlsaPlayer(device: wanted)
+        nextDeviceAttempt = .distantPast
     }
 
     @discardableResult
@@ -153,7 +163,8 @@ final class SpeechThread {
             return .finished(id: utterance.id, file: nil)
         case .wav(let directory):
             return speakToWav(utterance, directory: directory, voice: voice, selection: selection)
-        case .device:
+        case .device, .pcm:
+            followOutput()
             return speakToDevice(utterance, voice: voice, selection: selection)
         }
     }

@@ -19,8 +19,10 @@ enum ClientCommand {
       stop                silence speech now and drop what is queued
       repeat              say the last description again
       history [--limit N] the last N descriptions (default 10)
-      voice [--rate N] [--pitch N] [--volume N] [--voice NAME] [--language TAG]
-                          show or change the voice (changes are kept after a restart)
+      voice [--rate N] [--pitch N] [--volume N] [--voice NAME] [--language TAG] [--output PCM]
+                          show or change the voice and the audio output (changes are kept
+                          after a restart)
+      outputs             the audio outputs (ALSA playback devices); * marks the one in use
       events              print photo and speech events as they happen
       model install [REPO_ID] [--revision R] [--models DIR]
                           download a captioning model from the Hugging Face hub (default
@@ -183,13 +185,17 @@ enum ClientCommand {
         case "voice":
             // The daemon checks the ranges espeak-ng accepts and names the setting.
             let anyNumber = Int.min...Int.max
-            let p = try options(o.rest, text: ["--voice", "--language"],
+            let p = try options(o.rest, text: ["--voice", "--language", "--output"],
                                 numbers: ["--rate": anyNumber, "--pitch": anyNumber, "--volume": anyNumber])
             guard p.positional.isEmpty else { throw UsageError(message: "voice takes only options") }
             body = .voice(VoiceChange(rate: p.numbers["--rate"], pitch: p.numbers["--pitch"], volume: p.numbers["--volume"],
-                                      voice: p.values["--voice"], language: p.values["--language"]))
+                                      voice: p.values["--voice"], language: p.values["--language"], output: p.values["--output"]))
         case "events":
             body = .events
+        // MARK: - voice
+        case "outputs":
+            guard o.rest.isEmpty else { throw UsageError(message: "outputs takes no arguments") }
+            body = .outputs
         default:
             throw UsageError(message: "unknown command '\(o.command)'")
         }
@@ -287,9 +293,12 @@ enum ClientCommand {
                 print("\(f.string(from: Date(timeIntervalSince1970: e.time)))  \(e.photo ?? "-"): \(e.text)")
             }
         case .voice(let v):
-            print("rate \(v.rate), pitch \(v.pitch), volume \(v.volume), voice \(v.voice)")
+            print("rate \(v.rate), pitch \(v.pitch), volume \(v.volume), voice \(v.voice)" + (v.output.map { ", output \($0)" } ?? ""))
         case .event(let e):
             printEvent(e)
+        // MARK: - voice
+        case .outputs(let outputs):
+            OutputsCommand.print(outputs)
         }
         return .ok
     }

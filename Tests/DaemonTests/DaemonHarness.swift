@@ -53,6 +53,9 @@ final class DaemonHarness {
         var settings = [
             "watch": inbox, "state_dir": state, "socket": socket, "speech": "wav:\(wav)",
             "model": DaemonHarness.fixtureModel ?? root + "/no-model", "rescan_interval": "0", "log_level": "debug",
+            // The daemon's own sentences (start-up, degraded states, "Stopping.") would be
+            // utterances of their own in every test; AnnouncerTests turn them on.
+            "announce": "none",
         ]
         for (k, v) in extra { settings[k] = v }
         let text = settings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n") + "\n"
