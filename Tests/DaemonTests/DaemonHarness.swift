@@ -67,9 +67,12 @@ final class DaemonHarness {
         try? FileManager.default.removeItem(atPath: root)
     }
 
+    /// Added to the daemon's environment (TESSDATA_PREFIX for a test's own language data).
+    var extraEnvironment: [String: String] = [:]
+
     var environment: [String: String] {
         ["HOME": root, "XDG_RUNTIME_DIR": runtime, "XDG_CONFIG_HOME": root + "/config",
-         "XDG_STATE_HOME": root + "/xdg-state", "PATH": "/usr/bin:/bin"]
+         "XDG_STATE_HOME": root + "/xdg-state", "PATH": "/usr/bin:/bin"].merging(extraEnvironment) { $1 }
     }
 
     /// Starts `assistd run --config` and waits until the socket answers `status` (the daemon
