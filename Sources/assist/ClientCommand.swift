@@ -277,7 +277,8 @@ enum ClientCommand {
             if let j = s.journalProblem { print("records: cannot be saved, photos are waiting (\(j))") }
             print("speech: \(s.speech.sink), " + (s.speech.ok ? "working" : "not working") + (s.speech.detail.map { " (\($0))" } ?? "")
                   + ", \(s.speech.queueLength) queued")
-            print("voice: rate \(s.voice.rate), pitch \(s.voice.pitch), volume \(s.voice.volume), voice \(s.voice.voice)")
+            print("voice: rate \(s.voice.rate), pitch \(s.voice.pitch), volume \(s.voice.volume), voice \(s.voice.voice)"
+                  + (s.voice.output.map { ", output \($0)" } ?? ""))
             print("watching: " + (s.watching.isEmpty ? "no folders" : s.watching.joined(separator: ", ")))
         case .modelReload(let m):
             print("model: " + modelLine(m))
