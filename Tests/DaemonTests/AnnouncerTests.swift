@@ -113,6 +113,39 @@ final class AnnouncerTests: XCTestCase {
         XCTAssertEqual(h.terminate(), 0)
     }
 
+    /// A model that fails to load: said by the start-up sentence with what to do, and its end
+    /// said once when a good checkpoint is put in its place (`reload_model`, as `assist model
+    /// install` sends).
+    func testAModelThatFailsToLoadIsSaidAtStartAndOnceWhenItWorksAgain() throws {
+        let fixture = try XCTUnwrap(DaemonHarness.fixtureModel, "Tests/Fixtures/models/tiny-st is missing")
+        let h = try DaemonHarness(config: ["announce": "all", "ocr_language": "none"])
+        let model = h.root + "/vizwiz"
+        try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
+        try "{ not json".write(toFile: model + "/config.json", atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: h.configPath, encoding: .utf8) + "model = \(model)\n")
+            .write(toFile: h.configPath, atomically: true, encoding: .utf8)
+        try h.start()
+        let utterances = Utterances(h)
+        let startup = try XCTUnwrap(utterances.next(), h.currentLog)
+        XCTAssertEqual(startup.text, "Ready. Captions off: the model vizwiz could not be loaded. Install it again with "
+                       + "assist model install. Text reading off.")
+        try DescribeTests.assertSameSamples(startup.wav, asEspeakSays: startup.text, in: h.root)
+
+        let events = try h.events()
+        let staged = h.root + "/staged"
+        try FileManager.default.copyItem(atPath: fixture, toPath: staged)
+        try FileManager.default.removeItem(atPath: model)
+        try FileManager.default.moveItem(atPath: staged, toPath: model)
+        let reload = try FrameConnection(path: h.socket).call(.reloadModel, timeout: 10)
+        guard case .modelReload = reload.body else { return XCTFail("reload_model answered \(reload.body)") }
+        XCTAssertNotNil(events.next(.modelLoaded, timeout: 60), h.currentLog)
+        let ended = try XCTUnwrap(utterances.next(), h.currentLog)
+        XCTAssertEqual(ended.text, "The captioning model works again. Captions on.")
+        try DescribeTests.assertSameSamples(ended.wav, asEspeakSays: ended.text, in: h.root)
+        XCTAssertEqual(h.terminate(), 0)
+        XCTAssertEqual(Utterances(h).all.map(\.text), [startup.text, ended.text, "Stopping."])
+    }
+
     /// A missing OCR language: said by the start-up sentence, its end said once when the data
     /// appears (SIGHUP), and a new missing language said once when it begins.
     func testAMissingOCRLanguageIsSaidOnceWhenItBeginsAndOnceWhenItEnds() throws {

@@ -10,7 +10,9 @@ final class DiskFullTests: XCTestCase {
         try FaultSupport.requireRoot("mount a small tmpfs as the state directory")
         // rescan_interval stays 0 (the harness default): the daemon must come back by itself,
         // not because a periodic scan happened to run.
-        let h = try DaemonHarness(config: ["ocr_language": "none", "model": "/nonexistent/model", "log_level": "info"])
+        // announce = errors: the journal's sentence is one of the daemon's own (the harness turns them off).
+        let h = try DaemonHarness(config: ["ocr_language": "none", "model": "/nonexistent/model", "log_level": "info",
+                                           "announce": "errors"])
         try FaultSupport.mountTmpfs(at: h.state, bytes: 256 * 1024)
         defer { FaultSupport.unmount(h.state) }
         try h.start()
