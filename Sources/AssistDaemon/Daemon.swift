@@ -44,7 +44,7 @@ final class Daemon: Sendable {
         for r in journal.recentCaptions(limit: c.historySize) {
             history.add(HistoryEntry(time: r.time, photo: r.photo.name, text: r.message ?? r.caption ?? "", description: r.description?.info))
         }
-        let models = ModelLoader(source: Daemon.modelSource(c), events: events)
+        let models = ModelLoader(source: Daemon.modelSource(c), events: events, stateDirectory: c.stateDir)
         narrator = Narrator(sinkName: c.speech.description, events: events) { onEvent in
             // A fresh `assistd speech-worker` process per utterance makes each one sample-identical
             // to `espeak-ng -w` (docs/speech.md); /proc/self/exe is this binary even after an upgrade.

@@ -64,9 +64,12 @@ final class DaemonHarness {
         try? FileManager.default.removeItem(atPath: root)
     }
 
+    /// Added to the environment of every process the harness starts (ASSIST_MEMINFO, say).
+    var extraEnvironment: [String: String] = [:]
+
     var environment: [String: String] {
         ["HOME": root, "XDG_RUNTIME_DIR": runtime, "XDG_CONFIG_HOME": root + "/config",
-         "XDG_STATE_HOME": root + "/xdg-state", "PATH": "/usr/bin:/bin"]
+         "XDG_STATE_HOME": root + "/xdg-state", "PATH": "/usr/bin:/bin"].merging(extraEnvironment) { $1 }
     }
 
     /// Starts `assistd run --config` and waits until the socket answers `status` (the daemon
