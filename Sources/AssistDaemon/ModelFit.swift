@@ -9,8 +9,9 @@ enum ModelFit {
     /// Memory the daemon needs beside the weights: activations, the decoder's caches, BLAS
     /// buffers, Tesseract and the process itself. `assistd bench` measured 78-80 MiB above the
     /// weights for both precisions (peak RSS 990 MiB with 912 MiB of fp32 weights, 311 MiB with
-    /// 232 MiB of int8 ones, docs/benchmarks.md); twice that leaves room for text reading and speech.
-    static let margin: Int64 = 160 * 1024 * 1024
+    /// 232 MiB of int8 ones, docs/benchmarks.md); a fifth more covers text reading. Not more: the
+    /// full-size int8 model (232 MiB) must still pass on a 512 MB device with ~350 MB available.
+    static let margin: Int64 = 96 * 1024 * 1024
 
     /// Why the model in `info.directory` cannot fit, or nil when it fits, when the memory cannot
     /// be read, or when the checkpoint's table cannot be read (the load then says why).

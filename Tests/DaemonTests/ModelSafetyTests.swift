@@ -93,16 +93,16 @@ final class ModelSafetyTests: XCTestCase {
     func testAModelTooLargeForTheMemoryAvailableIsNotLoaded() throws {
         let h = try DaemonHarness()
         let meminfo = h.root + "/meminfo"
-        // 1 GB device with 100 MB free: less than the working margin alone.
-        try Self.writeMeminfo(meminfo, totalKB: 1_000_000, availableKB: 100_000)
+        // 1 GB device with 51 MB free: less than the working margin alone.
+        try Self.writeMeminfo(meminfo, totalKB: 1_000_000, availableKB: 50_000)
         h.extraEnvironment = ["ASSIST_MEMINFO": meminfo]
         try h.start()
         let status = ModelClientTests.waitForModel(h, timeout: 20) { ($0["state"] as? String) != "loading" }
         XCTAssertEqual(status["state"] as? String, "missing", "\(status); log:\n\(h.currentLog)")
         let problem = status["problem"] as? String ?? ""
-        XCTAssertTrue(problem.contains("needs about") && problem.contains("but only 102 MB are available, so it was not loaded"), problem)
+        XCTAssertTrue(problem.contains("needs about") && problem.contains("but only 51 MB are available, so it was not loaded"), problem)
         XCTAssertTrue(problem.contains("--precision int8"), "an fp32 model's advice names the int8 copy: \(problem)")
-        XCTAssertTrue(h.currentLog.contains("only 102 MB are available"), h.currentLog)
+        XCTAssertTrue(h.currentLog.contains("only 51 MB are available"), h.currentLog)
         XCTAssertFalse(FileManager.default.fileExists(atPath: h.state + "/" + Self.marker))
 
         // Memory freed: an explicit reload loads it.
