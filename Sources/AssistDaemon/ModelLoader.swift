@@ -93,6 +93,8 @@ final class ModelLoader: ModelProvider {
         /// The marker a load that ended the process left; that model is skipped until a load is
         /// asked for explicitly or another one starts.
         var crashed: ModelLoadMarker?
+        /// Set with the problem of a model skipped after a crash or refused for its memory.
+        var problemKind: ModelStatus.ProblemKind?
     }
 
     /// Seconds between the background checks of the selection.
@@ -140,6 +142,7 @@ final class ModelLoader: ModelProvider {
                 var reported = false
                 if case .nothingSelected(let p) = s.phase, p == problem { reported = true }
                 s.phase = .nothingSelected(problem: problem)
+                s.problemKind = nil
                 if let kept = s.serving.info {
                     s.failure = problem + " Still using \(kept.name)."
                 } else {
@@ -164,6 +167,7 @@ final class ModelLoader: ModelProvider {
                         s.serving = .missing(directory: info.directory, problem: problem)
                         s.failure = nil
                     }
+                    s.problemKind = .loadCrashed
                     skipped = (info, problem, marker)
                     return
                 }
@@ -246,7 +250,7 @@ final class ModelLoader: ModelProvider {
             return ModelStatus(loaded: s.serving.captioner != nil, path: s.serving.directory, problem: s.serving.problem ?? s.failure,
                                state: st, name: info?.name, repo: info?.repo, commit: info?.commit,
                                modelsDirectory: s.source.modelsDirectory, source: s.source.explicit == nil ? .selection : .config,
-                               loadingPath: loadingPath)
+                               loadingPath: loadingPath, problemKind: s.problemKind)
         }
     }
 
@@ -265,8 +269,9 @@ final class ModelLoader: ModelProvider {
             }
         }
         let loaded: ModelState
-        if let problem = ModelFit.problem(for: info) {
-            loaded = .missing(directory: info.directory, problem: problem)
+        let tooLarge = ModelFit.problem(for: info)
+        if let tooLarge {
+            loaded = .missing(directory: info.directory, problem: tooLarge)
         } else {
             loaded = ModelState.load(info)
         }
@@ -276,6 +281,7 @@ final class ModelLoader: ModelProvider {
         let outcome = state.withLock { s -> Outcome in
             guard case .loading(_, let identity, let g) = s.phase, g == number else { return .superseded }
             s.phase = .settled(identity)
+            s.problemKind = tooLarge != nil ? .tooLarge : nil
             if loaded.captioner != nil {
                 let replaced = s.serving.info?.name
                 s.serving = loaded

@@ -93,6 +93,9 @@ enum EnglishMessages {
         .keyNamed: "key {name}",
         .keyCode: "key number {code}",
         .listPair: "{first} and {second}",
+        // MARK: - models
+        .modelSkippedBegan: "The captioning model {model} stopped assist the last time it loaded, so it was skipped and captions are off. To try it again, run assist model reload.",
+        .modelTooLargeBegan: "The captioning model {model} needs more memory than is free, so captions are off. Install the small copy with assist model install --precision int8.",
     ]
 
     /// Tesseract language codes by spoken name.

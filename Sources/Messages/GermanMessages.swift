@@ -92,6 +92,9 @@ enum GermanMessages {
         .keyNamed: "Taste {name}",
         .keyCode: "Taste Nummer {code}",
         .listPair: "{first} und {second}",
+        // MARK: - models
+        .modelSkippedBegan: "Das Modell {model} hat assist beim letzten Laden beendet, daher wurde es übersprungen und die Bildbeschreibung ist aus. Um es erneut zu versuchen, führen Sie assist model reload aus.",
+        .modelTooLargeBegan: "Das Modell {model} braucht mehr Speicher als frei ist, daher ist die Bildbeschreibung aus. Installieren Sie die kleine Kopie mit assist model install --precision int8.",
     ]
 
     static let languageNames: [String: String] = [

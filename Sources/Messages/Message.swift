@@ -70,6 +70,12 @@ public indirect enum Message: Sendable, Hashable {
     case keyCode(Int)
     case listPair(first: String, second: String)
 
+    // MARK: - models
+    /// The model's last load stopped the daemon, so it was skipped (`ModelStatus.ProblemKind.loadCrashed`).
+    case modelSkippedBegan(model: String)
+    /// The model needs more memory than is available (`ModelStatus.ProblemKind.tooLarge`).
+    case modelTooLargeBegan(model: String)
+
     /// The catalogue key of this message.
     public var id: MessageID { parts.id }
 
@@ -169,6 +175,9 @@ public indirect enum Message: Sendable, Hashable {
         case .keyNamed(let name): return (.keyNamed, [.name: .text(name)])
         case .keyCode(let code): return (.keyCode, [.code: .number(code)])
         case .listPair(let first, let second): return (.listPair, [.first: .text(first), .second: .text(second)])
+        // MARK: - models
+        case .modelSkippedBegan(let model): return (.modelSkippedBegan, [.model: .text(model)])
+        case .modelTooLargeBegan(let model): return (.modelTooLargeBegan, [.model: .text(model)])
         }
     }
 }

@@ -96,6 +96,9 @@ public enum MessageID: String, CaseIterable, Sendable {
     case keyCode = "key.code"
     // Joining two phrases ("English and German").
     case listPair = "list.pair"
+    // MARK: - models
+    case modelSkippedBegan = "degraded.model_skipped.began"
+    case modelTooLargeBegan = "degraded.model_too_large.began"
 
     /// The parameters this message's template uses, in the order they usually appear.
     public var parameters: [MessageParameter] {
@@ -121,6 +124,8 @@ public enum MessageID: String, CaseIterable, Sendable {
         case .keyNamed: return [.name]
         case .keyCode: return [.code]
         case .listPair: return [.first, .second]
+        // MARK: - models
+        case .modelSkippedBegan, .modelTooLargeBegan: return [.model]
         default: return []
         }
     }
@@ -135,7 +140,9 @@ extension MessageID {
              .noModelBegan, .modelFailedBegan, .ocrLanguageMissingBegan, .cameraMissingBegan,
              .cameraFailingBegan, .watchFolderMissingBegan, .journalUnwritableBegan, .inputDeviceLostBegan,
              .captureNoProgram, .captureCannotStart, .captureFailed, .captureFailedSilently, .captureHung,
-             .captureEmpty, .captureUndecodable, .captureCannotSave:
+             .captureEmpty, .captureUndecodable, .captureCannotSave,
+             // MARK: - models
+             .modelSkippedBegan, .modelTooLargeBegan:
             return true
         default:
             return false

@@ -52,6 +52,7 @@ final class ModelSafetyTests: XCTestCase {
         XCTAssertEqual(skipped["loaded"] as? Bool, false)
         let problem = skipped["problem"] as? String ?? ""
         XCTAssertTrue(problem.contains("was skipped: loading it stopped assistd"), problem)
+        XCTAssertEqual(skipped["problem_kind"] as? String, "load_crashed")
         XCTAssertTrue(problem.contains("assist model reload"), problem)
         XCTAssertTrue(h.currentLog.contains("skipping the model whose last load stopped assistd"), h.currentLog)
         XCTAssertTrue(FileManager.default.fileExists(atPath: marker), "kept, so later starts skip it too")
@@ -102,6 +103,7 @@ final class ModelSafetyTests: XCTestCase {
         let problem = status["problem"] as? String ?? ""
         XCTAssertTrue(problem.contains("needs about") && problem.contains("but only 51 MB are available, so it was not loaded"), problem)
         XCTAssertTrue(problem.contains("--precision int8"), "an fp32 model's advice names the int8 copy: \(problem)")
+        XCTAssertEqual(status["problem_kind"] as? String, "too_large")
         XCTAssertTrue(h.currentLog.contains("only 51 MB are available"), h.currentLog)
         XCTAssertFalse(FileManager.default.fileExists(atPath: h.state + "/" + Self.marker))
 
@@ -110,6 +112,7 @@ final class ModelSafetyTests: XCTestCase {
         XCTAssertEqual(try h.client(["model", "reload"]).status, 0)
         let loaded = ModelClientTests.waitForModel(h, timeout: 30) { ($0["state"] as? String) == "loaded" }
         XCTAssertEqual(loaded["loaded"] as? Bool, true, "\(loaded)")
+        XCTAssertNil(loaded["problem_kind"], "cleared once it loads")
     }
 
     /// Less than 2 GB: `assist model install` writes `<name>--int8` (config, tokenizer and

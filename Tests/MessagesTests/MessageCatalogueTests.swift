@@ -123,5 +123,7 @@ enum MessageSamples {
         .keyEnter, .keySpace, .keyKeypadDigit(5), .keyKeypadEnter, .keyKeypadPlus, .keyKeypadMinus,
         .keyKeypadAsterisk, .keyKeypadSlash, .keyKeypadDot, .keyPlayPause, .keyVolumeUp, .keyVolumeDown,
         .keyButton(0), .keyNamed("F1"), .keyCode(300), .listPair(first: "A", second: "B"),
+        // MARK: - models
+        .modelSkippedBegan(model: "vizwiz"), .modelTooLargeBegan(model: "vizwiz"),
     ]
 }
