@@ -113,6 +113,7 @@ final class Daemon: Sendable {
         logInfo("assistd", "stopping")
         watcher.stop()
         models.stopWatching()
+        models.stopping()
         for job in queue.close() { job.completion?(.cancelled) }
         if workerDone.wait(timeout: .now() + grace) == .timedOut {
             logWarning("assistd", "current job did not finish in time; it will be redone on next start", ["grace_seconds": grace])

@@ -231,6 +231,16 @@ final class ModelLoader: ModelProvider {
         state.withLock { $0.watching = false }
     }
 
+    /// The daemon is stopping on purpose (SIGTERM, `systemctl restart`): a load still running did
+    /// not end the process, so its marker must not make the next start skip the model.
+    func stopping() {
+        let loading = state.withLock { s -> Bool in
+            if case .loading = s.phase { return true }
+            return false
+        }
+        if loading, let stateDirectory { ModelLoadMarker.remove(stateDirectory: stateDirectory) }
+    }
+
     private func scheduleCheck() {
         DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + Self.checkInterval) { [weak self] in
             guard let self, self.state.withLock({ $0.watching }) else { return }

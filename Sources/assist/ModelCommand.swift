@@ -26,6 +26,8 @@ enum ModelCommand {
         var installedAt: String?
         var size: Int64
         var selected: Bool
+        /// `int8` for an int8 copy (absent for a download, which is as the hub has it).
+        var precision: String?
 
         init(_ m: InstalledModel) {
             name = m.name
@@ -36,6 +38,7 @@ enum ModelCommand {
             installedAt = m.manifest?.installedAt
             size = m.size
             selected = m.isSelected
+            precision = m.manifest?.precision
         }
     }
 
@@ -297,7 +300,8 @@ enum ModelCommand {
         print("Models in \(root.path) (* = in use):")
         let width = installed.map(\.name.count).max() ?? 0
         for m in installed {
-            let origin = m.repo.map { $0 + (m.commit.map { "@" + $0.prefix(12) } ?? "") } ?? "copied by hand"
+            let origin = (m.repo.map { $0 + (m.commit.map { "@" + $0.prefix(12) } ?? "") } ?? "copied by hand")
+                + (m.manifest?.precision == "int8" ? ", int8 copy" : "")
             print("\(m.isSelected ? "*" : " ") \(m.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(ByteCount.format(m.size))  \(origin)")
         }
         return .ok

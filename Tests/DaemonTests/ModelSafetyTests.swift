@@ -91,6 +91,26 @@ final class ModelSafetyTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "a load that succeeded removes the marker")
     }
 
+    /// SIGTERM during a load is a deliberate stop, not a crash: the marker goes, and the next start
+    /// loads the model again instead of skipping it.
+    func testStoppingDuringALoadDoesNotSkipTheModelNextTime() throws {
+        let h = try DaemonHarness()
+        let model = try Self.hangingModel(in: h.root)
+        let config = try FileHandle(forWritingTo: URL(fileURLWithPath: h.configPath))
+        try config.seekToEnd()
+        try config.write(contentsOf: Data("model = \(model)\n".utf8))
+        try config.close()
+        let marker = h.state + "/" + Self.marker
+        try h.start()
+        XCTAssertTrue(h.wait(timeout: 20) { FileManager.default.fileExists(atPath: marker) }, "no loading marker; log:\n\(h.currentLog)")
+        XCTAssertNotNil(h.terminate(timeout: 60), "assistd did not stop; log:\n\(h.currentLog)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "a deliberate stop removes the marker")
+        try h.start()
+        XCTAssertTrue(h.wait(timeout: 20) { FileManager.default.fileExists(atPath: marker) }, "loaded again, not skipped")
+        XCTAssertEqual(ModelClientTests.modelStatus(h)["state"] as? String, "loading")
+        h.kill9()
+    }
+
     func testAModelTooLargeForTheMemoryAvailableIsNotLoaded() throws {
         let h = try DaemonHarness()
         let meminfo = h.root + "/meminfo"
@@ -137,6 +157,9 @@ final class ModelSafetyTests: XCTestCase {
         let copy = o["int8Copy"] as? [String: Any] ?? [:]
         XCTAssertEqual(copy["name"] as? String, copyName)
         XCTAssertEqual(copy["selected"] as? Bool, true)
+        XCTAssertEqual(copy["precision"] as? String, "int8")
+        let list = try h.client(["model", "list", "--models", models])
+        XCTAssertTrue(list.stdout.contains("* \(copyName)") && list.stdout.contains(", int8 copy"), list.stdout)
         XCTAssertEqual((o["model"] as? [String: Any])?["selected"] as? Bool, false, "the fp32 download is kept but not selected")
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: models + "/current"), copyName)
         let dir = models + "/" + copyName
