@@ -47,7 +47,7 @@ final class Daemon: Sendable {
         for r in journal.recentCaptions(limit: c.historySize) {
             history.add(HistoryEntry(time: r.time, photo: r.photo.name, text: r.message ?? r.caption ?? "", description: r.description?.info))
         }
-        let models = ModelLoader(source: Daemon.modelSource(c), events: events)
+        let models = ModelLoader(source: Daemon.modelSource(c), events: events, stateDirectory: c.stateDir)
         // The output chosen with `assist voice --output` wins over the config's, as the voice does.
         let sink = OutputSwitch.sink(configured: c.speech, saved: voiceStore.loadOutput())
         narrator = Narrator(sinkName: sink.description, events: events) { onEvent in
@@ -129,6 +129,7 @@ final class Daemon: Sendable {
         announcer.stopping(timeout: 3)
         watcher.stop()
         models.stopWatching()
+        models.stopping()
         for job in queue.close() { job.completion?(.cancelled) }
         if workerDone.wait(timeout: .now() + grace) == .timedOut {
             logWarning("assistd", "current job did not finish in time; it will be redone on next start", ["grace_seconds": grace])

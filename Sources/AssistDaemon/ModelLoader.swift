@@ -20,6 +20,12 @@ import Glibc
 /// once per photo, so every photo is described by one model from start to end. A load that fails
 /// keeps the model that was in use and reports why in `status`. While a new model loads, both are
 /// in memory.
+///
+/// Two checks keep a bad model from taking the daemon down at every start (docs/daemon.md,
+/// "Models that crash or do not fit"): each load is bracketed by a `ModelLoadMarker` in the state
+/// directory, and a marker left by a load that ended the process makes the next start skip that
+/// model; and a model whose weights cannot fit the memory available (`ModelFit`) is not loaded.
+/// Either is reported like a failed load, and `reload_model` or choosing another model tries again.
 final class ModelLoader: ModelProvider {
     /// Where the model comes from.
     struct Source: Equatable, Sendable {
@@ -84,6 +90,11 @@ final class ModelLoader: ModelProvider {
         var loadsStarted = 0
         /// Whether the periodic checks run.
         var watching = false
+        /// The marker a load that ended the process left; that model is skipped until a load is
+        /// asked for explicitly or another one starts.
+        var crashed: ModelLoadMarker?
+        /// Set with the problem of a model skipped after a crash or refused for its memory.
+        var problemKind: ModelStatus.ProblemKind?
     }
 
     /// Seconds between the background checks of the selection.
@@ -92,11 +103,16 @@ final class ModelLoader: ModelProvider {
     private let state: Locked<State>
     private let queue = DispatchQueue(label: "assist.model-loader")
     private let events: EventHub
+    /// Where the loading marker is kept; nil keeps none (in-process tests).
+    private let stateDirectory: String?
 
-    init(source: Source, events: EventHub) {
-        state = Locked(State(source: source, serving: .missing(directory: source.explicit ?? source.modelsDirectory,
-                                                              problem: "The model has not been looked for yet.")))
+    init(source: Source, events: EventHub, stateDirectory: String? = nil) {
+        var initial = State(source: source, serving: .missing(directory: source.explicit ?? source.modelsDirectory,
+                                                            problem: "The model has not been looked for yet."))
+        if let stateDirectory { initial.crashed = ModelLoadMarker.read(stateDirectory: stateDirectory) }
+        state = Locked(initial)
         self.events = events
+        self.stateDirectory = stateDirectory
     }
 
     /// The model to describe the next photo with.
@@ -112,11 +128,13 @@ final class ModelLoader: ModelProvider {
 
     /// Looks at the configured or selected model and starts loading it when it is not the one
     /// loaded or last tried, or when `force` is set. Returns at once; costs a readlink and a few
-    /// stats when nothing changed.
-    func check(force: Bool = false) {
+    /// stats when nothing changed. A model whose last load ended the process is skipped unless
+    /// `retryCrashed` (an explicit `reload_model`).
+    func check(force: Bool = false, retryCrashed: Bool = false) {
         let target = resolve(state.withLock { $0.source })
         var start: (info: ModelInfo, generation: Int)?
         var missing: (directory: String, problem: String, keeping: String?)?
+        var skipped: (info: ModelInfo, problem: String, marker: ModelLoadMarker)?
         state.withLock { s in
             switch target {
             case .none(let directory, let problem):
@@ -124,6 +142,7 @@ final class ModelLoader: ModelProvider {
                 var reported = false
                 if case .nothingSelected(let p) = s.phase, p == problem { reported = true }
                 s.phase = .nothingSelected(problem: problem)
+                s.problemKind = nil
                 if let kept = s.serving.info {
                     s.failure = problem + " Still using \(kept.name)."
                 } else {
@@ -137,6 +156,22 @@ final class ModelLoader: ModelProvider {
                 case .settled(let tried) where tried == identity && !force: return
                 default: break
                 }
+                if let marker = s.crashed, !retryCrashed, marker.names(directory: info.directory, identity: identity) {
+                    let problem = "The captioning model \(info.name) was skipped: loading it stopped assistd at \(marker.startedText) "
+                        + "(a crash or an out-of-memory kill), so it is not loaded again at every start. Install or select "
+                        + "another model, or run `assist model reload` to try it again."
+                    s.phase = .settled(identity)
+                    if let kept = s.serving.info {
+                        s.failure = problem + " Still using \(kept.name)."
+                    } else {
+                        s.serving = .missing(directory: info.directory, problem: problem)
+                        s.failure = nil
+                    }
+                    s.problemKind = .loadCrashed
+                    skipped = (info, problem, marker)
+                    return
+                }
+                s.crashed = nil
                 s.loadsStarted += 1
                 s.phase = .loading(info, identity, generation: s.loadsStarted)
                 start = (info, s.loadsStarted)
@@ -151,6 +186,12 @@ final class ModelLoader: ModelProvider {
             }
             events.emit(.modelFailed, error: m.problem, path: m.directory)
         }
+        if let skipped {
+            logError("model", "skipping the model whose last load stopped assistd; photos are described without it",
+                     ["path": skipped.info.directory, "name": skipped.info.name, "crashed_pid": Int(skipped.marker.pid),
+                      "crashed_at": skipped.marker.startedText, "problem": skipped.problem])
+            events.emit(.modelFailed, error: skipped.problem, path: skipped.info.directory)
+        }
         if let start {
             logInfo("model", "loading model", ["path": start.info.directory, "name": start.info.name, "repo": start.info.repo,
                                                "commit": start.info.commit])
@@ -162,7 +203,7 @@ final class ModelLoader: ModelProvider {
     /// or no model is in use (the files may have been fixed in place).
     func reloadRequested() {
         let retry = state.withLock { $0.serving.captioner == nil || $0.failure != nil }
-        check(force: retry)
+        check(force: retry, retryCrashed: true)
     }
 
     /// SIGHUP: takes the new config's source; loads again when it changed or no model is in use.
@@ -190,6 +231,16 @@ final class ModelLoader: ModelProvider {
         state.withLock { $0.watching = false }
     }
 
+    /// The daemon is stopping on purpose (SIGTERM, `systemctl restart`): a load still running did
+    /// not end the process, so its marker must not make the next start skip the model.
+    func stopping() {
+        let loading = state.withLock { s -> Bool in
+            if case .loading = s.phase { return true }
+            return false
+        }
+        if loading, let stateDirectory { ModelLoadMarker.remove(stateDirectory: stateDirectory) }
+    }
+
     private func scheduleCheck() {
         DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + Self.checkInterval) { [weak self] in
             guard let self, self.state.withLock({ $0.watching }) else { return }
@@ -209,24 +260,38 @@ final class ModelLoader: ModelProvider {
             return ModelStatus(loaded: s.serving.captioner != nil, path: s.serving.directory, problem: s.serving.problem ?? s.failure,
                                state: st, name: info?.name, repo: info?.repo, commit: info?.commit,
                                modelsDirectory: s.source.modelsDirectory, source: s.source.explicit == nil ? .selection : .config,
-                               loadingPath: loadingPath)
+                               loadingPath: loadingPath, problemKind: s.problemKind)
         }
     }
 
-    private func isCurrent(_ number: Int, _ s: State) -> Bool {
-        if case .loading(_, _, let g) = s.phase { return g == number }
-        return false
-    }
-
     private func load(_ info: ModelInfo, generation number: Int) {
-        guard state.withLock({ isCurrent(number, $0) }) else { return }
+        guard let identity = state.withLock({ s -> Identity? in
+            guard case .loading(_, let identity, let g) = s.phase, g == number else { return nil }
+            return identity
+        }) else { return }
         let started = DispatchTime.now()
-        let loaded = ModelState.load(info)
+        // On disk before anything reads the checkpoint: a crash in the reader or an OOM kill
+        // while the weights are paged in leaves it behind for the next start.
+        if let stateDirectory {
+            do { try ModelLoadMarker(directory: info.directory, identity: identity).write(stateDirectory: stateDirectory) } catch {
+                logWarning("model", "cannot write the loading marker; a model that crashes the load would be retried at every start",
+                           ["path": ModelLoadMarker.url(stateDirectory: stateDirectory), "reason": "\(error)"])
+            }
+        }
+        let loaded: ModelState
+        let tooLarge = ModelFit.problem(for: info)
+        if let tooLarge {
+            loaded = .missing(directory: info.directory, problem: tooLarge)
+        } else {
+            loaded = ModelState.load(info)
+        }
+        if let stateDirectory { ModelLoadMarker.remove(stateDirectory: stateDirectory) }
         let ms = Int(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6)
         enum Outcome { case superseded, loaded(replaced: String?), keeping(String), failed }
         let outcome = state.withLock { s -> Outcome in
             guard case .loading(_, let identity, let g) = s.phase, g == number else { return .superseded }
             s.phase = .settled(identity)
+            s.problemKind = tooLarge != nil ? .tooLarge : nil
             if loaded.captioner != nil {
                 let replaced = s.serving.info?.name
                 s.serving = loaded

@@ -68,17 +68,32 @@ public struct ModelStatus: Codable, Sendable, Equatable {
     /// The directory being loaded while `state` is `loading`.
     public var loadingPath: String?
 
+    // MARK: - models
+
+    /// Why a model was not loaded, when the daemon refused it rather than failed to read it.
+    public enum ProblemKind: String, Codable, Sendable {
+        /// Its last load ended the process (the loading marker was left), so it was skipped.
+        case loadCrashed = "load_crashed"
+        /// Its weights and working memory exceed the memory available.
+        case tooLarge = "too_large"
+    }
+
+    /// Set with `problem` when the model was skipped or does not fit; absent otherwise.
+    public var problemKind: ProblemKind?
+
     public init(loaded: Bool, path: String, problem: String?, state: State, name: String? = nil,
                 repo: String? = nil, commit: String? = nil, modelsDirectory: String, source: Source,
-                loadingPath: String? = nil) {
+                loadingPath: String? = nil, problemKind: ProblemKind? = nil) {
         self.loaded = loaded; self.path = path; self.problem = problem
         self.state = state; self.name = name; self.repo = repo; self.commit = commit
         self.modelsDirectory = modelsDirectory; self.source = source; self.loadingPath = loadingPath
+        self.problemKind = problemKind
     }
 
     enum CodingKeys: String, CodingKey {
         case loaded, path, problem, state, name, repo, commit, source
         case modelsDirectory = "models_directory", loadingPath = "loading_path"
+        case problemKind = "problem_kind"
     }
 }
 

@@ -97,6 +97,9 @@ enum EnglishMessages {
         // MARK: - voice
         .outputSwitched: "Speaking on {output}.",
         .outputCannotOpen: "I cannot play sound on {output}, so I keep the output I have.",
+        // MARK: - models
+        .modelSkippedBegan: "The captioning model {model} stopped assist the last time it loaded, so it was skipped and captions are off. To try it again, run assist model reload.",
+        .modelTooLargeBegan: "The captioning model {model} needs more memory than is free, so captions are off. Install the small copy with assist model install --precision int8.",
     ]
 
     /// Tesseract language codes by spoken name.

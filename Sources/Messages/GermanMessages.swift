@@ -96,6 +96,9 @@ enum GermanMessages {
         // MARK: - voice
         .outputSwitched: "Ich spreche jetzt über {output}.",
         .outputCannotOpen: "Ich kann über {output} keinen Ton ausgeben, daher bleibe ich bei der bisherigen Ausgabe.",
+        // MARK: - models
+        .modelSkippedBegan: "Das Modell {model} hat assist beim letzten Laden beendet, daher wurde es übersprungen und die Bildbeschreibung ist aus. Um es erneut zu versuchen, führen Sie assist model reload aus.",
+        .modelTooLargeBegan: "Das Modell {model} braucht mehr Speicher als frei ist, daher ist die Bildbeschreibung aus. Installieren Sie die kleine Kopie mit assist model install --precision int8.",
     ]
 
     static let languageNames: [String: String] = [

@@ -75,6 +75,11 @@ public indirect enum Message: Sendable, Hashable {
     case outputSwitched(output: String)
     /// `output`: the ALSA PCM that could not be opened; speech stays where it was.
     case outputCannotOpen(output: String)
+    // MARK: - models
+    /// The model's last load stopped the daemon, so it was skipped (`ModelStatus.ProblemKind.loadCrashed`).
+    case modelSkippedBegan(model: String)
+    /// The model needs more memory than is available (`ModelStatus.ProblemKind.tooLarge`).
+    case modelTooLargeBegan(model: String)
 
     /// The catalogue key of this message.
     public var id: MessageID { parts.id }
@@ -178,6 +183,9 @@ public indirect enum Message: Sendable, Hashable {
         // MARK: - voice
         case .outputSwitched(let output): return (.outputSwitched, [.output: .text(output)])
         case .outputCannotOpen(let output): return (.outputCannotOpen, [.output: .text(output)])
+        // MARK: - models
+        case .modelSkippedBegan(let model): return (.modelSkippedBegan, [.model: .text(model)])
+        case .modelTooLargeBegan(let model): return (.modelTooLargeBegan, [.model: .text(model)])
         }
     }
 }

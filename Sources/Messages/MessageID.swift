@@ -99,6 +99,9 @@ public enum MessageID: String, CaseIterable, Sendable {
     // MARK: - voice (audio output)
     case outputSwitched = "output.switched"
     case outputCannotOpen = "output.cannot_open"
+    // MARK: - models
+    case modelSkippedBegan = "degraded.model_skipped.began"
+    case modelTooLargeBegan = "degraded.model_too_large.began"
 
     /// The parameters this message's template uses, in the order they usually appear.
     public var parameters: [MessageParameter] {
@@ -126,6 +129,8 @@ public enum MessageID: String, CaseIterable, Sendable {
         case .listPair: return [.first, .second]
         // MARK: - voice
         case .outputSwitched, .outputCannotOpen: return [.output]
+        // MARK: - models
+        case .modelSkippedBegan, .modelTooLargeBegan: return [.model]
         default: return []
         }
     }
@@ -140,7 +145,9 @@ extension MessageID {
              .noModelBegan, .modelFailedBegan, .ocrLanguageMissingBegan, .cameraMissingBegan,
              .cameraFailingBegan, .watchFolderMissingBegan, .journalUnwritableBegan, .inputDeviceLostBegan,
              .captureNoProgram, .captureCannotStart, .captureFailed, .captureFailedSilently, .captureHung,
-             .captureEmpty, .captureUndecodable, .captureCannotSave:
+             .captureEmpty, .captureUndecodable, .captureCannotSave,
+             // MARK: - models
+             .modelSkippedBegan, .modelTooLargeBegan:
             return true
         // MARK: - voice
         case .outputCannotOpen:

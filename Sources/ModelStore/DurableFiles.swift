@@ -37,6 +37,24 @@ enum DurableFiles {
         return renameat2(AT_FDCWD, a.path, AT_FDCWD, b.path, renameExchange) == 0
     }
 
+    /// Puts the complete directory `staging` at `target`: swapped with an older one in one step
+    /// where the file system can (else renamed aside first), then the parent is synced.
+    static func moveIntoPlace(_ staging: URL, at target: URL) throws {
+        if FileManager.default.fileExists(atPath: target.path) {
+            if exchange(staging, target) {
+                removeTree(staging)
+            } else {
+                let old = staging.appendingPathExtension("old")
+                try rename(target, to: old)
+                try rename(staging, to: target)
+                removeTree(old)
+            }
+        } else {
+            try rename(staging, to: target)
+        }
+        try syncDirectory(target.deletingLastPathComponent())
+    }
+
     static func removeTree(_ url: URL) {
         try? FileManager.default.removeItem(at: url)
     }

@@ -311,20 +311,7 @@ struct InstallJob {
             try DurableFiles.write(try manifest.encoded(), to: staging.appendingPathComponent(ModelManifest.fileName))
             try DurableFiles.syncDirectory(staging)
 
-            let root = target.deletingLastPathComponent()
-            if FileManager.default.fileExists(atPath: target.path) {
-                if DurableFiles.exchange(staging, target) {
-                    DurableFiles.removeTree(staging)
-                } else {
-                    let old = staging.appendingPathExtension("old")
-                    try DurableFiles.rename(target, to: old)
-                    try DurableFiles.rename(staging, to: target)
-                    DurableFiles.removeTree(old)
-                }
-            } else {
-                try DurableFiles.rename(staging, to: target)
-            }
-            try DurableFiles.syncDirectory(root)
+            try DurableFiles.moveIntoPlace(staging, at: target)
         } catch {
             DurableFiles.removeTree(staging)
             throw error

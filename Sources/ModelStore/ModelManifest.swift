@@ -19,6 +19,11 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     /// ISO 8601, UTC.
     public var installedAt: String
     public var files: [File]
+    /// `int8` for the copy `assist model install` quantizes (docs/models.md, "The int8 copy");
+    /// absent for a downloaded checkpoint, which is as the hub has it.
+    public var precision: String? = nil
+    /// For an int8 copy: the name of the installed model it was made from.
+    public var quantizedFrom: String? = nil
 
     public struct File: Codable, Sendable, Equatable {
         public var name: String

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An fp32 view of one checkpoint tensor, row-major, in the checkpoint's own layout.
 ///
@@ -187,6 +190,33 @@ public final class Checkpoint: @unchecked Sendable {
             return made
         }
         return Tensor(shape: shape, data: data)
+    }
+
+    /// Calls `body` with the fp32 data of `key` (exactly `shape`) without keeping it, for the
+    /// streaming quantizer, which reads each tensor once: a view into the map whose pages are
+    /// dropped from this process afterwards (`MADV_DONTNEED`; they stay in the page cache), or a
+    /// conversion freed when `body` returns. Marks the key taken, like `tensor`.
+    func withTemporaryFloats<R>(_ key: String, shape: [Int], _ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R {
+        guard let e = entries[key] else { throw CheckpointError.missingTensor(key) }
+        guard e.shape == shape else { throw CheckpointError.shapeMismatch(key: key, expected: shape, found: e.shape) }
+        guard e.dtype.isFloatingPoint else { throw CheckpointError.unsupportedDType(key: key, dtype: e.dtype.rawValue) }
+        lock.withLock { _ = taken.insert(key) }
+        let raw = e.raw
+        defer {
+            if raw.isContiguous { Self.dropPages(raw.base, bytes: raw.count * raw.dtype.size) }
+        }
+        let scratch = TensorArena()
+        return try withExtendedLifetime(scratch) { try body(raw.floats(owner: scratch)) }
+    }
+
+    /// Releases the resident pages of a mapped range, widened to whole pages: private read-only
+    /// file pages are only dropped from this process and read again from the file if touched.
+    private static func dropPages(_ start: UnsafeRawPointer, bytes: Int) {
+        guard bytes > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = Int(bitPattern: start) / page * page
+        let end = (Int(bitPattern: start) + bytes + page - 1) / page * page
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: first), end - first, Int32(MADV_DONTNEED))
     }
 
     /// Whether the checkpoint holds `key` (for optional tensors such as `enc_to_dec_proj`).

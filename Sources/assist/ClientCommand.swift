@@ -24,13 +24,15 @@ enum ClientCommand {
                           after a restart)
       outputs             the audio outputs (ALSA playback devices); * marks the one in use
       events              print photo and speech events as they happen
-      model install [REPO_ID] [--revision R] [--models DIR]
+      model install [REPO_ID] [--revision R] [--models DIR] [--precision fp32|int8]
                           download a captioning model from the Hugging Face hub (default
-                          gagan3012/ViTGPT2_vizwiz); resumes, checks sizes and SHA-256
+                          gagan3012/ViTGPT2_vizwiz); resumes, checks sizes and SHA-256;
+                          below 2 GB of memory also writes and selects its int8 copy
       model list [--models DIR]
                           the installed models; * marks the one in use
       model use NAME [--models DIR]
                           choose the model in use; assistd switches without a restart
+      model reload        load the model again, also one skipped after a crash or for memory
 
     --json prints the daemon's JSON answer (for `model`, a JSON object of the result). The
     socket is --socket, else $ASSIST_SOCKET, else $XDG_RUNTIME_DIR/assist/assist.sock, else

@@ -6,9 +6,12 @@ import SystemSupport
 import Glibc
 #endif
 
-/// `assist model install|list|use`: works on the models directory in this process, as the user
-/// who runs it, through ModelStore (docs/models.md), then asks a running assistd to pick up the
-/// change with `reload_model`.
+/// `assist model install|list|use|reload`: works on the models directory in this process, as the
+/// user who runs it, through ModelStore (docs/models.md), then asks a running assistd to pick up
+/// the change with `reload_model`.
+///
+/// `install` writes the int8 copy and selects it on a device with less than 2 GB of memory
+/// (`SystemMemory.isSmallDevice`), or when `--precision int8` asks for it.
 ///
 /// The models directory is `--models DIR`, else the running daemon's (from `status`), else
 /// `ModelStore.defaultRoot()`.
@@ -23,6 +26,8 @@ enum ModelCommand {
         var installedAt: String?
         var size: Int64
         var selected: Bool
+        /// `int8` for an int8 copy (absent for a download, which is as the hub has it).
+        var precision: String?
 
         init(_ m: InstalledModel) {
             name = m.name
@@ -33,6 +38,7 @@ enum ModelCommand {
             installedAt = m.manifest?.installedAt
             size = m.size
             selected = m.isSelected
+            precision = m.manifest?.precision
         }
     }
 
@@ -52,6 +58,21 @@ enum ModelCommand {
         var bytesDownloaded: Int64
         var resumedFiles: [String]
         var selected: Bool
+        /// `fp32` or `int8`: the copy this install selects or would select.
+        var precision: String
+        /// Why: `flag` (`--precision`), `memory` (less than 2 GB) or `default`.
+        var precisionChosenBy: String
+        /// MemTotal in bytes, as read (absent when it could not be read).
+        var memoryBytes: Int64?
+        /// The int8 copy, when `precision` is `int8`.
+        var int8Copy: ModelJSON?
+        /// True when the int8 copy was written by this install (false: it was up to date).
+        var int8Written: Bool?
+        var daemon: DaemonJSON
+    }
+
+    struct ReloadJSON: Encodable {
+        var ok = true
         var daemon: DaemonJSON
     }
 
@@ -86,28 +107,31 @@ enum ModelCommand {
 
     static func run(_ o: ClientCommand.Options) throws -> ExitCode {
         guard let sub = o.rest.first else {
-            throw ClientCommand.UsageError(message: "model needs install, list or use")
+            throw ClientCommand.UsageError(message: "model needs install, list, use or reload")
         }
-        let parsed = try ClientCommand.options(Array(o.rest.dropFirst()), text: ["--revision", "--models"])
+        let parsed = try ClientCommand.options(Array(o.rest.dropFirst()), text: ["--revision", "--models", "--precision"])
         let (values, positional) = (parsed.values, parsed.positional)
         do {
             switch sub {
             case "install":
                 guard positional.count <= 1 else { throw ClientCommand.UsageError(message: "model install takes at most one REPO_ID") }
                 return try install(repo: positional.first ?? ModelStore.defaultRepo, revision: values["--revision"],
-                                   models: values["--models"], o)
+                                   models: values["--models"], precision: try precisionChoice(values["--precision"]), o)
+            case "reload":
+                guard positional.isEmpty, values.isEmpty else { throw ClientCommand.UsageError(message: "model reload takes no arguments") }
+                return reload(o)
             case "list":
-                guard positional.isEmpty, values["--revision"] == nil else {
+                guard positional.isEmpty, values["--revision"] == nil, values["--precision"] == nil else {
                     throw ClientCommand.UsageError(message: "model list takes only --models DIR")
                 }
                 return try list(models: values["--models"], o)
             case "use":
-                guard positional.count == 1, values["--revision"] == nil else {
+                guard positional.count == 1, values["--revision"] == nil, values["--precision"] == nil else {
                     throw ClientCommand.UsageError(message: "model use needs one NAME (a name from `assist model list`, or a repository id)")
                 }
                 return try use(positional[0], models: values["--models"], o)
             default:
-                throw ClientCommand.UsageError(message: "unknown model command '\(sub)'; expected install, list or use")
+                throw ClientCommand.UsageError(message: "unknown model command '\(sub)'; expected install, list, use or reload")
             }
         } catch let f as Failure {
             if o.json { JSONOutput.print(ErrorJSON(error: .init(code: f.code, message: f.message))) } else { ClientCommand.say(f.message) }
@@ -117,14 +141,39 @@ enum ModelCommand {
 
     // MARK: - Commands
 
-    static func install(repo: String, revision: String?, models: String?, _ o: ClientCommand.Options) throws -> ExitCode {
+    /// Which copy `install` selects, and why.
+    struct PrecisionChoice {
+        var int8: Bool
+        /// `flag`, `memory` or `default` (see `InstallJSON.precisionChosenBy`).
+        var reason: String
+        var memory: SystemMemory?
+    }
+
+    /// `--precision fp32|int8`, else int8 on a device with less than 2 GB of memory.
+    static func precisionChoice(_ flag: String?) throws -> PrecisionChoice {
+        let memory = SystemMemory.current()
+        if let flag {
+            guard flag == "fp32" || flag == "int8" else {
+                throw ClientCommand.UsageError(message: "--precision must be fp32 or int8, not '\(flag)'")
+            }
+            return PrecisionChoice(int8: flag == "int8", reason: "flag", memory: memory)
+        }
+        if let memory, memory.isSmallDevice { return PrecisionChoice(int8: true, reason: "memory", memory: memory) }
+        return PrecisionChoice(int8: false, reason: "default", memory: memory)
+    }
+
+    static func install(repo: String, revision: String?, models: String?, precision: PrecisionChoice,
+                        _ o: ClientCommand.Options) throws -> ExitCode {
         let root = modelsDirectory(models, o)
         let store = ModelStore(root: root)
         // The command to suggest names the directory, since another user's default differs.
         let retry = ["model", "install", repo] + (revision.map { ["--revision", $0] } ?? []) + ["--models", root.path]
+            + (precision.reason == "flag" ? ["--precision", precision.int8 ? "int8" : "fp32"] : [])
         try checkWritable(root, retry: retry)
         var options = InstallOptions()
         if let revision { options.revision = revision }
+        // The int8 copy is selected instead of the download; fp32 chosen by hand is selected.
+        if precision.int8 { options.select = .never } else if precision.reason == "flag" { options.select = .always }
         let printer = ProgressPrinter(output: FileHandle.standardError)
         let result: InstallResult
         do {
@@ -134,11 +183,23 @@ enum ModelCommand {
             printer.finish()
             throw failure(e, context: "Cannot install \(repo)", retry: retry)
         }
+        var copy: (model: InstalledModel, written: Bool)?
+        if precision.int8 {
+            do {
+                copy = try int8Copy(of: result.model, store: store)
+                _ = try store.use(copy!.model.name)
+                copy!.model.isSelected = true
+            } catch let e as ModelStoreError {
+                throw failure(e, context: "Cannot make the int8 copy of \(result.model.name)", retry: retry)
+            }
+        }
         let daemon = notifyDaemon(o)
         if o.json {
             JSONOutput.print(InstallJSON(modelsDirectory: root.path, model: ModelJSON(result.model), alreadyInstalled: result.alreadyInstalled,
                                   bytesDownloaded: result.bytesDownloaded, resumedFiles: result.resumedFiles,
-                                  selected: result.selected, daemon: daemon))
+                                  selected: result.selected || copy != nil, precision: precision.int8 ? "int8" : "fp32",
+                                  precisionChosenBy: precision.reason, memoryBytes: precision.memory?.total,
+                                  int8Copy: copy.map { ModelJSON($0.model) }, int8Written: copy?.written, daemon: daemon))
             return .ok
         }
         let m = result.model
@@ -150,12 +211,75 @@ enum ModelCommand {
             if !result.resumedFiles.isEmpty { line += " Resumed: \(result.resumedFiles.joined(separator: ", "))." }
             print(line)
         }
+        if let copy {
+            if precision.reason == "memory", let memory = precision.memory {
+                print("This device has \(ByteCount.format(memory.total)) of memory, less than 2 GB, so assist uses the int8 copy, "
+                      + "which needs a quarter of the memory (--precision fp32 installs without it).")
+            }
+            print(copy.written ? "Wrote the int8 copy \(copy.model.name) (\(ByteCount.format(copy.model.size)))."
+                               : "The int8 copy \(copy.model.name) is up to date.")
+            print("It is now the model in use.")
+            print(daemonNote(daemon, model: copy.model))
+            return .ok
+        }
         if m.isSelected {
             print(result.selected ? "It is now the model in use." : "It is the model in use.")
         } else {
             print("To use it: assist model use \(m.name)")
         }
         if m.isSelected { print(daemonNote(daemon, model: m)) }
+        return .ok
+    }
+
+    /// The up-to-date int8 copy of `base`, or a new one written by `assistd model quantize`.
+    static func int8Copy(of base: InstalledModel, store: ModelStore) throws -> (model: InstalledModel, written: Bool) {
+        if let existing = store.int8Copy(of: base) { return (existing, false) }
+        guard let assistd = assistdPath() else {
+            throw Failure(exit: .notACheckpoint, code: "not_a_checkpoint",
+                          message: "Cannot make the int8 copy: assistd, which quantizes models, is not beside \(CommandLine.arguments[0]) "
+                              + "or on PATH. Install assistd, or install with --precision fp32.")
+        }
+        FileHandle.standardError.write(Data("Writing the int8 copy of \(base.name)...\n".utf8))
+        let made = try store.installInt8Copy(of: base) { model, output in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: assistd)
+            p.arguments = ["model", "quantize", "--model", model.path, "--out", output.path]
+            // Its one line of output goes with the progress, so that --json's standard output stays one object.
+            p.standardOutput = FileHandle.standardError
+            p.standardError = FileHandle.standardError
+            do { try p.run() } catch {
+                throw Failure(exit: .notACheckpoint, code: "not_a_checkpoint", message: "Cannot start \(assistd): \(error)")
+            }
+            p.waitUntilExit()
+            guard p.terminationReason == .exit, p.terminationStatus == 0 else {
+                throw Failure(exit: .notACheckpoint, code: "not_a_checkpoint",
+                              message: "Cannot make the int8 copy of \(base.name): `assistd model quantize` "
+                                  + (p.terminationReason == .exit ? "exited with status \(p.terminationStatus)" : "was killed by signal \(p.terminationStatus)")
+                                  + " (its message is above). The fp32 model is installed; to use it: assist model use \(base.name)")
+            }
+        }
+        return (made, true)
+    }
+
+    /// `assistd` beside this `assist` (as the package and the build put them), else on PATH.
+    static func assistdPath() -> String? {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let sibling = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("assistd").path
+        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/assistd" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// `assist model reload`: asks the daemon to load its model again, also one that was skipped
+    /// because its last load stopped assistd or did not fit the memory.
+    static func reload(_ o: ClientCommand.Options) -> ExitCode {
+        let daemon = notifyDaemon(o)
+        if o.json { JSONOutput.print(ReloadJSON(ok: daemon.model != nil, daemon: daemon)) }
+        guard let m = daemon.model else {
+            if !o.json { ClientCommand.say("Cannot reload the model: \(daemon.problem ?? "no answer").") }
+            return daemon.running ? .requestFailed : .notRunning
+        }
+        if !o.json { print("assistd: " + ClientCommand.modelLine(m)) }
         return .ok
     }
 
@@ -176,7 +300,8 @@ enum ModelCommand {
         print("Models in \(root.path) (* = in use):")
         let width = installed.map(\.name.count).max() ?? 0
         for m in installed {
-            let origin = m.repo.map { $0 + (m.commit.map { "@" + $0.prefix(12) } ?? "") } ?? "copied by hand"
+            let origin = (m.repo.map { $0 + (m.commit.map { "@" + $0.prefix(12) } ?? "") } ?? "copied by hand")
+                + (m.manifest?.precision == "int8" ? ", int8 copy" : "")
             print("\(m.isSelected ? "*" : " ") \(m.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(ByteCount.format(m.size))  \(origin)")
         }
         return .ok

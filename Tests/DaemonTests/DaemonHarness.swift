@@ -67,7 +67,8 @@ final class DaemonHarness {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// Added to the daemon's environment (TESSDATA_PREFIX for a test's own language data).
+    /// Added to the environment of every process the harness starts (TESSDATA_PREFIX for a test's
+    /// own language data, ASSIST_MEMINFO for a small device).
     var extraEnvironment: [String: String] = [:]
 
     var environment: [String: String] {

@@ -125,5 +125,7 @@ enum MessageSamples {
         .keyButton(0), .keyNamed("F1"), .keyCode(300), .listPair(first: "A", second: "B"),
         // MARK: - voice
         .outputSwitched(output: "plughw:CARD=Headphones,DEV=0"), .outputCannotOpen(output: "bluealsa"),
+        // MARK: - models
+        .modelSkippedBegan(model: "vizwiz"), .modelTooLargeBegan(model: "vizwiz"),
     ]
 }

@@ -180,7 +180,7 @@ struct ModelWeights {
 
     /// Names the first tensor that is missing or misshapen, reading only the stored shapes. The
     /// unused rows (the pooler) are checked only when the checkpoint has one of them, and then all.
-    private static func checkShapes(_ rows: [WeightEntry], in source: WeightSource) throws {
+    static func checkShapes(_ rows: [WeightEntry], in source: WeightSource) throws {
         let unused = rows.filter { if case .unused = $0.use { return true } else { return false } }
         let checkUnused = unused.contains { source.contains($0.key) }
         for row in rows {

@@ -52,13 +52,10 @@ public final class VisionEncoderDecoder: @unchecked Sendable {
         }
     }
 
-    /// Writes `model.int8.safetensors` for the fp32 checkpoint in `directory` into `output`
-    /// (see `QuantizedCheckpoint`), after building the quantized model once to validate it.
+    /// Writes `model.int8.safetensors` for the fp32 checkpoint in `directory` into `output`,
+    /// one tensor at a time (see `QuantizedCheckpoint.write`), checking every shape first.
     public static func writeQuantized(directory: URL, to output: URL) throws {
-        let config = try VisionEncoderDecoderConfig.load(directory: directory)
-        let source = CheckpointSource(checkpoint: try Checkpoint.load(directory: directory), quantize: true)
-        _ = try VisionEncoderDecoder(config: config, source: source, precision: .int8)
-        try QuantizedCheckpoint.write(source, to: output.appendingPathComponent(QuantizedCheckpoint.fileName))
+        try QuantizedCheckpoint.write(directory: directory, to: output.appendingPathComponent(QuantizedCheckpoint.fileName))
     }
 
     /// Floats in one `pixel_values` image: `num_channels x image_size x image_size`.

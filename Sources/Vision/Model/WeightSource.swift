@@ -24,15 +24,10 @@ protocol WeightSource: AnyObject {
 }
 
 /// Weights from an fp32 (or fp16/bf16, widened) Hugging Face checkpoint. With `quantize`, every
-/// matrix becomes int8 rows with per-row scales in memory this source owns, and the source
-/// records what it produced so `QuantizedCheckpoint` can write it out.
+/// matrix becomes int8 rows with per-row scales in memory this source owns.
 final class CheckpointSource: WeightSource {
     let checkpoint: Checkpoint
     let quantize: Bool
-    /// In the order taken: fp32 tensors kept as they are.
-    private(set) var keptFloats: [(key: String, shape: [Int], data: UnsafePointer<Float>)] = []
-    /// In the order taken: quantized matrices.
-    private(set) var quantized: [(key: String, out: Int, in: Int, rows: QuantizedRows)] = []
     private var owned: [UnsafeMutableRawPointer] = []
 
     init(checkpoint: Checkpoint, quantize: Bool) {
@@ -50,9 +45,7 @@ final class CheckpointSource: WeightSource {
     }
 
     func floats(_ key: String, shape: [Int]) throws -> UnsafePointer<Float> {
-        let p = try checkpoint.tensor(key, shape: shape).data.baseAddress!
-        keptFloats.append((key, shape, p))
-        return p
+        try checkpoint.tensor(key, shape: shape).data.baseAddress!
     }
 
     func dense(_ key: String, shape: [Int], outFeatures n: Int, inFeatures k: Int, inOut: Bool,
@@ -66,7 +59,6 @@ final class CheckpointSource: WeightSource {
         owned.append(UnsafeMutableRawPointer(q)); owned.append(UnsafeMutableRawPointer(s))
         QuantizedRows.quantize(w, outFeatures: n, inFeatures: k, transposed: inOut, q: q, scale: s)
         let rows = QuantizedRows(q: q, scale: s)
-        quantized.append((key, n, k, rows))
         return Dense(storage: .int8(rows), bias: bias, inFeatures: k, outFeatures: n)
     }
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The int8 model file `model.int8.safetensors` that `assistd model quantize` writes next to a
 /// copy of the model directory's config, preprocessor and tokenizer files, and that the loader
@@ -19,39 +22,154 @@ enum QuantizedCheckpoint {
     static let format = "assist-int8", version = "1"
     static let qweight = ".qweight", qscale = ".qscale"
 
-    /// Writes the quantized weights that `source` (a `CheckpointSource` with `quantize`, after
-    /// `ModelWeights` took everything) produced.
-    static func write(_ source: CheckpointSource, to url: URL) throws {
-        var entries: [(key: String, dtype: String, shape: [Int], bytes: UnsafeRawBufferPointer)] = []
-        for f in source.keptFloats {
-            entries.append((f.key, "F32", f.shape, UnsafeRawBufferPointer(start: f.data, count: f.shape.reduce(1, *) * 4)))
+    /// One tensor of the output file: where its bytes go.
+    private struct Slot {
+        var key: String
+        var dtype: String
+        var shape: [Int]
+        var offset: Int
+        var bytes: Int
+    }
+
+    /// Writes the int8 file for the fp32 checkpoint in `directory` to `url`, tensor by tensor.
+    ///
+    /// Every shape is checked against the key table first, so the header (offsets and all) is
+    /// known before any data is read. Then each tensor is read once: an fp32 tensor is copied
+    /// out, a matrix is quantized into a buffer of its own size and written at its place, and
+    /// the checkpoint's pages and the buffer are released before the next one. Peak memory is
+    /// about the largest matrix (`wte`: fp32 pages plus its int8 copy), not the model
+    /// (docs/models.md, "The int8 copy"). The file appears under its name only when complete.
+    static func write(directory: URL, to url: URL) throws {
+        let config = try VisionEncoderDecoderConfig.load(directory: directory)
+        let dims = try ModelDimensions(config)
+        let checkpoint = try Checkpoint.load(directory: directory)
+        let rows = ModelWeights.keyTable(dims)
+        try ModelWeights.checkShapes(rows, in: CheckpointSource(checkpoint: checkpoint, quantize: false))
+
+        // The order `ModelWeights` takes tensors in (a matrix's bias before the matrix): F32
+        // tensors, then the scales, then the int8 rows.
+        var floats: [(key: String, shape: [Int])] = []
+        var matrices: [(key: String, shape: [Int], out: Int, in: Int, inOut: Bool)] = []
+        for row in rows {
+            switch row.use {
+            case .floats: floats.append((row.key, row.shape))
+            case .matrix(_, let out, let n, let layout, let bias):
+                if let bias { floats.append((bias, [out])) }
+                matrices.append((row.key, row.shape, out, n, layout == .inOut))
+            case .unused, .tiedCopy: break
+            }
         }
-        for m in source.quantized {
-            entries.append((m.key + qscale, "F32", [m.out], UnsafeRawBufferPointer(start: m.rows.scale, count: m.out * 4)))
-        }
-        for m in source.quantized {
-            entries.append((m.key + qweight, "I8", [m.out, m.in], UnsafeRawBufferPointer(start: m.rows.q, count: m.out * m.in)))
-        }
-        var header: [String: ModelJSONValue] = ["__metadata__": ["format": .string(format), "version": .string(version)]]
+        var slots: [Slot] = []
         var offset = 0
-        for e in entries {
-            header[e.key] = ["dtype": .string(e.dtype), "shape": .array(e.shape.map { .int($0) }),
-                             "data_offsets": [.int(offset), .int(offset + e.bytes.count)]]
-            offset += e.bytes.count
+        func place(_ key: String, _ dtype: String, _ shape: [Int], _ bytes: Int) {
+            slots.append(Slot(key: key, dtype: dtype, shape: shape, offset: offset, bytes: bytes))
+            offset += bytes
+        }
+        for f in floats { place(f.key, "F32", f.shape, f.shape.reduce(1, *) * 4) }
+        for m in matrices { place(m.key + qscale, "F32", [m.out], m.out * 4) }
+        for m in matrices { place(m.key + qweight, "I8", [m.out, m.in], m.out * m.in) }
+
+        var header: [String: ModelJSONValue] = ["__metadata__": ["format": .string(format), "version": .string(version)]]
+        for s in slots {
+            header[s.key] = ["dtype": .string(s.dtype), "shape": .array(s.shape.map { .int($0) }),
+                             "data_offsets": [.int(s.offset), .int(s.offset + s.bytes)]]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var json = try encoder.encode(header)
         while json.count % 8 != 0 { json.append(0x20) }
-        guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let out = try? FileHandle(forWritingTo: url) else {
-            throw CheckpointError.invalidFile(url.path, reason: "cannot create")
+        var prefix = Data(count: 8)
+        prefix.withUnsafeMutableBytes { $0.storeBytes(of: UInt64(json.count).littleEndian, as: UInt64.self) }
+        prefix.append(json)
+        let dataStart = prefix.count
+
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        let out = try OutputFile(path: temporary.path)
+        do {
+            try out.write(prefix, at: 0)
+            let slot = Dictionary(uniqueKeysWithValues: slots.map { ($0.key, $0) })
+            for f in floats {
+                try checkpoint.withTemporaryFloats(f.key, shape: f.shape) { data in
+                    try out.write(UnsafeRawBufferPointer(data), at: dataStart + slot[f.key]!.offset)
+                }
+            }
+            for m in matrices {
+                let q = UnsafeMutableBufferPointer<Int8>.allocate(capacity: max(1, m.out * m.in))
+                let s = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, m.out))
+                defer { q.deallocate(); s.deallocate() }
+                try checkpoint.withTemporaryFloats(m.key, shape: m.shape) { w in
+                    QuantizedRows.quantize(w.baseAddress!, outFeatures: m.out, inFeatures: m.in, transposed: m.inOut,
+                                           q: q.baseAddress!, scale: s.baseAddress!)
+                }
+                try out.write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(s)[0..<(m.out * 4)]),
+                              at: dataStart + slot[m.key + qscale]!.offset)
+                try out.write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(q)[0..<(m.out * m.in)]),
+                              at: dataStart + slot[m.key + qweight]!.offset)
+            }
+            for row in rows {
+                switch row.use {
+                case .unused where checkpoint.contains(row.key):
+                    try checkpoint.withTemporaryFloats(row.key, shape: row.shape) { _ in }
+                case .tiedCopy(let tiedTo) where checkpoint.contains(row.key):
+                    let same = try checkpoint.withTemporaryFloats(row.key, shape: row.shape) { head in
+                        try checkpoint.withTemporaryFloats(tiedTo, shape: row.shape) { tied in
+                            memcmp(head.baseAddress!, tied.baseAddress!, head.count * MemoryLayout<Float>.size) == 0
+                        }
+                    }
+                    if !same { throw ModelError.tiedWeightsDiffer(key: row.key, tiedTo: tiedTo) }
+                default: break
+                }
+            }
+            checkpoint.ignoredKeyPatterns += ModelWeights.ignoredKeyPatterns
+            try checkpoint.finish()
+            try out.finish(renamingTo: url.path)
+        } catch {
+            out.discard()
+            throw error
         }
-        defer { try? out.close() }
-        var length = UInt64(json.count).littleEndian
-        try out.write(contentsOf: Data(bytes: &length, count: 8))
-        try out.write(contentsOf: json)
-        for e in entries where e.bytes.count > 0 { try out.write(contentsOf: Data(e.bytes)) }
+    }
+
+    /// The output file while it is written: positioned writes, then fsync and rename.
+    private final class OutputFile {
+        let path: String
+        private var fd: Int32
+
+        init(path: String) throws {
+            self.path = path
+            unlink(path)
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw CheckpointError.invalidFile(path, reason: "cannot create: \(String(cString: strerror(errno)))") }
+        }
+
+        deinit { if fd >= 0 { close(fd) } }
+
+        func write(_ data: Data, at offset: Int) throws {
+            try data.withUnsafeBytes { try write($0, at: offset) }
+        }
+
+        func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+            var done = 0
+            while done < bytes.count {
+                let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw CheckpointError.invalidFile(path, reason: "cannot write: \(String(cString: strerror(errno)))") }
+                done += n
+            }
+        }
+
+        func finish(renamingTo target: String) throws {
+            guard fsync(fd) == 0 else { throw CheckpointError.invalidFile(path, reason: "cannot sync: \(String(cString: strerror(errno)))") }
+            close(fd)
+            fd = -1
+            guard rename(path, target) == 0 else {
+                throw CheckpointError.invalidFile(target, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+            }
+        }
+
+        func discard() {
+            if fd >= 0 { close(fd); fd = -1 }
+            unlink(path)
+        }
     }
 }
 
