@@ -77,7 +77,12 @@ final class Announcer: EventSink {
             var isDirectory: ObjCBool = false
             // A directory that is there but did not load is a broken model; no directory is no model.
             if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue {
-                return .modelFailed(model: (directory as NSString).lastPathComponent)
+                let model = (directory as NSString).lastPathComponent
+                switch sources.models.status().problemKind {
+                case .loadCrashed: return .modelSkipped(model: model)
+                case .tooLarge: return .modelTooLarge(model: model)
+                default: return .modelFailed(model: model)
+                }
             }
             return .noModel
         }
@@ -97,6 +102,8 @@ final class Announcer: EventSink {
         switch health.captions {
         case .noModel: states.insert(.noModel)
         case .modelFailed(let model): states.insert(.modelFailed(model: model))
+        case .modelSkipped(let model): states.insert(.modelSkipped(model: model))
+        case .modelTooLarge(let model): states.insert(.modelTooLarge(model: model))
         case .on, .loading: break
         }
         if case .missingLanguage(let language) = health.reading { states.insert(.ocrLanguageMissing(language: language)) }
@@ -124,6 +131,8 @@ final class Announcer: EventSink {
                 switch report.captions {
                 case .noModel: said.insert(.noModel)
                 case .modelFailed(let model): said.insert(.modelFailed(model: model))
+                case .modelSkipped(let model): said.insert(.modelSkipped(model: model))
+                case .modelTooLarge(let model): said.insert(.modelTooLarge(model: model))
                 case .on, .loading: break
                 }
                 if case .missingLanguage(let language) = report.reading { said.insert(.ocrLanguageMissing(language: language)) }

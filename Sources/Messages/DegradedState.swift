@@ -3,6 +3,10 @@
 public enum DegradedState: Sendable, Hashable {
     case noModel
     case modelFailed(model: String)
+    /// The model's last load stopped the daemon, so it was skipped.
+    case modelSkipped(model: String)
+    /// The model needs more memory than is available.
+    case modelTooLarge(model: String)
     /// Tesseract codes whose language data is missing.
     case ocrLanguageMissing(language: String)
     case cameraMissing
@@ -16,6 +20,8 @@ public enum DegradedState: Sendable, Hashable {
         switch self {
         case .noModel: return .noModelBegan
         case .modelFailed(let model): return .modelFailedBegan(model: model)
+        case .modelSkipped(let model): return .modelSkippedBegan(model: model)
+        case .modelTooLarge(let model): return .modelTooLargeBegan(model: model)
         case .ocrLanguageMissing(let language): return .ocrLanguageMissingBegan(language: language)
         case .cameraMissing: return .cameraMissingBegan
         case .cameraFailing: return .cameraFailingBegan
@@ -29,7 +35,7 @@ public enum DegradedState: Sendable, Hashable {
     public var ended: Message {
         switch self {
         case .noModel: return .noModelEnded
-        case .modelFailed: return .modelFailedEnded
+        case .modelFailed, .modelSkipped, .modelTooLarge: return .modelFailedEnded
         case .ocrLanguageMissing(let language): return .ocrLanguageMissingEnded(language: language)
         case .cameraMissing: return .cameraMissingEnded
         case .cameraFailing: return .cameraFailingEnded

@@ -7,6 +7,10 @@ public struct HealthReport: Sendable, Equatable {
         case loading
         case noModel
         case modelFailed(model: String)
+        /// The model's last load stopped the daemon, so it is not loaded again until asked.
+        case modelSkipped(model: String)
+        /// The model needs more memory than is available.
+        case modelTooLarge(model: String)
     }
 
     public enum Reading: Sendable, Equatable {
@@ -46,6 +50,8 @@ public struct HealthReport: Sendable, Equatable {
         case .loading: out.append(.captionsLoading)
         case .noModel: out.append(.captionsOffNoModel)
         case .modelFailed(let model): out.append(.captionsOffModelFailed(model: model))
+        case .modelSkipped(let model): out.append(.modelSkippedBegan(model: model))
+        case .modelTooLarge(let model): out.append(.modelTooLargeBegan(model: model))
         }
         switch reading {
         case .on(let languages): out.append(.reading(languages: languages))
