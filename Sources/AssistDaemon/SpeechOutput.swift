@@ -6,6 +6,8 @@ import Speech
 protocol SpeechOutput: Sendable {
     /// Queues `text`; returns the utterance id its events carry.
     func enqueue(_ text: String, kind: UtteranceKind) -> UInt64
+    /// Queues `text`; with `reportingWords`, `word` events tell which word is being heard.
+    func enqueue(_ text: String, kind: UtteranceKind, reportingWords: Bool) -> UInt64
     /// Silence now and drop queued speech.
     func stop()
     /// Applies new voice settings to the next utterance; throws when they are refused.
@@ -14,6 +16,13 @@ protocol SpeechOutput: Sendable {
     var queueLength: Int { get }
     /// Stops speaking and ends any worker.
     func shutdown()
+}
+
+extension SpeechOutput {
+    /// An output that cannot tell words apart just queues the text.
+    func enqueue(_ text: String, kind: UtteranceKind, reportingWords: Bool) -> UInt64 {
+        enqueue(text, kind: kind)
+    }
 }
 
 extension Speaker: SpeechOutput {}

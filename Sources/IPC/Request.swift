@@ -72,6 +72,12 @@ public enum RequestBody: Sendable, Equatable {
     /// loaded). Sent by `assist model install` and `assist model use`; answered at once with the
     /// model's status, before a load finishes.
     case reloadModel
+    // MARK: - reading
+    /// A reading control over the text last read aloud; answered with `ReadingResult`.
+    case reading(ReadingCommand)
+    /// Replace the product database with the file passed as a descriptor; answered when the
+    /// import ends, with `products_import_progress` events meanwhile to subscribers.
+    case importProducts(ProductsImportRequest)
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -85,6 +91,9 @@ public enum RequestBody: Sendable, Equatable {
         case .voice: return "voice"
         case .events: return "events"
         case .reloadModel: return "reload_model"
+        // MARK: - reading
+        case .reading(let command): return command.rawValue
+        case .importProducts: return "products_import"
         }
     }
 }
@@ -113,6 +122,9 @@ public struct Request: Sendable, Equatable, Codable {
         case .history(let limit): try c.encode(limit, forKey: .limit)
         case .voice(let v): try v.encode(to: encoder)
         case .status, .stop, .repeatLast, .events, .reloadModel: break
+        // MARK: - reading
+        case .reading: break
+        case .importProducts(let r): try r.encode(to: encoder)
         }
     }
 
@@ -130,6 +142,9 @@ public struct Request: Sendable, Equatable, Codable {
         case "voice": body = .voice(try VoiceChange(from: decoder))
         case "events": body = .events
         case "reload_model": body = .reloadModel
+        // MARK: - reading
+        case let name where ReadingCommand(rawValue: name) != nil: body = .reading(ReadingCommand(rawValue: name)!)
+        case "products_import": body = .importProducts(try ProductsImportRequest(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

@@ -53,6 +53,11 @@ public enum ResponseBody: Sendable, Equatable {
     case modelReload(ModelStatus)
     /// An event frame (id 0) on a subscribed connection.
     case event(Event)
+    // MARK: - reading
+    /// A reading control was carried out.
+    case reading(ReadingResult)
+    /// A products import finished and the new database is in place.
+    case productsImported(ProductsImportResult)
     case failure(RemoteError)
 
     var typeName: String {
@@ -68,6 +73,9 @@ public enum ResponseBody: Sendable, Equatable {
         case .modelReload: return "reload_model"
         case .event: return "event"
         case .failure: return "error"
+        // MARK: - reading
+        case .reading: return "reading"
+        case .productsImported: return "products_import"
         }
     }
 }
@@ -84,7 +92,7 @@ public struct Response: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model }
+    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model, reading, products }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -107,6 +115,9 @@ public struct Response: Sendable, Equatable, Codable {
         case .event(let e): try c.encode(e, forKey: .event)
         case .modelReload(let m): try c.encode(m, forKey: .model)
         case .stopped, .subscribed, .failure: break
+        // MARK: - reading
+        case .reading(let r): try c.encode(r, forKey: .reading)
+        case .productsImported(let r): try c.encode(r, forKey: .products)
         }
     }
 
@@ -129,6 +140,9 @@ public struct Response: Sendable, Equatable, Codable {
         case "events": body = .subscribed
         case "event": body = .event(try c.decode(Event.self, forKey: .event))
         case "reload_model": body = .modelReload(try c.decode(ModelStatus.self, forKey: .model))
+        // MARK: - reading
+        case "reading": body = .reading(try c.decode(ReadingResult.self, forKey: .reading))
+        case "products_import": body = .productsImported(try c.decode(ProductsImportResult.self, forKey: .products))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown response type '\(type)'")

@@ -93,6 +93,25 @@ enum EnglishMessages {
         .keyNamed: "key {name}",
         .keyCode: "key number {code}",
         .listPair: "{first} and {second}",
+        // MARK: - reading
+        .readingNothing: "Nothing is being read.",
+        .readingNothingToResume: "Nothing to resume.",
+        .readingFirstSentence: "That was the first sentence.",
+        .readingLastSentence: "That was the last sentence.",
+        .readingFirstParagraph: "That was the first paragraph.",
+        .readingLastParagraph: "That was the last paragraph.",
+        .readingNoWord: "No word has been read yet.",
+        .readingSpelled: "{word}: {letters}.",
+        .readingCapital: "capital {letter}",
+        .actionPause: "pause or resume reading",
+        .actionNextSentence: "go to the next sentence",
+        .actionPreviousSentence: "go to the previous sentence",
+        .actionNextParagraph: "go to the next paragraph",
+        .actionPreviousParagraph: "go to the previous paragraph",
+        .actionSpell: "spell the last word",
+        .productsImported: "Imported {count} products; {skipped} lines skipped.",
+        .productsImportFailed: "The product import stopped at line {line}. The old product list is kept.",
+        .productsImportUnreadable: "The product file could not be read. The old product list is kept.",
     ]
 
     /// Tesseract language codes by spoken name.

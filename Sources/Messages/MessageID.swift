@@ -96,6 +96,26 @@ public enum MessageID: String, CaseIterable, Sendable {
     case keyCode = "key.code"
     // Joining two phrases ("English and German").
     case listPair = "list.pair"
+    // MARK: - reading
+    // Reading controls over the text last read aloud, and the products import.
+    case readingNothing = "reading.nothing"
+    case readingNothingToResume = "reading.nothing_to_resume"
+    case readingFirstSentence = "reading.first_sentence"
+    case readingLastSentence = "reading.last_sentence"
+    case readingFirstParagraph = "reading.first_paragraph"
+    case readingLastParagraph = "reading.last_paragraph"
+    case readingNoWord = "reading.no_word"
+    case readingSpelled = "reading.spelled"
+    case readingCapital = "reading.capital"
+    case actionPause = "action.pause"
+    case actionNextSentence = "action.next_sentence"
+    case actionPreviousSentence = "action.previous_sentence"
+    case actionNextParagraph = "action.next_paragraph"
+    case actionPreviousParagraph = "action.previous_paragraph"
+    case actionSpell = "action.spell"
+    case productsImported = "products.imported"
+    case productsImportFailed = "products.import_failed"
+    case productsImportUnreadable = "products.import_unreadable"
 
     /// The parameters this message's template uses, in the order they usually appear.
     public var parameters: [MessageParameter] {
@@ -121,6 +141,11 @@ public enum MessageID: String, CaseIterable, Sendable {
         case .keyNamed: return [.name]
         case .keyCode: return [.code]
         case .listPair: return [.first, .second]
+        // MARK: - reading
+        case .readingSpelled: return [.word, .letters]
+        case .readingCapital: return [.letter]
+        case .productsImported: return [.count, .skipped]
+        case .productsImportFailed: return [.line]
         default: return []
         }
     }

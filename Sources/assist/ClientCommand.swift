@@ -22,6 +22,13 @@ enum ClientCommand {
       voice [--rate N] [--pitch N] [--volume N] [--voice NAME] [--language TAG]
                           show or change the voice (changes are kept after a restart)
       events              print photo and speech events as they happen
+      pause | resume      pause reading what was last read aloud; resume from that sentence
+      next | previous [--paragraph]
+                          read on from the next or previous sentence (or paragraph)
+      spell               spell the last word heard, letter by letter
+      products import FILE
+                          replace the product database with an Open Food Facts export
+                          (tab-separated) or a code,name CSV; prints progress
       model install [REPO_ID] [--revision R] [--models DIR]
                           download a captioning model from the Hugging Face hub (default
                           gagan3012/ViTGPT2_vizwiz); resumes, checks sizes and SHA-256
@@ -137,6 +144,7 @@ enum ClientCommand {
 
     static func run(_ o: Options) throws -> ExitCode {
         if o.command == "model" { return try ModelCommand.run(o) }
+        if o.command == "products" { return try ProductsClient.run(o) }
         var attachment = Data()
         var descriptor: Int32?
         defer { if let d = descriptor { close(d) } }
@@ -190,6 +198,8 @@ enum ClientCommand {
                                       voice: p.values["--voice"], language: p.values["--language"]))
         case "events":
             body = .events
+        case let command where ReadingClient.commands.contains(command):
+            body = try ReadingClient.body(command, o.rest)
         default:
             throw UsageError(message: "unknown command '\(o.command)'")
         }
@@ -290,6 +300,10 @@ enum ClientCommand {
             print("rate \(v.rate), pitch \(v.pitch), volume \(v.volume), voice \(v.voice)")
         case .event(let e):
             printEvent(e)
+        case .reading(let r):
+            ReadingClient.show(r)
+        case .productsImported(let r):
+            ProductsClient.show(r)
         }
         return .ok
     }
