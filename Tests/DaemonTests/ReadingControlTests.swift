@@ -35,7 +35,8 @@ final class ReadingControlTests: XCTestCase {
         for s in Self.sentences { XCTAssertTrue(message.contains(s), "Tesseract did not read \"\(s)\": \(message)") }
         // The quality warning and the caption, when there are, are paragraphs of their own
         // before the text read.
-        let parts = [described.description?.quality?.warning, described.description?.caption?.text].compactMap { $0 }
+        let parts = [described.description?.quality?.warning, described.description?.caption?.text]
+            .compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
         let first = try XCTUnwrap(events.next(.readingSentence, timeout: 20), "reading never began; log:\n\(h.currentLog)")
         let utterance = try XCTUnwrap(first.utterance)
         XCTAssertEqual(first.sentence, 0)
@@ -96,9 +97,20 @@ final class ReadingControlTests: XCTestCase {
         XCTAssertTrue(edge.stdout.contains("\"nothing_to_read\""), edge.stdout)
         XCTAssertNotNil(events.next(.spoken, timeout: 20) { $0.text == "That was the last paragraph." })
 
-        // To the last sentence; one more is the end.
         let last = try reading(try h.client(["--json", "resume"]))
         XCTAssertEqual(last["sentence"] as? Int, textStart)
+        if !parts.isEmpty {
+            // From the first sentence of the text, previous paragraph is the part before it
+            // (the caption's, or the warning's), and next paragraph comes back.
+            let back = try reading(try h.client(["--json", "previous", "--paragraph"]))
+            XCTAssertEqual(back["paragraph"] as? Int, parts.count - 1)
+            XCTAssertEqual((back["text"] as? String)?.hasPrefix(try XCTUnwrap(parts.last)), true, "\(back)")
+            let forth = try reading(try h.client(["--json", "next", "--paragraph"]))
+            XCTAssertEqual(forth["sentence"] as? Int, textStart)
+            XCTAssertEqual(forth["paragraph"] as? Int, parts.count)
+        }
+
+        // To the last sentence; one more is the end.
         for n in 1...3 {
             let step = try reading(try h.client(["--json", "next"]))
             XCTAssertEqual(step["sentence"] as? Int, textStart + n)
