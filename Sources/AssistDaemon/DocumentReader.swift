@@ -94,7 +94,7 @@ final class DocumentReader: Sendable {
             searchFrom = d.message.index(d.message.startIndex, offsetBy: warning.count)
         }
         if let caption = d.caption?.text.trimmingCharacters(in: .whitespacesAndNewlines), !caption.isEmpty,
-           let found = d.message.range(of: caption, range: searchFrom..<d.message.endIndex) {
+           let found = d.message.range(of: caption, options: .caseInsensitive, range: searchFrom..<d.message.endIndex) {
             starts.append(message.distance(from: message.startIndex, to: found.upperBound))
         }
         if document.paragraphCount == 1, !starts.isEmpty {
