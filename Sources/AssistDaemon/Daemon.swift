@@ -28,6 +28,8 @@ final class Daemon: Sendable {
     private let watcher: FolderWatcher
     private let server: SocketServer
     private let announcer: Announcer
+    private let reader: DocumentReader
+    private let products: ProductImportService
     private let workerDone = DispatchSemaphore(value: 0)
     /// Held until the process exits: one daemon per state directory.
     private let lock: InstanceLock
@@ -55,7 +57,7 @@ final class Daemon: Sendable {
             // to `espeak-ng -w` (docs/speech.md); /proc/self/exe is this binary even after an upgrade.
             let worker = WorkerCommand(executable: "/proc/self/exe", arguments: ["speech-worker"],
                                        environment: ["OPENBLAS_NUM_THREADS": "1"])
-            let s = try Speaker(sink: sink, voice: voice, options: SpeakerOptions(worker: worker), onEvent: onEvent)
+            let s = try Speaker(sink: sink, voice: voice, options: SpeakerOptions(paceWavInRealTime: c.wavRealTime, worker: worker), onEvent: onEvent)
             let health = s.health
             if health.ok {
                 logInfo("speech", "speech ready", ["sink": health.sink])
@@ -65,16 +67,18 @@ final class Daemon: Sendable {
             return s
         }
         narrator.configure(language: c.language, announce: c.announce)
+        let reader = DocumentReader(narrator: narrator, events: events, language: c.language)
+        let products = try ProductImportService(stateDirectory: c.stateDir, narrator: narrator, events: events, language: c.language)
         let intake = PhotoIntake(queue: queue, journal: journal, events: events)
         watcher = FolderWatcher(folders: c.watch, rescanInterval: c.rescanInterval, onFile: { intake.fileFound($0) },
                                 onChange: { Daemon.announce($0, to: events) })
         pipeline = PhotoPipeline(journal: journal, queue: queue, models: models, reading: ReadingState.load(language: c.ocrLanguage),
                                  settings: PhotoPipeline.Settings(c), narrator: narrator, events: events, history: history,
-                                 sources: [watcher])
+                                 sources: [watcher], reader: reader)
         let router = RequestRouter(intake: intake, pipeline: pipeline, models: models, narrator: narrator, history: history,
                                    voiceStore: voiceStore, voice: voice, events: events,
                                    settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity),
-                                   outputSwitch: OutputSwitch(narrator: narrator, store: voiceStore, sink: c.speech))
+                                   outputSwitch: OutputSwitch(narrator: narrator, store: voiceStore, sink: c.speech), reader: reader)
         let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         announcer = Announcer(narrator: narrator, sources: Announcer.Sources(
             models: models, pipeline: pipeline,
@@ -82,7 +86,7 @@ final class Daemon: Sendable {
             keys: { .notUsed }))
         events.add(announcer)
         server = try SocketServer(path: c.socket, group: try Daemon.resolveGroup(c.socketGroup), limits: Daemon.serverLimits(c),
-                                  events: events) {
+                                  events: events, fileHandler: { request, fd, reply in products.handle(request, descriptor: fd, reply: reply) }) {
             request, photo, reply in router.handle(request, photo: photo, reply: reply)
         }
         events.add(server)
@@ -90,6 +94,8 @@ final class Daemon: Sendable {
         self.events = events
         self.models = models
         self.router = router
+        self.reader = reader
+        self.products = products
         self.history = history
     }
 
@@ -158,6 +164,8 @@ final class Daemon: Sendable {
         applied.socket = old.socket; applied.stateDir = old.stateDir; applied.socketGroup = old.socketGroup; applied.speech = old.speech
         config.withLock { $0 = applied }
         history.resize(to: applied.historySize)
+        reader.update(language: applied.language)
+        products.update(language: applied.language)
         if new.ocrLanguage != old.ocrLanguage || pipeline.reading.reader == nil {
             let r = ReadingState.load(language: new.ocrLanguage)
             pipeline.update(reading: r)

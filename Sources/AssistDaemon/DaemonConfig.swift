@@ -60,6 +60,10 @@ struct DaemonConfig: Equatable {
     var language = Language.english
     /// `announce`: which of the daemon's own sentences are spoken (descriptions always are).
     var announce = AnnounceLevel.all
+    // MARK: - reading
+    /// `wav_real_time`: the wav sink takes as long as playing would, so that pausing and moving
+    /// while reading behave as on a device (tests, demonstrations). Needs a restart.
+    var wavRealTime = false
     /// Keys set by a file or flag, so that `language` changes only the defaults it stands for.
     private var explicitKeys: Set<String> = []
 
@@ -249,6 +253,8 @@ struct DaemonConfig: Equatable {
         case "announce":
             guard let a = AnnounceLevel(rawValue: value.lowercased()) else { throw bad("all, errors or none") }
             announce = a
+        // MARK: - reading
+        case "wav_real_time": wavRealTime = try bool()
         default: throw ConfigError.unknownKey(source: source, key: key)
         }
     }

@@ -10,6 +10,8 @@ final class Narrator: Sendable {
     /// The text of each utterance still in flight, so `spoken` events can carry it.
     private final class Pending: Sendable {
         let texts = Locked<[UInt64: String]>([:])
+        /// Who else hears every utterance event (the `DocumentReader`).
+        let observers = Locked<[@Sendable (SpeechEvent) -> Void]>([])
     }
 
     private let output: (any SpeechOutput)?
@@ -46,14 +48,15 @@ final class Narrator: Sendable {
 
     var queueLength: Int { output?.queueLength ?? 0 }
 
-    /// Queues the parts as one utterance; returns its id (0 without speech).
+    /// Queues the parts as one utterance; returns its id (0 without speech). With
+    /// `reportingWords`, observers get a `word` event for each word as it is heard.
     @discardableResult
-    func say(_ parts: [String], kind: UtteranceKind) -> UInt64 {
+    func say(_ parts: [String], kind: UtteranceKind, reportingWords: Bool = false) -> UInt64 {
         guard let output else { return 0 }
         let text = parts.joined(separator: " ")
         // Under the lock, so an utterance that ends at once still finds its text.
         let id = pending.texts.withLock { texts in
-            let id = output.enqueue(text, kind: kind)
+            let id = output.enqueue(text, kind: kind, reportingWords: reportingWords)
             texts[id] = text
             return id
         }
@@ -63,6 +66,11 @@ final class Narrator: Sendable {
         logDebug("speech", "queued text", ["utterance": id, "text": text])
         events.emit(.speechQueued, text: text, utterance: id, utteranceKind: UtteranceKindName(rawValue: kind.rawValue))
         return id
+    }
+
+    /// Hands every utterance event to `handler` as well, on the speech event thread.
+    func observe(_ handler: @escaping @Sendable (SpeechEvent) -> Void) {
+        pending.observers.withLock { $0.append(handler) }
     }
 
     func stop() {
@@ -126,6 +134,7 @@ final class Narrator: Sendable {
     }
 
     private static func relay(_ event: SpeechEvent, pending: Pending, events: EventHub) {
+        for observer in pending.observers.withLock({ $0 }) { observer(event) }
         switch event {
         case .started(let id, _):
             logDebug("speech", "speaking", ["utterance": id])
@@ -146,6 +155,9 @@ final class Narrator: Sendable {
             pending.texts.withLock { _ = $0.removeValue(forKey: id) }
             logWarning("speech", "utterance failed", ["utterance": id, "reason": reason])
             events.emit(.speechFailed, error: reason, utterance: id)
+        case .word:
+            // Only for the observers: one event per word would flood the event stream.
+            break
         }
     }
 }

@@ -37,10 +37,14 @@ final class PhotoPipeline: Sendable {
     private let events: EventHub
     private let history: CaptionHistory
     private let sources: [any PhotoSource]
+    /// Reads descriptions aloud so that the reading controls can act on them; without one
+    /// (in-process tests) the narrator says them.
+    private let reader: DocumentReader?
     private let state: Locked<State>
 
     init(journal: Journal, queue: JobQueue, models: any ModelProvider, reading: ReadingState, settings: Settings,
-         narrator: Narrator, events: EventHub, history: CaptionHistory, sources: [any PhotoSource]) {
+         narrator: Narrator, events: EventHub, history: CaptionHistory, sources: [any PhotoSource], reader: DocumentReader? = nil) {
+        self.reader = reader
         self.journal = journal
         self.queue = queue
         self.models = models
@@ -241,7 +245,9 @@ final class PhotoPipeline: Sendable {
         logDebug("worker", "description", [request ? "photo" : "path": logged, "message": d.message, "caption": d.caption?.text])
         history.add(HistoryEntry(time: Date().timeIntervalSince1970, photo: name, text: d.message, description: d))
         events.emit(.captioned, photo: name, text: d.message, description: d)
-        if speak { narrator.say([d.message], kind: .caption) }
+        if speak {
+            if let reader { reader.read(description: d) } else { narrator.say([d.message], kind: .caption) }
+        }
     }
 }
 

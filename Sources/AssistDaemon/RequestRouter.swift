@@ -26,6 +26,8 @@ final class RequestRouter: Sendable {
     private let history: CaptionHistory
     private let voiceStore: VoiceStore
     private let events: EventHub
+    /// The reading controls (`RequestRouter+Reading`); nil in in-process tests that need none.
+    let reader: DocumentReader?
     private let started = Date()
     private let state: Locked<State>
     /// `outputs` and `voice --output` (nil in tests without a speaker).
@@ -33,8 +35,9 @@ final class RequestRouter: Sendable {
 
     init(intake: PhotoIntake, pipeline: PhotoPipeline, models: any ModelProvider, narrator: Narrator,
          history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings,
-         outputSwitch: OutputSwitch? = nil) {
+         outputSwitch: OutputSwitch? = nil, reader: DocumentReader? = nil) {
         self.outputSwitch = outputSwitch
+        self.reader = reader
         self.intake = intake
         self.pipeline = pipeline
         self.models = models
@@ -67,7 +70,7 @@ final class RequestRouter: Sendable {
             guard let last = history.last else {
                 return reply(.failure(RemoteError(.nothingToRepeat, "There is no caption to repeat yet: no photo has been described.")))
             }
-            narrator.say([last.text], kind: .caption)
+            if let reader { reader.read(last.text) } else { narrator.say([last.text], kind: .caption) }
             reply(.repeated(text: last.text))
         case .history(let limit):
             guard limit >= 0 else { return reply(.failure(RemoteError(.badRequest, "history limit \(limit) is negative"))) }
@@ -82,6 +85,9 @@ final class RequestRouter: Sendable {
             reply(.modelReload(models.status()))
         // MARK: - voice
         case .outputs: reply(outputsAnswer())
+        // MARK: - reading
+        case .reading(let command): reply(reading(command))
+        case .importProducts: reply(.failure(RemoteError(.badRequest, "products_import needs the file passed as a descriptor")))
         }
     }
 

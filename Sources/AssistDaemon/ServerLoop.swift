@@ -343,6 +343,21 @@ final class ServerLoop {
                 photo = frame.attachment
             }
         }
+        // MARK: - reading
+        // A products import reads the passed file on a thread of its own, however large it is.
+        if case .importProducts = request.body {
+            guard let fileHandler = server.fileHandler, !c.descriptors.isEmpty else {
+                queue(Wire.frame(Response(id: request.id, .failure(RemoteError(.badRequest,
+                    "products_import needs the file passed as a descriptor with the request")))).encoded(), on: c)
+                return
+            }
+            let fd = c.descriptors.removeFirst()
+            c.pendingReplies += 1
+            let cid = c.id
+            let rid = request.id
+            fileHandler(request, fd) { [weak server] body in server?.post(cid, body, id: rid) }
+            return
+        }
         // Subscribed before the router answers, so no event after the answer is missed.
         if case .events = request.body { c.subscribed = true }
         c.pendingReplies += 1

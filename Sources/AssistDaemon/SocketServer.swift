@@ -47,6 +47,9 @@ final class SocketServer: EventSink {
     }
 
     typealias Handler = @Sendable (Request, Data?, @escaping @Sendable (ResponseBody) -> Void) -> Void
+    /// Takes a request that passed an open file (`products_import`); the handler owns the
+    /// descriptor and closes it.
+    typealias FileHandler = @Sendable (Request, Int32, @escaping @Sendable (ResponseBody) -> Void) -> Void
 
     /// What the loop thread and the other threads share.
     struct Mail {
@@ -60,6 +63,7 @@ final class SocketServer: EventSink {
     let path: String
     let group: gid_t?
     let handler: Handler
+    let fileHandler: FileHandler?
     /// Where the loop reports closed connections.
     let events: EventHub?
     private let mail: Locked<Mail>
@@ -69,8 +73,10 @@ final class SocketServer: EventSink {
     private let waker: PollLoop.Waker
     private let finished = DispatchSemaphore(value: 0)
 
-    init(path: String, group: gid_t?, limits: Limits, events: EventHub? = nil, handler: @escaping Handler) throws {
+    init(path: String, group: gid_t?, limits: Limits, events: EventHub? = nil, fileHandler: FileHandler? = nil,
+         handler: @escaping Handler) throws {
         self.path = path
+        self.fileHandler = fileHandler
         self.events = events
         self.group = group
         self.handler = handler

@@ -7,6 +7,8 @@ import Speech
 protocol SpeechOutput: Sendable {
     /// Queues `text`; returns the utterance id its events carry.
     func enqueue(_ text: String, kind: UtteranceKind) -> UInt64
+    /// Queues `text`; with `reportingWords`, `word` events tell which word is being heard.
+    func enqueue(_ text: String, kind: UtteranceKind, reportingWords: Bool) -> UInt64
     /// Silence now and drop queued speech.
     func stop()
     /// Applies new voice settings to the next utterance; throws when they are refused.
@@ -30,5 +32,11 @@ protocol SpeechDevice {
     func waitIdle(timeout: TimeInterval) -> Bool
 }
 
-extension Speaker: SpeechOutput, SpeechDevice {}
+extension SpeechOutput {
+    /// An output that cannot tell words apart just queues the text.
+    func enqueue(_ text: String, kind: UtteranceKind, reportingWords: Bool) -> UInt64 {
+        enqueue(text, kind: kind)
+    }
+}
 
+extension Speaker: SpeechOutput, SpeechDevice {}

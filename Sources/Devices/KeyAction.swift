@@ -16,6 +16,15 @@ public enum KeyAction: String, CaseIterable, Sendable, Codable {
     case volumeDown = "volume_down"
     case rateUp = "rate_up"
     case rateDown = "rate_down"
+    // MARK: - reading
+    /// Pause reading, or resume it from the sentence where it paused.
+    case pause
+    case nextSentence = "next_sentence"
+    case previousSentence = "previous_sentence"
+    case nextParagraph = "next_paragraph"
+    case previousParagraph = "previous_paragraph"
+    /// Spell the last word heard.
+    case spell
 
     /// Whether a press of a key whose short action is this one stops speech first. Changing the
     /// volume or rate while assist speaks is heard in what it says next, so those keys do not
@@ -23,6 +32,9 @@ public enum KeyAction: String, CaseIterable, Sendable, Codable {
     public var interruptsSpeech: Bool {
         switch self {
         case .volumeUp, .volumeDown, .rateUp, .rateDown: return false
+        // MARK: - reading
+        // The reader stops speech itself and must see what was being read when it was stopped.
+        case .pause, .nextSentence, .previousSentence, .nextParagraph, .previousParagraph, .spell: return false
         default: return true
         }
     }
@@ -41,6 +53,13 @@ extension KeyAction {
         case .volumeDown: return .actionVolumeDown
         case .rateUp: return .actionRateUp
         case .rateDown: return .actionRateDown
+        // MARK: - reading
+        case .pause: return .actionPause
+        case .nextSentence: return .actionNextSentence
+        case .previousSentence: return .actionPreviousSentence
+        case .nextParagraph: return .actionNextParagraph
+        case .previousParagraph: return .actionPreviousParagraph
+        case .spell: return .actionSpell
         }
     }
 }

@@ -47,6 +47,12 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     /// The daemon closed a client connection (`error` says why: `idle`, `client went away`,
     /// `client stopped reading replies`, `event listener is not reading`, ...).
     case connectionClosed = "connection_closed"
+    // MARK: - reading
+    /// A sentence of the text being read began to be heard (`text` the sentence, `utterance`,
+    /// `sentence` its number from 0).
+    case readingSentence = "reading_sentence"
+    /// A products import read more rows (`products_progress`).
+    case productsImportProgress = "products_import_progress"
 }
 
 /// What an utterance is, as the event stream names it.
@@ -75,6 +81,11 @@ public struct Event: Codable, Sendable, Equatable {
     public var folder: String?
     /// The model directory on `model_*`; the file on `photo_queued` and `photo_skipped`.
     public var path: String?
+    // MARK: - reading
+    /// The sentence's number from 0, on `reading_sentence`.
+    public var sentence: Int?
+    /// How far the import has come, on `products_import_progress`.
+    public var productsProgress: ProductsImportProgress?
 
     public init(kind: EventKind, time: Double, photo: String? = nil, text: String? = nil, error: String? = nil,
                 description: DescriptionInfo? = nil, utterance: UInt64? = nil, utteranceKind: UtteranceKindName? = nil,
@@ -87,5 +98,7 @@ public struct Event: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case kind, time, photo, text, error, description, utterance, attempt, folder, path
         case utteranceKind = "utterance_kind"
+        // MARK: - reading
+        case sentence, productsProgress = "products_progress"
     }
 }

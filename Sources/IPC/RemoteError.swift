@@ -24,6 +24,12 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case shuttingDown = "shutting_down"
     /// A daemon-side failure that is not the client's fault.
     case `internal`
+    // MARK: - reading
+    /// A reading control with nothing to act on: nothing was read, nothing to resume, or
+    /// already at the first or last sentence or paragraph; the message is what was said.
+    case nothingToRead = "nothing_to_read"
+    /// A products import failed (the message names the line); the old database is kept.
+    case importFailed = "import_failed"
 }
 
 /// A structured error carried in a response: a code for programs and a sentence for people.

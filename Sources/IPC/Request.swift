@@ -80,6 +80,12 @@ public enum RequestBody: Sendable, Equatable {
     // MARK: - voice
     /// The playback devices ALSA knows and the one speech uses (`assist outputs`).
     case outputs
+    // MARK: - reading
+    /// A reading control over the text last read aloud; answered with `ReadingResult`.
+    case reading(ReadingCommand)
+    /// Replace the product database with the file passed as a descriptor; answered when the
+    /// import ends, with `products_import_progress` events meanwhile to subscribers.
+    case importProducts(ProductsImportRequest)
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -95,6 +101,9 @@ public enum RequestBody: Sendable, Equatable {
         case .reloadModel: return "reload_model"
         // MARK: - voice
         case .outputs: return "outputs"
+        // MARK: - reading
+        case .reading(let command): return command.rawValue
+        case .importProducts: return "products_import"
         }
     }
 }
@@ -125,6 +134,9 @@ public struct Request: Sendable, Equatable, Codable {
         case .status, .stop, .repeatLast, .events, .reloadModel: break
         // MARK: - voice
         case .outputs: break
+        // MARK: - reading
+        case .reading: break
+        case .importProducts(let r): try r.encode(to: encoder)
         }
     }
 
@@ -144,6 +156,9 @@ public struct Request: Sendable, Equatable, Codable {
         case "reload_model": body = .reloadModel
         // MARK: - voice
         case "outputs": body = .outputs
+        // MARK: - reading
+        case let name where ReadingCommand(rawValue: name) != nil: body = .reading(ReadingCommand(rawValue: name)!)
+        case "products_import": body = .importProducts(try ProductsImportRequest(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

@@ -53,6 +53,11 @@ public enum ResponseBody: Sendable, Equatable {
     case modelReload(ModelStatus)
     /// An event frame (id 0) on a subscribed connection.
     case event(Event)
+    // MARK: - reading
+    /// A reading control was carried out.
+    case reading(ReadingResult)
+    /// A products import finished and the new database is in place.
+    case productsImported(ProductsImportResult)
     case failure(RemoteError)
     // MARK: - voice
     /// The answer to `outputs`.
@@ -73,6 +78,9 @@ public enum ResponseBody: Sendable, Equatable {
         case .failure: return "error"
         // MARK: - voice
         case .outputs: return "outputs"
+        // MARK: - reading
+        case .reading: return "reading"
+        case .productsImported: return "products_import"
         }
     }
 }
@@ -89,7 +97,7 @@ public struct Response: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model }
+    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model, reading, products }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -114,6 +122,9 @@ public struct Response: Sendable, Equatable, Codable {
         case .stopped, .subscribed, .failure: break
         // MARK: - voice
         case .outputs(let o): try o.encode(to: encoder)
+        // MARK: - reading
+        case .reading(let r): try c.encode(r, forKey: .reading)
+        case .productsImported(let r): try c.encode(r, forKey: .products)
         }
     }
 
@@ -138,6 +149,9 @@ public struct Response: Sendable, Equatable, Codable {
         case "reload_model": body = .modelReload(try c.decode(ModelStatus.self, forKey: .model))
         // MARK: - voice
         case "outputs": body = .outputs(try OutputsInfo(from: decoder))
+        // MARK: - reading
+        case "reading": body = .reading(try c.decode(ReadingResult.self, forKey: .reading))
+        case "products_import": body = .productsImported(try c.decode(ProductsImportResult.self, forKey: .products))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown response type '\(type)'")

@@ -100,6 +100,25 @@ enum EnglishMessages {
         // MARK: - models
         .modelSkippedBegan: "The captioning model {model} stopped assist the last time it loaded, so it was skipped and captions are off. To try it again, run assist model reload.",
         .modelTooLargeBegan: "The captioning model {model} needs more memory than is free, so captions are off. Install the small copy with assist model install --precision int8.",
+        // MARK: - reading
+        .readingNothing: "Nothing is being read.",
+        .readingNothingToResume: "Nothing to resume.",
+        .readingFirstSentence: "That was the first sentence.",
+        .readingLastSentence: "That was the last sentence.",
+        .readingFirstParagraph: "That was the first paragraph.",
+        .readingLastParagraph: "That was the last paragraph.",
+        .readingNoWord: "No word has been read yet.",
+        .readingSpelled: "{word}: {letters}.",
+        .readingCapital: "capital {letter}",
+        .actionPause: "pause or resume reading",
+        .actionNextSentence: "go to the next sentence",
+        .actionPreviousSentence: "go to the previous sentence",
+        .actionNextParagraph: "go to the next paragraph",
+        .actionPreviousParagraph: "go to the previous paragraph",
+        .actionSpell: "spell the last word",
+        .productsImported: "Imported {count} products; {skipped} lines skipped.",
+        .productsImportFailed: "The product import stopped at line {line}. The old product list is kept.",
+        .productsImportUnreadable: "The product file could not be read. The old product list is kept.",
     ]
 
     /// Tesseract language codes by spoken name.

@@ -99,6 +99,25 @@ enum GermanMessages {
         // MARK: - models
         .modelSkippedBegan: "Das Modell {model} hat assist beim letzten Laden beendet, daher wurde es übersprungen und die Bildbeschreibung ist aus. Um es erneut zu versuchen, führen Sie assist model reload aus.",
         .modelTooLargeBegan: "Das Modell {model} braucht mehr Speicher als frei ist, daher ist die Bildbeschreibung aus. Installieren Sie die kleine Kopie mit assist model install --precision int8.",
+        // MARK: - reading
+        .readingNothing: "Es wird nichts vorgelesen.",
+        .readingNothingToResume: "Es gibt nichts fortzusetzen.",
+        .readingFirstSentence: "Das war der erste Satz.",
+        .readingLastSentence: "Das war der letzte Satz.",
+        .readingFirstParagraph: "Das war der erste Absatz.",
+        .readingLastParagraph: "Das war der letzte Absatz.",
+        .readingNoWord: "Es wurde noch kein Wort vorgelesen.",
+        .readingSpelled: "{word}: {letters}.",
+        .readingCapital: "groß {letter}",
+        .actionPause: "das Vorlesen anzuhalten oder fortzusetzen",
+        .actionNextSentence: "zum nächsten Satz zu gehen",
+        .actionPreviousSentence: "zum vorigen Satz zu gehen",
+        .actionNextParagraph: "zum nächsten Absatz zu gehen",
+        .actionPreviousParagraph: "zum vorigen Absatz zu gehen",
+        .actionSpell: "das letzte Wort zu buchstabieren",
+        .productsImported: "{count} Produkte importiert; {skipped} Zeilen übersprungen.",
+        .productsImportFailed: "Der Produktimport hat in Zeile {line} abgebrochen. Die alte Produktliste bleibt.",
+        .productsImportUnreadable: "Die Produktdatei konnte nicht gelesen werden. Die alte Produktliste bleibt.",
     ]
 
     static let languageNames: [String: String] = [

@@ -80,6 +80,17 @@ public indirect enum Message: Sendable, Hashable {
     case modelSkippedBegan(model: String)
     /// The model needs more memory than is available (`ModelStatus.ProblemKind.tooLarge`).
     case modelTooLargeBegan(model: String)
+    // MARK: - reading
+    case readingNothing, readingNothingToResume
+    case readingFirstSentence, readingLastSentence, readingFirstParagraph, readingLastParagraph
+    case readingNoWord
+    /// `letters` already spelled out (`readingCapital` for capitals), joined by commas.
+    case readingSpelled(word: String, letters: String)
+    case readingCapital(letter: String)
+    case actionPause, actionNextSentence, actionPreviousSentence, actionNextParagraph, actionPreviousParagraph, actionSpell
+    case productsImported(count: Int, skipped: Int)
+    case productsImportFailed(line: Int)
+    case productsImportUnreadable
 
     /// The catalogue key of this message.
     public var id: MessageID { parts.id }
@@ -186,6 +197,25 @@ public indirect enum Message: Sendable, Hashable {
         // MARK: - models
         case .modelSkippedBegan(let model): return (.modelSkippedBegan, [.model: .text(model)])
         case .modelTooLargeBegan(let model): return (.modelTooLargeBegan, [.model: .text(model)])
+        // MARK: - reading
+        case .readingNothing: return (.readingNothing, [:])
+        case .readingNothingToResume: return (.readingNothingToResume, [:])
+        case .readingFirstSentence: return (.readingFirstSentence, [:])
+        case .readingLastSentence: return (.readingLastSentence, [:])
+        case .readingFirstParagraph: return (.readingFirstParagraph, [:])
+        case .readingLastParagraph: return (.readingLastParagraph, [:])
+        case .readingNoWord: return (.readingNoWord, [:])
+        case .readingSpelled(let word, let letters): return (.readingSpelled, [.word: .text(word), .letters: .text(letters)])
+        case .readingCapital(let letter): return (.readingCapital, [.letter: .text(letter)])
+        case .actionPause: return (.actionPause, [:])
+        case .actionNextSentence: return (.actionNextSentence, [:])
+        case .actionPreviousSentence: return (.actionPreviousSentence, [:])
+        case .actionNextParagraph: return (.actionNextParagraph, [:])
+        case .actionPreviousParagraph: return (.actionPreviousParagraph, [:])
+        case .actionSpell: return (.actionSpell, [:])
+        case .productsImported(let count, let skipped): return (.productsImported, [.count: .number(count), .skipped: .number(skipped)])
+        case .productsImportFailed(let line): return (.productsImportFailed, [.line: .number(line)])
+        case .productsImportUnreadable: return (.productsImportUnreadable, [:])
         }
     }
 }

@@ -102,6 +102,26 @@ public enum MessageID: String, CaseIterable, Sendable {
     // MARK: - models
     case modelSkippedBegan = "degraded.model_skipped.began"
     case modelTooLargeBegan = "degraded.model_too_large.began"
+    // MARK: - reading
+    // Reading controls over the text last read aloud, and the products import.
+    case readingNothing = "reading.nothing"
+    case readingNothingToResume = "reading.nothing_to_resume"
+    case readingFirstSentence = "reading.first_sentence"
+    case readingLastSentence = "reading.last_sentence"
+    case readingFirstParagraph = "reading.first_paragraph"
+    case readingLastParagraph = "reading.last_paragraph"
+    case readingNoWord = "reading.no_word"
+    case readingSpelled = "reading.spelled"
+    case readingCapital = "reading.capital"
+    case actionPause = "action.pause"
+    case actionNextSentence = "action.next_sentence"
+    case actionPreviousSentence = "action.previous_sentence"
+    case actionNextParagraph = "action.next_paragraph"
+    case actionPreviousParagraph = "action.previous_paragraph"
+    case actionSpell = "action.spell"
+    case productsImported = "products.imported"
+    case productsImportFailed = "products.import_failed"
+    case productsImportUnreadable = "products.import_unreadable"
 
     /// The parameters this message's template uses, in the order they usually appear.
     public var parameters: [MessageParameter] {
@@ -131,6 +151,11 @@ public enum MessageID: String, CaseIterable, Sendable {
         case .outputSwitched, .outputCannotOpen: return [.output]
         // MARK: - models
         case .modelSkippedBegan, .modelTooLargeBegan: return [.model]
+        // MARK: - reading
+        case .readingSpelled: return [.word, .letters]
+        case .readingCapital: return [.letter]
+        case .productsImported: return [.count, .skipped]
+        case .productsImportFailed: return [.line]
         default: return []
         }
     }

@@ -5,4 +5,6 @@ public enum MessageParameter: String, CaseIterable, Sendable {
     case first, second
     // MARK: - voice
     case output
+    // MARK: - reading
+    case word, letters, letter, skipped, line
 }

@@ -39,6 +39,36 @@ struct DelimitedReader {
         totalBytes = (attributes?[.size] as? NSNumber)?.intValue ?? 0
     }
 
+    /// Reads an open regular file from its start, whatever its offset; `name` stands for it in
+    /// errors. The descriptor is duplicated, so the caller still owns (and closes) `fd`.
+    init(descriptor fd: Int32, name: String, format: Format) throws {
+        path = name
+        self.format = format
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw ProductDatabaseError.unreadable(path: name, reason: String(cString: strerror(errno)))
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw ProductDatabaseError.unreadable(path: name, reason: "not a regular file")
+        }
+        let copy = dup(fd)
+        guard copy >= 0 else { throw ProductDatabaseError.unreadable(path: name, reason: String(cString: strerror(errno))) }
+        handle = FileHandle(fileDescriptor: copy, closeOnDealloc: true)
+        do { try handle.seek(toOffset: 0) } catch {
+            throw ProductDatabaseError.unreadable(path: name, reason: "\(error)")
+        }
+        totalBytes = Int(st.st_size)
+    }
+
+    /// `sniff(path:)` for an open file: looks at its first bytes without moving its offset.
+    static func sniff(descriptor fd: Int32, name: String) throws -> Format {
+        var head = [UInt8](repeating: 0, count: chunkSize)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard n >= 0 else { throw ProductDatabaseError.unreadable(path: name, reason: String(cString: strerror(errno))) }
+        let firstLine = head[0..<n].prefix { $0 != 0x0A }
+        return firstLine.contains(0x09) ? .tabs : .commas
+    }
+
     /// Looks at the first line to tell a tab-separated file from a comma-separated one.
     static func sniff(path: String) throws -> Format {
         guard let handle = FileHandle(forReadingAtPath: path) else {

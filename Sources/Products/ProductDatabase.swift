@@ -11,6 +11,9 @@ public final class ProductDatabase: Sendable {
     public var productsPath: String { directory.appendingPathComponent("products.sqlite").path }
     public var labelsPath: String { directory.appendingPathComponent("labels.sqlite").path }
     private let lock = NSLock()
+    /// Held for a whole import (one at a time: they share the temporary file), while `lock` is
+    /// taken only to put the new file in place, so lookups go on during an import.
+    private let importLock = NSLock()
     /// Rows between progress callbacks.
     static let progressEvery = 5000
 
@@ -108,6 +111,22 @@ public final class ProductDatabase: Sendable {
         let path = file.path
         let format = try DelimitedReader.sniff(path: path)
         var reader = try DelimitedReader(path: path, format: format)
+        return try importRecords(&reader, format: format, path: path, start: start, progress: progress)
+    }
+
+    /// `import(file:progress:)` from an open regular file (read from its start; the caller keeps
+    /// and closes `descriptor`), which is how the daemon reads a file its client opened. `name`
+    /// stands for the file in errors.
+    @discardableResult
+    public func `import`(descriptor: Int32, name: String, progress: (ImportProgress) -> Void = { _ in }) throws -> ImportSummary {
+        let start = Date()
+        let format = try DelimitedReader.sniff(descriptor: descriptor, name: name)
+        var reader = try DelimitedReader(descriptor: descriptor, name: name, format: format)
+        return try importRecords(&reader, format: format, path: name, start: start, progress: progress)
+    }
+
+    private func importRecords(_ reader: inout DelimitedReader, format: DelimitedReader.Format, path: String, start: Date,
+                               progress: (ImportProgress) -> Void) throws -> ImportSummary {
         guard let first = try reader.next() else { throw ProductDatabaseError.empty(path: path) }
         let columns = Columns(header: first)
         guard let columns else {
@@ -154,8 +173,8 @@ public final class ProductDatabase: Sendable {
 
     private func build(reader: inout DelimitedReader, columns: Columns, firstRow: [String]?, start: Date,
                        progress: (ImportProgress) -> Void) throws -> ImportSummary {
-        lock.lock()
-        defer { lock.unlock() }
+        importLock.lock()
+        defer { importLock.unlock() }
         let temporary = productsPath + ".importing"
         try? FileManager.default.removeItem(atPath: temporary)
         var succeeded = false
@@ -198,6 +217,8 @@ public final class ProductDatabase: Sendable {
             try db.execute("COMMIT")
         }
         guard rows > skipped else { throw ProductDatabaseError.empty(path: reader.path) }
+        lock.lock()
+        defer { lock.unlock() }
         try durablyReplace(temporary, with: productsPath)
         succeeded = true
         progress(ImportProgress(bytesRead: reader.totalBytes, totalBytes: reader.totalBytes, rows: rows))

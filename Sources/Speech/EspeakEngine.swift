@@ -17,8 +17,10 @@ enum SynthesisOutcome: Equatable {
 private final class SynthesisRun {
     let onChunk: (UnsafeBufferPointer<Int16>) -> Bool
     let shouldAbort: () -> Bool
-    init(onChunk: @escaping (UnsafeBufferPointer<Int16>) -> Bool, shouldAbort: @escaping () -> Bool) {
-        self.onChunk = onChunk; self.shouldAbort = shouldAbort
+    let onWord: ((WordMark) -> Void)?
+    init(onChunk: @escaping (UnsafeBufferPointer<Int16>) -> Bool, shouldAbort: @escaping () -> Bool,
+         onWord: ((WordMark) -> Void)?) {
+        self.onChunk = onChunk; self.shouldAbort = shouldAbort; self.onWord = onWord
     }
 }
 
@@ -86,16 +88,19 @@ final class EspeakEngine: Sendable {
     /// sample rate after the voice is set and before the first chunk; it may throw to refuse.
     /// `onChunk` returns false, or `shouldAbort` true, to stop: libespeak-ng then abandons the
     /// text at once (speech.c Synthesize: SpeakNextClause(2)) and the outcome is `.aborted`.
+    /// `onWord`, when given, gets libespeak-ng's word events (espeakEVENT_WORD) of each buffer
+    /// before the buffer itself; asking for them changes nothing in the audio.
     func synthesize(_ text: String, settings: VoiceSettings, selection: VoiceSelection,
                     begin: (Int) throws -> Void,
                     onChunk: @escaping (UnsafeBufferPointer<Int16>) -> Bool,
-                    shouldAbort: @escaping () -> Bool) -> SynthesisOutcome {
+                    shouldAbort: @escaping () -> Bool,
+                    onWord: ((WordMark) -> Void)? = nil) -> SynthesisOutcome {
         state.withLock { s in
             if case .failure(let error) = Self.initialize(&s) { return .failed(error.description) }
             if let problem = Self.apply(settings, selection: selection, &s) { return .failed(problem) }
             do { try begin(Int(espeak_ng_GetSampleRate())) } catch { return .failed("\(error)") }
 
-            let run = SynthesisRun(onChunk: onChunk, shouldAbort: shouldAbort)
+            let run = SynthesisRun(onChunk: onChunk, shouldAbort: shouldAbort, onWord: onWord)
             let userData = Unmanaged.passUnretained(run).toOpaque()
             let status: espeak_ng_STATUS = withExtendedLifetime(run) {
                 text.withCString { cText in
@@ -132,6 +137,16 @@ final class EspeakEngine: Sendable {
                     // user_data given to espeak_ng_Synthesize.
                     guard let userData = events?.pointee.user_data else { return 0 }
                     let run = Unmanaged<SynthesisRun>.fromOpaque(userData).takeUnretainedValue()
+                    if let onWord = run.onWord, var event = events {
+                        while event.pointee.type != espeakEVENT_LIST_TERMINATED {
+                            // A paragraph break yields a word event of length 0: not a word.
+                            if event.pointee.type == espeakEVENT_WORD, event.pointee.length > 0 {
+                                onWord(WordMark(position: Int(event.pointee.text_position) - 1,
+                                                length: Int(event.pointee.length), sample: Int(event.pointee.sample)))
+                            }
+                            event += 1
+                        }
+                    }
                     if let wav, count > 0 {
                         return run.onChunk(UnsafeBufferPointer(start: wav, count: Int(count))) ? 0 : 1
                     }

@@ -22,6 +22,8 @@ public final class Speaker: Sendable {
         let text: String
         let kind: UtteranceKind
         let queued: Date
+        /// Whether `word` events are posted for it.
+        var reportsWords = false
     }
 
     /// Everything callers and the speech thread share.
@@ -154,6 +156,14 @@ public final class Speaker: Sendable {
     /// (`superseded` events); an empty text, or one queued after `shutdown`, fails at once.
     @discardableResult
     public func enqueue(_ text: String, kind: UtteranceKind) -> UInt64 {
+        enqueue(text, kind: kind, reportingWords: false)
+    }
+
+    /// Queues `text` like `enqueue(_:kind:)`; with `reportingWords`, a `word` event follows each
+    /// word as its audio reaches the sink (from libespeak-ng's word callbacks), which is how the
+    /// daemon knows the last sentence and word heard.
+    @discardableResult
+    public func enqueue(_ text: String, kind: UtteranceKind, reportingWords: Bool) -> UInt64 {
         let id = state.withLock { s -> UInt64 in
             let id = s.nextID
             s.nextID += 1
@@ -169,7 +179,7 @@ public final class Speaker: Sendable {
                 for stale in s.queue where stale.kind == .caption { post(.superseded(id: stale.id)) }
                 s.queue.removeAll { $0.kind == .caption }
             }
-            s.queue.append(Utterance(id: id, text: text, kind: kind, queued: Date()))
+            s.queue.append(Utterance(id: id, text: text, kind: kind, queued: Date(), reportsWords: reportingWords))
             return id
         }
         wakeups.signal()

@@ -275,22 +275,37 @@ final class SpeechThread {
     }
 
     /// Synthesizes in a worker process; `onChunk` runs on this thread. Records the start latency
-    /// at the first chunk.
+    /// at the first chunk. For an utterance that reports words, posts each word once the chunk
+    /// holding its first sample has been handed to the sink (for the device, at most the 80 ms
+    /// ALSA buffer before it is heard).
     private func synthesize(_ utterance: Utterance, settings: VoiceSettings, selection: VoiceSelection,
                             begin: (Int) throws -> Void,
                             onChunk: @escaping (UnsafeBufferPointer<Int16>) -> Bool) -> SynthesisOutcome {
         guard let pool = speaker.pool else { return .failed("the \(speaker.sink) sink has no synthesis worker") }
         var first = true
+        var words: [WordMark] = []
+        var handedOver = 0
         let timedChunk: (UnsafeBufferPointer<Int16>) -> Bool = { samples in
             if first {
                 first = false
                 let latency = Date().timeIntervalSince(utterance.queued)
                 self.speaker.state.withLock { $0.startLatency = latency }
             }
-            return onChunk(samples)
+            let keepGoing = onChunk(samples)
+            handedOver += samples.count
+            if keepGoing, !words.isEmpty {
+                let heard = words.prefix { $0.sample < handedOver }
+                words.removeFirst(heard.count)
+                for mark in heard {
+                    self.speaker.postLocked(.word(id: utterance.id, position: mark.position, length: mark.length))
+                }
+            }
+            return keepGoing
         }
-        let request = WorkerRequest(text: utterance.text, voice: WorkerVoice(settings: settings, selection: selection))
-        return pool.synthesize(request, begin: begin, onChunk: timedChunk, shouldAbort: { self.speaker.shouldAbort })
+        let request = WorkerRequest(text: utterance.text, voice: WorkerVoice(settings: settings, selection: selection),
+                                    words: utterance.reportsWords)
+        return pool.synthesize(request, begin: begin, onChunk: timedChunk, shouldAbort: { self.speaker.shouldAbort },
+                               onWord: { words.append($0) })
     }
 
     /// Never faster than 20 times a second, whatever the options say: opening a PCM is not free.

@@ -95,7 +95,10 @@ public enum SpeechWorker {
                     return false
                 }
             },
-            shouldAbort: { false })
+            shouldAbort: { false },
+            onWord: request.words ? { mark in
+                if !speakerGone, (try? channel.send(.word(mark))) == nil { speakerGone = true }
+            } : nil)
         do {
             if speakerGone { throw WorkerChannelError.truncated }
             try channel.send(.end(outcome))

@@ -20,6 +20,10 @@ struct WorkerFrame: Equatable {
         /// Worker -> speaker: synthesis ended; payload: outcome byte (0 completed, 1 aborted,
         /// 2 failed) then, for failed, the reason in UTF-8. The worker exits after sending it.
         case end = 0x45          // "E"
+        /// Worker -> speaker, only when the request asked for words: where a word begins, three
+        /// UInt32 LE (scalar position from 0, length in scalars, sample); sent before the audio
+        /// frame of the buffer it was reported with.
+        case word = 0x57         // "W"
     }
 
     var tag: Tag
@@ -40,6 +44,23 @@ struct WorkerFrame: Equatable {
             bytes[2 * index + 1] = UInt8(truncatingIfNeeded: bits >> 8)
         }
         return WorkerFrame(tag: .audio, payload: bytes)
+    }
+
+    static func word(_ mark: WordMark) -> WorkerFrame {
+        var bytes: [UInt8] = []
+        for value in [mark.position, mark.length, mark.sample] {
+            withUnsafeBytes(of: UInt32(clamping: value).littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return WorkerFrame(tag: .word, payload: bytes)
+    }
+
+    /// The mark of a `word` frame.
+    var wordMark: WordMark? {
+        guard tag == .word, payload.count == 12 else { return nil }
+        func field(_ index: Int) -> Int {
+            (0..<4).reduce(0) { $0 | Int(payload[4 * index + $1]) << (8 * $1) }
+        }
+        return WordMark(position: field(0), length: field(1), sample: field(2))
     }
 
     static func end(_ outcome: SynthesisOutcome) -> WorkerFrame {

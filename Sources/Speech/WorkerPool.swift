@@ -119,10 +119,12 @@ final class WorkerPool: Sendable {
     /// Synthesizes `request` in the idle worker, with the callbacks of
     /// `EspeakEngine.synthesize`: `begin` when the worker reports the voice set, `onChunk` for
     /// each buffer (false stops), `shouldAbort` between buffers. A worker that crashes or hangs
-    /// ends the utterance as `.failed` with what happened to it.
+    /// ends the utterance as `.failed` with what happened to it. `onWord` gets the word marks of
+    /// a request that asked for them, each before the audio it was reported with.
     func synthesize(_ request: WorkerRequest, begin: (Int) throws -> Void,
                     onChunk: (UnsafeBufferPointer<Int16>) -> Bool,
-                    shouldAbort: () -> Bool) -> SynthesisOutcome {
+                    shouldAbort: () -> Bool,
+                    onWord: (WordMark) -> Void = { _ in }) -> SynthesisOutcome {
         maintain(for: request.voice)
         guard let worker = state.withLock({ $0.idle }) else {
             return .failed("speech worker unavailable: \(problem ?? lastProblemText)")
@@ -139,7 +141,7 @@ final class WorkerPool: Sendable {
         // Without audio (a stop or failure before the first buffer) the speech thread starts the
         // next worker after posting the outcome.
         var replaced = false
-        let outcome = converse(with: worker, request, begin: begin, shouldAbort: shouldAbort) { samples in
+        let outcome = converse(with: worker, request, begin: begin, shouldAbort: shouldAbort, onWord: onWord) { samples in
             let keepGoing = onChunk(samples)
             if !replaced {
                 // The first audio is out: now start the next utterance's worker.
@@ -173,7 +175,7 @@ final class WorkerPool: Sendable {
     // MARK: - Speech thread
 
     private func converse(with worker: WorkerProcess, _ request: WorkerRequest, begin: (Int) throws -> Void,
-                          shouldAbort: () -> Bool,
+                          shouldAbort: () -> Bool, onWord: (WordMark) -> Void,
                           onChunk: (UnsafeBufferPointer<Int16>) -> Bool) -> SynthesisOutcome {
         // Ends the worker and returns `outcome`; a crash, hang or garbage counts as a failure.
         // A worker that has nothing left to do is killed (even one that is exiting by itself, so
@@ -221,6 +223,10 @@ final class WorkerPool: Sendable {
                 let samples = frame.samples
                 let keepGoing = samples.withUnsafeBufferPointer { onChunk($0) }
                 if !keepGoing || shouldAbort() { return finish(.aborted) }
+                continue
+            case .word where begun && request.words:
+                guard let mark = frame.wordMark else { break }
+                onWord(mark)
                 continue
             case .end:
                 guard let outcome = frame.outcome else { break }

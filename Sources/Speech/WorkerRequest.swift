@@ -11,14 +11,17 @@ struct WorkerVoice: Codable, Equatable {
 struct WorkerRequest: Codable, Equatable {
     var text: String
     var voice: WorkerVoice
+    /// Whether the worker sends a `word` frame for each word it reaches (reading controls).
+    var words: Bool
 
     var frame: WorkerFrame {
         get throws { WorkerFrame(tag: .request, payload: Array(try JSONEncoder().encode(self))) }
     }
 
-    init(text: String, voice: WorkerVoice) {
+    init(text: String, voice: WorkerVoice, words: Bool = false) {
         self.text = text
         self.voice = voice
+        self.words = words
     }
 
     init(frame: WorkerFrame) throws {

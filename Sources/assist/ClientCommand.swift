@@ -24,6 +24,13 @@ enum ClientCommand {
                           after a restart)
       outputs             the audio outputs (ALSA playback devices); * marks the one in use
       events              print photo and speech events as they happen
+      pause | resume      pause reading what was last read aloud; resume from that sentence
+      next | previous [--paragraph]
+                          read on from the next or previous sentence (or paragraph)
+      spell               spell the last word heard, letter by letter
+      products import FILE
+                          replace the product database with an Open Food Facts export
+                          (tab-separated) or a code,name CSV; prints progress
       model install [REPO_ID] [--revision R] [--models DIR] [--precision fp32|int8]
                           download a captioning model from the Hugging Face hub (default
                           gagan3012/ViTGPT2_vizwiz); resumes, checks sizes and SHA-256;
@@ -141,6 +148,7 @@ enum ClientCommand {
 
     static func run(_ o: Options) throws -> ExitCode {
         if o.command == "model" { return try ModelCommand.run(o) }
+        if o.command == "products" { return try ProductsClient.run(o) }
         var attachment = Data()
         var descriptor: Int32?
         defer { if let d = descriptor { close(d) } }
@@ -198,6 +206,8 @@ enum ClientCommand {
         case "outputs":
             guard o.rest.isEmpty else { throw UsageError(message: "outputs takes no arguments") }
             body = .outputs
+        case let command where ReadingClient.commands.contains(command):
+            body = try ReadingClient.body(command, o.rest)
         default:
             throw UsageError(message: "unknown command '\(o.command)'")
         }
@@ -302,6 +312,10 @@ enum ClientCommand {
         // MARK: - voice
         case .outputs(let outputs):
             OutputsCommand.print(outputs)
+        case .reading(let r):
+            ReadingClient.show(r)
+        case .productsImported(let r):
+            ProductsClient.show(r)
         }
         return .ok
     }

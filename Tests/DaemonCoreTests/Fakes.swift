@@ -69,6 +69,8 @@ final class RecordingSpeech: SpeechOutput {
     }
 
     func finish(_ id: UInt64) { send(.finished(id: id, file: nil)) }
+    /// Delivers `e` now, on the event queue, and returns once it was handled.
+    func deliver(_ e: SpeechEvent) { eventQueue.sync { onEvent(e) } }
     func supersede(_ id: UInt64) { send(.superseded(id: id)) }
 
     private func send(_ e: SpeechEvent) {

@@ -102,6 +102,7 @@ final class SpeakerQueueTests: XCTestCase {
             case .superseded(let id): return "superseded \(id)"
             case .stopped(let id): return "stopped \(id)"
             case .failed(let id, let reason): return "failed \(id): \(reason)"
+            case .word(let id, _, _): return "word \(id)"
             }
         }
         XCTAssertEqual(order, ["started \(a)", "superseded \(b)", "finished \(a)",

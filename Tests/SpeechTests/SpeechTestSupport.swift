@@ -37,6 +37,7 @@ final class EventRecorder: @unchecked Sendable {
     func expectEnd(of id: UInt64) -> XCTestExpectation {
         expect("utterance \(id) ends") { event in
             if case .started = event { return false }
+            if case .word = event { return false }
             return event.id == id
         }
     }
