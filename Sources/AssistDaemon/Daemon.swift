@@ -1,5 +1,7 @@
+import Devices
 import Foundation
 import IPC
+import Messages
 import PhotoAnalysis
 import Speech
 import SystemSupport
@@ -28,6 +30,10 @@ final class Daemon: Sendable {
     private let workerDone = DispatchSemaphore(value: 0)
     /// Held until the process exits: one daemon per state directory.
     private let lock: InstanceLock
+    // MARK: - keys
+    private let capture: CaptureService
+    private let keys: KeyService?
+    private let progress: AudibleProgress
 
     init(config c: DaemonConfig, flags: DaemonConfig.Flags) throws {
         self.flags = flags
@@ -65,9 +71,25 @@ final class Daemon: Sendable {
         pipeline = PhotoPipeline(journal: journal, queue: queue, models: models, reading: ReadingState.load(language: c.ocrLanguage),
                                  settings: PhotoPipeline.Settings(c), narrator: narrator, events: events, history: history,
                                  sources: [watcher])
+        let capture = CaptureService(settings: CaptureService.Settings(c), intake: intake, narrator: narrator)
         let router = RequestRouter(intake: intake, pipeline: pipeline, models: models, narrator: narrator, history: history,
                                    voiceStore: voiceStore, voice: voice, events: events,
-                                   settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity))
+                                   settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity), capture: capture)
+        progress = AudibleProgress(narrator: narrator)
+        events.add(progress)
+        let speech = narrator
+        keys = c.inputDevices.map { devices in
+            KeyService(settings: KeyService.Settings(devices: devices, grab: c.inputGrab, timing: c.pressTiming, keyMap: c.keyMap,
+                                                     language: c.language),
+                       narrator: speech, router: router, capture: capture) {
+                // `status` is answered inline, on this thread.
+                let info = Locked<StatusInfo?>(nil)
+                router.handle(Request(id: 0, .status), photo: nil) { r in if case .status(let s) = r { info.withLock { $0 = s } } }
+                // Asked for with a key, so a key device is there.
+                return info.withLock { $0 }.map { KeyService.status($0, cameraFound: capture.cameraFound, keysFound: true) } ?? []
+            }
+        }
+        self.capture = capture
         server = try SocketServer(path: c.socket, group: try Daemon.resolveGroup(c.socketGroup), limits: Daemon.serverLimits(c),
                                   events: events) {
             request, photo, reply in router.handle(request, photo: photo, reply: reply)
@@ -92,6 +114,11 @@ final class Daemon: Sendable {
         // is described without the model that is installed.
         models.check(force: true)
         logReading(pipeline.reading)
+        // Before the worker: photos a previous run took but did not describe are queued first.
+        do { try capture.start() } catch {
+            logError("capture", "cannot prepare the capture directory; photos cannot be taken",
+                     ["directory": capture.settings.directory, "reason": "\(error)"])
+        }
         let worker = Thread { [models, pipeline, workerDone] in
             models.waitForLoads()
             pipeline.work()
@@ -103,6 +130,9 @@ final class Daemon: Sendable {
         models.startWatching()
         if c.watch.isEmpty { logInfo("watcher", "no folders to watch; only the socket takes photos") }
         server.serve()
+        if let keys {
+            do { try keys.start() } catch { logError("keys", "key presses are not read", ["reason": "\(error)"]) }
+        }
         logInfo("assistd", "ready", ["socket": c.socket, "watch": c.watch.joined(separator: ","), "speech": c.speech.description])
     }
 
@@ -112,12 +142,15 @@ final class Daemon: Sendable {
     func shutdown(grace: Double) {
         logInfo("assistd", "stopping")
         watcher.stop()
+        keys?.stop()
+        capture.stop()
         models.stopWatching()
         for job in queue.close() { job.completion?(.cancelled) }
         if workerDone.wait(timeout: .now() + grace) == .timedOut {
             logWarning("assistd", "current job did not finish in time; it will be redone on next start", ["grace_seconds": grace])
         }
         server.stop()
+        progress.stop()
         narrator.shutdown()
         logInfo("assistd", "stopped")
     }

@@ -28,9 +28,13 @@ final class RequestRouter: Sendable {
     private let events: EventHub
     private let started = Date()
     private let state: Locked<State>
+    /// The camera, for `snap` (nil: the request says there is no camera service).
+    let capture: CaptureService?
 
     init(intake: PhotoIntake, pipeline: PhotoPipeline, models: any ModelProvider, narrator: Narrator,
-         history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings) {
+         history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings,
+         capture: CaptureService? = nil) {
+        self.capture = capture
         self.intake = intake
         self.pipeline = pipeline
         self.models = models
@@ -76,6 +80,7 @@ final class RequestRouter: Sendable {
         case .reloadModel:
             models.reloadRequested()
             reply(.modelReload(models.status()))
+        case .snap(let r): snap(r, reply: reply)
         }
     }
 

@@ -6,7 +6,12 @@ import Speech
 protocol SpeechOutput: Sendable {
     /// Queues `text`; returns the utterance id its events carry.
     func enqueue(_ text: String, kind: UtteranceKind) -> UInt64
-    /// Silence now and drop queued speech.
+    /// Plays a short generated sound ahead of queued speech (between chunks of the utterance
+    /// being spoken), on the same sink.
+    func play(_ earcon: Earcon)
+    /// True while an utterance is being spoken.
+    var isSpeaking: Bool { get }
+    /// Silence now and drop queued speech (and earcons not yet played).
     func stop()
     /// Applies new voice settings to the next utterance; throws when they are refused.
     func setVoice(_ v: VoiceSettings) throws

@@ -24,6 +24,10 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case shuttingDown = "shutting_down"
     /// A daemon-side failure that is not the client's fault.
     case `internal`
+    // MARK: - keys
+    /// `snap`: the camera took no photo (no camera program, it failed, hung, or wrote nothing
+    /// usable); the message is the sentence that was spoken, then the detail.
+    case cameraFailed = "camera_failed"
 }
 
 /// A structured error carried in a response: a code for programs and a sentence for people.

@@ -57,6 +57,25 @@ public struct VoiceChange: Codable, Sendable, Equatable {
     public var isEmpty: Bool { rate == nil && pitch == nil && volume == nil && voice == nil && language == nil }
 }
 
+// MARK: - keys
+
+/// Fields of a `snap` request: take a photo with the daemon's camera and describe it.
+public struct SnapRequest: Codable, Sendable, Equatable {
+    /// When false the description is returned but not spoken (nor is a camera error).
+    public var speak: Bool
+
+    public init(speak: Bool = true) {
+        self.speak = speak
+    }
+
+    enum CodingKeys: String, CodingKey { case speak }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        speak = try c.decodeIfPresent(Bool.self, forKey: .speak) ?? true
+    }
+}
+
 /// What a client asks for.
 public enum RequestBody: Sendable, Equatable {
     case caption(CaptionRequest)
@@ -72,6 +91,9 @@ public enum RequestBody: Sendable, Equatable {
     /// loaded). Sent by `assist model install` and `assist model use`; answered at once with the
     /// model's status, before a load finishes.
     case reloadModel
+    // MARK: - keys
+    /// Take a photo with the daemon's camera and describe it; answered like `caption`.
+    case snap(SnapRequest)
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -85,6 +107,8 @@ public enum RequestBody: Sendable, Equatable {
         case .voice: return "voice"
         case .events: return "events"
         case .reloadModel: return "reload_model"
+        // MARK: - keys
+        case .snap: return "snap"
         }
     }
 }
@@ -113,6 +137,8 @@ public struct Request: Sendable, Equatable, Codable {
         case .history(let limit): try c.encode(limit, forKey: .limit)
         case .voice(let v): try v.encode(to: encoder)
         case .status, .stop, .repeatLast, .events, .reloadModel: break
+        // MARK: - keys
+        case .snap(let r): try r.encode(to: encoder)
         }
     }
 
@@ -130,6 +156,8 @@ public struct Request: Sendable, Equatable, Codable {
         case "voice": body = .voice(try VoiceChange(from: decoder))
         case "events": body = .events
         case "reload_model": body = .reloadModel
+        // MARK: - keys
+        case "snap": body = .snap(try SnapRequest(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

@@ -22,6 +22,7 @@ enum ClientCommand {
       voice [--rate N] [--pitch N] [--volume N] [--voice NAME] [--language TAG]
                           show or change the voice (changes are kept after a restart)
       events              print photo and speech events as they happen
+      snap [--no-speak]   take a photo with assistd's camera and describe it, as caption does
       model install [REPO_ID] [--revision R] [--models DIR]
                           download a captioning model from the Hugging Face hub (default
                           gagan3012/ViTGPT2_vizwiz); resumes, checks sizes and SHA-256
@@ -190,6 +191,9 @@ enum ClientCommand {
                                       voice: p.values["--voice"], language: p.values["--language"]))
         case "events":
             body = .events
+        case "snap":
+            body = try SnapCommand.body(o.rest)
+            timeout = o.timeout ?? 300
         default:
             throw UsageError(message: "unknown command '\(o.command)'")
         }
