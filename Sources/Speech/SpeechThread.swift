@@ -178,7 +178,7 @@ final class SpeechThread {
             },
             onChunk: { samples in
                 guard let writer else { return false }
-                self.playClips(speaking: true)
+                if !self.speaker.shouldAbort { self.playClips(speaking: true) }
                 do { try writer.append(samples) } catch { writeError = error; return false }
                 if paced {
                     self.pause(until: paceStart.addingTimeInterval(Double(writer.sampleCount) / Double(writer.sampleRate)))
@@ -240,7 +240,8 @@ final class SpeechThread {
                 self.speaker.postLocked(.started(id: id, text: utterance.text))
             },
             onChunk: { samples in
-                self.playClips(speaking: true)
+                // Not into a stream about to be dropped: after a stop, clips play once it ends.
+                if !self.speaker.shouldAbort { self.playClips(speaking: true) }
                 do { return try player.play(samples, shouldAbort: { self.speaker.shouldAbort }) }
                 catch { deviceError = error; return false }
             })
