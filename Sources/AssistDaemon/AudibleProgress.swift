@@ -37,6 +37,9 @@ final class AudibleProgress: EventSink {
         }
     }
 
+    /// Whether the working tick is scheduled (a photo is being described).
+    var isTicking: Bool { ticker.isRunning }
+
     /// Ends the ticks (at shutdown).
     func stop() {
         ticker.stop()
