@@ -148,10 +148,13 @@ final class Announcer: EventSink {
 
     /// A state only another service can see begins or ends: `.cameraFailing` and
     /// `.cameraMissing` from capture, `.inputDeviceLost` from the key source. Said once per change.
-    func report(_ degraded: DegradedState, active: Bool) {
+    /// `alreadySaid`: the service spoke the beginning itself (a capture error at the press that
+    /// failed), so only the end is said here.
+    func report(_ degraded: DegradedState, active: Bool, alreadySaid: Bool = false) {
         queue.async { [self] in
             state.withLock { s in
                 if active { s.reported.insert(degraded) } else { s.reported.remove(degraded) }
+                if active, alreadySaid, s.started { _ = s.tracker.begin(degraded) }
             }
             refreshOnQueue()
         }

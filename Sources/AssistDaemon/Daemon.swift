@@ -33,6 +33,10 @@ final class Daemon: Sendable {
     private let workerDone = DispatchSemaphore(value: 0)
     /// Held until the process exits: one daemon per state directory.
     private let lock: InstanceLock
+    // MARK: - keys
+    private let capture: CaptureService
+    private let keys: KeyService?
+    private let progress: AudibleProgress
 
     init(config c: DaemonConfig, flags: DaemonConfig.Flags) throws {
         self.flags = flags
@@ -75,15 +79,46 @@ final class Daemon: Sendable {
         pipeline = PhotoPipeline(journal: journal, queue: queue, models: models, reading: ReadingState.load(language: c.ocrLanguage),
                                  settings: PhotoPipeline.Settings(c), narrator: narrator, events: events, history: history,
                                  sources: [watcher], reader: reader)
+        // The announcer hears the camera and the key devices through these, set once it exists.
+        let announcerBox = Locked<Announcer?>(nil)
+        let capture = CaptureService(settings: CaptureService.Settings(c), intake: intake, narrator: narrator) { error in
+            // The capture error itself was just said; the announcer says when the camera works again.
+            announcerBox.withLock { $0 }?.report(.cameraFailing, active: error != nil, alreadySaid: true)
+        }
         let router = RequestRouter(intake: intake, pipeline: pipeline, models: models, narrator: narrator, history: history,
                                    voiceStore: voiceStore, voice: voice, events: events,
                                    settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity),
-                                   outputSwitch: OutputSwitch(narrator: narrator, store: voiceStore, sink: c.speech), reader: reader)
+                                   outputSwitch: OutputSwitch(narrator: narrator, store: voiceStore, sink: c.speech), reader: reader,
+                                   capture: capture)
+        progress = AudibleProgress(narrator: narrator)
+        events.add(progress)
+        let speech = narrator
+        let keys = c.inputDevices.map { devices in
+            KeyService(settings: KeyService.Settings(devices: devices, grab: c.inputGrab, timing: c.pressTiming, keyMap: c.keyMap,
+                                                     language: c.language),
+                       narrator: speech, router: router, capture: capture, reader: reader, statusMessages: {
+                // `status` is answered inline, on this thread.
+                let info = Locked<StatusInfo?>(nil)
+                router.handle(Request(id: 0, .status), photo: nil) { r in if case .status(let s) = r { info.withLock { $0 = s } } }
+                // Asked for with a key, so a key device is there.
+                return info.withLock { $0 }.map { KeyService.status($0, cameraFound: capture.cameraFound, keysFound: true) } ?? []
+            }, onDeviceChange: { change in
+                let lost: Bool
+                if case .lost = change { lost = true } else { lost = false }
+                announcerBox.withLock { $0 }?.report(.inputDeviceLost, active: lost)
+            })
+        }
+        self.keys = keys
+        self.capture = capture
         let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        announcer = Announcer(narrator: narrator, sources: Announcer.Sources(
+        // A camera is expected where something takes photos: keys, or a capture command set by hand.
+        let cameraExpected = c.inputDevices != nil || c.captureCommand != nil
+        let announcer = Announcer(narrator: narrator, sources: Announcer.Sources(
             models: models, pipeline: pipeline,
-            camera: { Announcer.cameraPresence(command: nil, expected: false, searchPath: searchPath) },
-            keys: { .notUsed }))
+            camera: { Announcer.cameraPresence(command: c.captureCommand, expected: cameraExpected, searchPath: searchPath) },
+            keys: { keys.map { $0.devicesOpen ? .found : .notFound } ?? .notUsed }))
+        announcerBox.withLock { $0 = announcer }
+        self.announcer = announcer
         events.add(announcer)
         server = try SocketServer(path: c.socket, group: try Daemon.resolveGroup(c.socketGroup), limits: Daemon.serverLimits(c),
                                   events: events, fileHandler: { request, fd, reply in products.handle(request, descriptor: fd, reply: reply) }) {
@@ -111,6 +146,15 @@ final class Daemon: Sendable {
         // is described without the model that is installed.
         models.check(force: true)
         logReading(pipeline.reading)
+        // Before the worker: photos a previous run took but did not describe are queued first.
+        do { try capture.start() } catch {
+            logError("capture", "cannot prepare the capture directory; photos cannot be taken",
+                     ["directory": capture.settings.directory, "reason": "\(error)"])
+        }
+        // Before the worker too, so the start-up sentence knows whether a key device is there.
+        if let keys {
+            do { try keys.start() } catch { logError("keys", "key presses are not read", ["reason": "\(error)"]) }
+        }
         let worker = Thread { [models, pipeline, workerDone, announcer] in
             models.waitForLoads()
             // Before the first photo, so the person hears what works before any description.
@@ -134,6 +178,8 @@ final class Daemon: Sendable {
         logInfo("assistd", "stopping")
         announcer.stopping(timeout: 3)
         watcher.stop()
+        keys?.stop()
+        capture.stop()
         models.stopWatching()
         models.stopping()
         for job in queue.close() { job.completion?(.cancelled) }
@@ -141,6 +187,7 @@ final class Daemon: Sendable {
             logWarning("assistd", "current job did not finish in time; it will be redone on next start", ["grace_seconds": grace])
         }
         server.stop()
+        progress.stop()
         narrator.shutdown()
         logInfo("assistd", "stopped")
     }

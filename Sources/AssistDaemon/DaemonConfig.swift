@@ -1,3 +1,4 @@
+import Devices
 import Foundation
 import Messages
 import ModelStore
@@ -64,6 +65,27 @@ struct DaemonConfig: Equatable {
     /// `wav_real_time`: the wav sink takes as long as playing would, so that pausing and moving
     /// while reading behave as on a device (tests, demonstrations). Needs a restart.
     var wavRealTime = false
+    // MARK: - keys
+    /// `input_devices`: the key devices to read (`auto` or paths); nil (`none`, the default): no keys.
+    var inputDevices: KeySourceConfiguration.Devices?
+    /// `input_grab`: EVIOCGRAB each key device, so its keys do not also reach the console.
+    var inputGrab = true
+    /// `keys` and `key.NAME`: what each press does.
+    var keyMap = KeyMap.defaults
+    /// `double_press_window`, `long_press`, `very_long_press`.
+    var pressTiming = PressTiming()
+    /// `capture_command`; nil: the first known camera program on PATH.
+    var captureCommand: CaptureCommand?
+    var captureFrames = 3
+    var captureTimeout: Double = 10
+    /// `keep_captures`: keep a captured photo after its description is recorded.
+    var keepCaptures = false
+    /// `capture_dir`: where captured photos wait until they are described; nil: STATE_DIR/captures.
+    var captureDir: String?
+
+    /// Where captured photos go.
+    var capturesDirectory: String { captureDir ?? stateDir + "/captures" }
+
     /// Keys set by a file or flag, so that `language` changes only the defaults it stands for.
     private var explicitKeys: Set<String> = []
 
@@ -168,6 +190,12 @@ struct DaemonConfig: Equatable {
         config.model = config.model.map { absolute($0) }
         config.modelsDir = absolute(config.modelsDir)
         if case .wav(let d) = config.speech { config.speech = .wav(directory: absolute(d)) }
+        config.captureDir = config.captureDir.map { absolute($0) }
+        if let problem = config.pressTiming.problem {
+            let t = config.pressTiming
+            throw ConfigError.badValue(source: "config", key: "double_press_window, long_press, very_long_press",
+                                       value: "\(t.doubleWindow), \(t.long), \(t.veryLong)", expected: "times where \(problem)")
+        }
         return config
     }
 
@@ -255,6 +283,38 @@ struct DaemonConfig: Equatable {
             announce = a
         // MARK: - reading
         case "wav_real_time": wavRealTime = try bool()
+        // MARK: - keys
+        case "input_devices":
+            if ["", "none", "off"].contains(value.lowercased()) { inputDevices = nil; break }
+            guard let d = KeySourceConfiguration.Devices(configValue: value) else {
+                throw bad("auto, none, or absolute device paths separated by commas")
+            }
+            inputDevices = d
+        case "input_grab": inputGrab = try bool()
+        case "keys":
+            switch value.lowercased() {
+            case "defaults": keyMap = .defaults
+            case "none": keyMap = KeyMap()
+            default: throw bad("defaults or none")
+            }
+        case _ where key.hasPrefix("key."):
+            do { try keyMap.set(String(key.dropFirst(4)), to: value) } catch {
+                throw bad("a key binding such as 'describe, double: repeat, long: status' (\(error))")
+            }
+        case "double_press_window": pressTiming.doubleWindow = try seconds(0.05...2)
+        case "long_press": pressTiming.long = try seconds(0.1...60)
+        case "very_long_press": pressTiming.veryLong = try seconds(0.2...120)
+        case "capture_command":
+            if ["", "none"].contains(value.lowercased()) { captureCommand = nil; break }
+            do { captureCommand = try CaptureCommand(parsing: value) } catch {
+                throw bad("a camera program and its arguments with {out}, e.g. rpicam-still -n -t 1 -o {out} (\(error))")
+            }
+        case "capture_frames": captureFrames = try int(1...10)
+        case "capture_timeout": captureTimeout = try seconds(0.1...600)
+        case "keep_captures": keepCaptures = try bool()
+        case "capture_dir":
+            guard !value.isEmpty else { throw bad("a directory") }
+            captureDir = value
         default: throw ConfigError.unknownKey(source: source, key: key)
         }
     }

@@ -73,6 +73,17 @@ final class Narrator: Sendable {
         pending.observers.withLock { $0.append(handler) }
     }
 
+    /// Plays `earcon` ahead of queued speech (nothing without speech).
+    func play(_ earcon: Earcon) {
+        output?.play(earcon)
+    }
+
+    /// Whether speech is playing or waiting to (what "any press while speaking: stop first" asks).
+    var isBusy: Bool {
+        guard let output else { return false }
+        return output.isSpeaking || output.queueLength > 0
+    }
+
     func stop() {
         output?.stop()
         logInfo("speech", "stopped by client")

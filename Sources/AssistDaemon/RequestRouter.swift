@@ -30,13 +30,16 @@ final class RequestRouter: Sendable {
     let reader: DocumentReader?
     private let started = Date()
     private let state: Locked<State>
+    /// The camera, for `snap` (nil: the request says there is no camera service).
+    let capture: CaptureService?
     /// `outputs` and `voice --output` (nil in tests without a speaker).
     let outputSwitch: OutputSwitch?
 
     init(intake: PhotoIntake, pipeline: PhotoPipeline, models: any ModelProvider, narrator: Narrator,
          history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings,
-         outputSwitch: OutputSwitch? = nil, reader: DocumentReader? = nil) {
+         outputSwitch: OutputSwitch? = nil, reader: DocumentReader? = nil, capture: CaptureService? = nil) {
         self.outputSwitch = outputSwitch
+        self.capture = capture
         self.reader = reader
         self.intake = intake
         self.pipeline = pipeline
@@ -88,6 +91,7 @@ final class RequestRouter: Sendable {
         // MARK: - reading
         case .reading(let command): reply(reading(command))
         case .importProducts: reply(.failure(RemoteError(.badRequest, "products_import needs the file passed as a descriptor")))
+        case .snap(let r): snap(r, reply: reply)
         }
     }
 

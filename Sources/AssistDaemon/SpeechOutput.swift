@@ -10,6 +10,12 @@ protocol SpeechOutput: Sendable {
     /// Queues `text`; with `reportingWords`, `word` events tell which word is being heard.
     func enqueue(_ text: String, kind: UtteranceKind, reportingWords: Bool) -> UInt64
     /// Silence now and drop queued speech.
+    /// Plays a short generated sound ahead of queued speech (between chunks of the utterance
+    /// being spoken), on the same sink.
+    func play(_ earcon: Earcon)
+    /// True while an utterance is being spoken.
+    var isSpeaking: Bool { get }
+    /// Silence now and drop queued speech (and earcons not yet played).
     func stop()
     /// Applies new voice settings to the next utterance; throws when they are refused.
     func setVoice(_ v: VoiceSettings) throws

@@ -30,6 +30,10 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case nothingToRead = "nothing_to_read"
     /// A products import failed (the message names the line); the old database is kept.
     case importFailed = "import_failed"
+    // MARK: - keys
+    /// `snap`: the camera took no photo (no camera program, it failed, hung, or wrote nothing
+    /// usable); the message is the sentence that was spoken, then the detail.
+    case cameraFailed = "camera_failed"
 }
 
 /// A structured error carried in a response: a code for programs and a sentence for people.

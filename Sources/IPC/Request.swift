@@ -62,6 +62,25 @@ public struct VoiceChange: Codable, Sendable, Equatable {
     public var isEmpty: Bool { rate == nil && pitch == nil && volume == nil && voice == nil && language == nil && output == nil }
 }
 
+// MARK: - keys
+
+/// Fields of a `snap` request: take a photo with the daemon's camera and describe it.
+public struct SnapRequest: Codable, Sendable, Equatable {
+    /// When false the description is returned but not spoken (nor is a camera error).
+    public var speak: Bool
+
+    public init(speak: Bool = true) {
+        self.speak = speak
+    }
+
+    enum CodingKeys: String, CodingKey { case speak }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        speak = try c.decodeIfPresent(Bool.self, forKey: .speak) ?? true
+    }
+}
+
 /// What a client asks for.
 public enum RequestBody: Sendable, Equatable {
     case caption(CaptionRequest)
@@ -86,6 +105,9 @@ public enum RequestBody: Sendable, Equatable {
     /// Replace the product database with the file passed as a descriptor; answered when the
     /// import ends, with `products_import_progress` events meanwhile to subscribers.
     case importProducts(ProductsImportRequest)
+    // MARK: - keys
+    /// Take a photo with the daemon's camera and describe it; answered like `caption`.
+    case snap(SnapRequest)
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -104,6 +126,8 @@ public enum RequestBody: Sendable, Equatable {
         // MARK: - reading
         case .reading(let command): return command.rawValue
         case .importProducts: return "products_import"
+        // MARK: - keys
+        case .snap: return "snap"
         }
     }
 }
@@ -137,6 +161,8 @@ public struct Request: Sendable, Equatable, Codable {
         // MARK: - reading
         case .reading: break
         case .importProducts(let r): try r.encode(to: encoder)
+        // MARK: - keys
+        case .snap(let r): try r.encode(to: encoder)
         }
     }
 
@@ -159,6 +185,8 @@ public struct Request: Sendable, Equatable, Codable {
         // MARK: - reading
         case let name where ReadingCommand(rawValue: name) != nil: body = .reading(ReadingCommand(rawValue: name)!)
         case "products_import": body = .importProducts(try ProductsImportRequest(from: decoder))
+        // MARK: - keys
+        case "snap": body = .snap(try SnapRequest(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

@@ -43,6 +43,10 @@ public final class Speaker: Sendable {
         var idleWaiters: [DispatchSemaphore] = []
         /// The ALSA PCM a device sink plays on; `setOutput` changes it between utterances.
         var output = "default"
+        /// Earcons to play ahead of queued speech (between chunks of one being spoken).
+        var clips: [Earcon] = []
+        /// Earcons played (or written) so far, for the WAV sink's file names and for tests.
+        var clipsPlayed: UInt64 = 0
 
         var isIdle: Bool { queue.isEmpty && current == nil }
     }
@@ -186,6 +190,26 @@ public final class Speaker: Sendable {
         return id
     }
 
+    /// Earcons waiting to play at most; a burst beyond this drops the oldest, so a stuck device
+    /// cannot pile up working ticks.
+    public static let maxQueuedClips = 8
+
+    /// Plays `earcon` on the speech sink ahead of queued speech: at once when idle, or between
+    /// two chunks of the utterance being spoken (so it is not delayed by it). It follows the
+    /// voice's volume. The device sink plays it; the WAV sink writes it to `DIR/clips/`; `none`
+    /// drops it. Never blocks; `stop` drops clips not yet played.
+    public func play(_ earcon: Earcon) {
+        state.withLock { s in
+            guard !s.isShutDown else { return }
+            if s.clips.count >= Self.maxQueuedClips { s.clips.removeFirst() }
+            s.clips.append(earcon)
+        }
+        wakeups.signal()
+    }
+
+    /// How many earcons have been handed to the sink.
+    public var clipsPlayed: UInt64 { state.withLock { $0.clipsPlayed } }
+
     /// Silences the current utterance at once and drops everything queued (`stopped` events).
     /// Returns immediately; the current utterance's `stopped` follows within milliseconds.
     public func stop() {
@@ -267,6 +291,7 @@ public final class Speaker: Sendable {
     private func stopLocked(_ s: inout State) {
         for dropped in s.queue { post(.stopped(id: dropped.id)) }
         s.queue.removeAll()
+        s.clips.removeAll()
         if s.current != nil {
             s.abortCurrent = true
             // Its socket ends at once, wherever the speech thread is waiting for it.

@@ -50,6 +50,8 @@ final class SpeechThread {
     /// ready meanwhile. Nil once shut down.
     private func nextUtterance() -> (Utterance, VoiceSettings, VoiceSelection)? {
         while true {
+            // Earcons go ahead of queued speech.
+            if playClips(speaking: false) { continue }
             let next = speaker.state.withLock { s -> Next in
                 if !s.queue.isEmpty {
                     let utterance = s.queue.removeFirst()
@@ -187,6 +189,7 @@ final class SpeechThread {
             },
             onChunk: { samples in
                 guard let writer else { return false }
+                if !self.speaker.shouldAbort { self.playClips(speaking: true) }
                 do { try writer.append(samples) } catch { writeError = error; return false }
                 if paced {
                     self.pause(until: paceStart.addingTimeInterval(Double(writer.sampleCount) / Double(writer.sampleRate)))
@@ -248,6 +251,8 @@ final class SpeechThread {
                 self.speaker.postLocked(.started(id: id, text: utterance.text))
             },
             onChunk: { samples in
+                // Not into a stream about to be dropped: after a stop, clips play once it ends.
+                if !self.speaker.shouldAbort { self.playClips(speaking: true) }
                 do { return try player.play(samples, shouldAbort: { self.speaker.shouldAbort }) }
                 catch { deviceError = error; return false }
             })
@@ -306,6 +311,66 @@ final class SpeechThread {
                                     words: utterance.reportsWords)
         return pool.synthesize(request, begin: begin, onChunk: timedChunk, shouldAbort: { self.speaker.shouldAbort },
                                onWord: { words.append($0) })
+    }
+
+    // MARK: - Earcons
+
+    /// Hands the earcons queued so far to the sink; returns whether there were any. `speaking`:
+    /// called between two chunks of an utterance, whose audio follows in the same stream; idle,
+    /// the device is drained, so a short clip is heard now rather than when the buffer fills.
+    @discardableResult
+    private func playClips(speaking: Bool) -> Bool {
+        let (clips, volume) = speaker.state.withLock { s -> ([Earcon], Int) in
+            defer { s.clips.removeAll() }
+            return (s.clips, s.settings.volume)
+        }
+        guard !clips.isEmpty else { return false }
+        let level = Double(volume) / 100
+        switch speaker.sink {
+        case .none:
+            break
+        case .wav(let directory):
+            let samples = clips.flatMap { $0.samples(sampleRate: sampleRate, volume: level) }
+            writeClip(samples, names: clips.map { "\($0)" }.joined(separator: " "), directory: directory + "/clips")
+        case .device, .pcm:
+            playClipOnDevice(clips, volume: level, drain: !speaking)
+        }
+        speaker.state.withLock { $0.clipsPlayed += UInt64(clips.count) }
+        return true
+    }
+
+    /// Plays clips on the open PCM (opening it if a retry is due; a device that cannot be opened
+    /// drops them: a late click would mean nothing).
+    private func playClipOnDevice(_ clips: [Earcon], volume: Double, drain: Bool) {
+        guard let player else { return }
+        if !player.isOpen {
+            guard Date() >= nextDeviceAttempt, openDevice() == nil else { return }
+        }
+        // At the rate the PCM is open at: mid-utterance that is the voice's.
+        let samples = clips.flatMap { $0.samples(sampleRate: player.sampleRate, volume: volume) }
+        do {
+            _ = try samples.withUnsafeBufferPointer { try player.play($0, shouldAbort: { false }) }
+            if drain {
+                _ = try player.finish(shouldAbort: { false }, pause: { self.pause(until: Date().addingTimeInterval($0)) })
+            }
+        } catch {
+            deviceFailed("\(error)")
+        }
+    }
+
+    /// The WAV sink's clips: one file per batch in `directory` (beside the utterances' directory,
+    /// so a reader of `*.wav` there sees speech only). A clip that cannot be written is dropped.
+    private func writeClip(_ samples: [Int16], names: String, directory: String) {
+        let number = speaker.state.withLock { $0.clipsPlayed } + 1
+        guard (try? WavFileWriter.prepare(directory: directory, removingLeftovers: false)) != nil,
+              let writer = try? WavFileWriter(directory: directory, stem: WavFileWriter.stem(date: Date(), id: number),
+                                              sampleRate: sampleRate) else { return }
+        do {
+            try samples.withUnsafeBufferPointer { try writer.append($0) }
+            _ = try writer.commit(text: names)
+        } catch {
+            writer.discard()
+        }
     }
 
     /// Never faster than 20 times a second, whatever the options say: opening a PCM is not free.

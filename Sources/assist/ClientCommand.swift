@@ -31,6 +31,7 @@ enum ClientCommand {
       products import FILE
                           replace the product database with an Open Food Facts export
                           (tab-separated) or a code,name CSV; prints progress
+      snap [--no-speak]   take a photo with assistd's camera and describe it, as caption does
       model install [REPO_ID] [--revision R] [--models DIR] [--precision fp32|int8]
                           download a captioning model from the Hugging Face hub (default
                           gagan3012/ViTGPT2_vizwiz); resumes, checks sizes and SHA-256;
@@ -208,6 +209,9 @@ enum ClientCommand {
             body = .outputs
         case let command where ReadingClient.commands.contains(command):
             body = try ReadingClient.body(command, o.rest)
+        case "snap":
+            body = try SnapCommand.body(o.rest)
+            timeout = o.timeout ?? 300
         default:
             throw UsageError(message: "unknown command '\(o.command)'")
         }

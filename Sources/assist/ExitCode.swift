@@ -36,6 +36,7 @@ enum ExitCode: Int32 {
         case .timeout, .unsupportedVersion, .shuttingDown, .internal: self = .communication
         case .badRequest, .frameTooLarge, .photoInvalid, .nothingToRepeat, .voiceInvalid: self = .requestFailed
         case .nothingToRead, .importFailed: self = .requestFailed
+        case .cameraFailed: self = .requestFailed
         }
     }
 }

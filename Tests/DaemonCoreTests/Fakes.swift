@@ -78,6 +78,12 @@ final class RecordingSpeech: SpeechOutput {
         eventQueue.async { onEvent(e) }
     }
 
+    private let clips = Locked<[Earcon]>([])
+    /// The earcons played, in order.
+    var earcons: [Earcon] { clips.withLock { $0 } }
+    func play(_ earcon: Earcon) { clips.withLock { $0.append(earcon) } }
+    var isSpeaking: Bool { false }
+
     func stop() {}
     func setVoice(_ v: VoiceSettings) throws {}
     var health: SpeechHealth { SpeechHealth(sink: "recording", ok: true) }
