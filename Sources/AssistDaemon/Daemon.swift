@@ -60,14 +60,17 @@ final class Daemon: Sendable {
             return s
         }
         let intake = PhotoIntake(queue: queue, journal: journal, events: events)
+        let modeDescriber = ModeDescriber(modes: ModeStore(stateDirectory: c.stateDir, language: c.language),
+                                          stateDirectory: c.stateDir, language: c.language)
         watcher = FolderWatcher(folders: c.watch, rescanInterval: c.rescanInterval, onFile: { intake.fileFound($0) },
                                 onChange: { Daemon.announce($0, to: events) })
         pipeline = PhotoPipeline(journal: journal, queue: queue, models: models, reading: ReadingState.load(language: c.ocrLanguage),
                                  settings: PhotoPipeline.Settings(c), narrator: narrator, events: events, history: history,
-                                 sources: [watcher])
+                                 sources: [watcher], modeDescriber: modeDescriber)
         let router = RequestRouter(intake: intake, pipeline: pipeline, models: models, narrator: narrator, history: history,
                                    voiceStore: voiceStore, voice: voice, events: events,
-                                   settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity))
+                                   settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity),
+                                   modeDescriber: modeDescriber)
         server = try SocketServer(path: c.socket, group: try Daemon.resolveGroup(c.socketGroup), limits: Daemon.serverLimits(c),
                                   events: events) {
             request, photo, reply in router.handle(request, photo: photo, reply: reply)
@@ -140,6 +143,7 @@ final class Daemon: Sendable {
         applied.socket = old.socket; applied.stateDir = old.stateDir; applied.socketGroup = old.socketGroup; applied.speech = old.speech
         config.withLock { $0 = applied }
         history.resize(to: applied.historySize)
+        router.modeDescriber?.update(language: applied.language)
         if new.ocrLanguage != old.ocrLanguage || pipeline.reading.reader == nil {
             let r = ReadingState.load(language: new.ocrLanguage)
             pipeline.update(reading: r)

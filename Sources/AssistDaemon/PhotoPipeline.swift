@@ -36,10 +36,14 @@ final class PhotoPipeline: Sendable {
     private let events: EventHub
     private let history: CaptionHistory
     private let sources: [any PhotoSource]
+    /// Describes photos in the current mode; nil: today's description only.
+    private let modeDescriber: ModeDescriber?
     private let state: Locked<State>
 
     init(journal: Journal, queue: JobQueue, models: any ModelProvider, reading: ReadingState, settings: Settings,
-         narrator: Narrator, events: EventHub, history: CaptionHistory, sources: [any PhotoSource]) {
+         narrator: Narrator, events: EventHub, history: CaptionHistory, sources: [any PhotoSource],
+         modeDescriber: ModeDescriber? = nil) {
+        self.modeDescriber = modeDescriber
         self.journal = journal
         self.queue = queue
         self.models = models
@@ -130,7 +134,7 @@ final class PhotoPipeline: Sendable {
         do { data = try Descriptor.readAll(fd, size: Int(st.st_size)) } catch {
             return fail(photo, detail: "cannot read photo \(name): \(error.reason)", spoken: "I could not read photo \(name).")
         }
-        let description = describe(data, name: name, options: job.options, verbosity: c.verbosity)
+        let description = describe(data, name: name, options: job.options, verbosity: c.verbosity, mode: job.mode)
         switch description.outcome {
         case .failed(let detail, let spoken):
             return fail(photo, detail: detail, spoken: spoken)
@@ -207,7 +211,7 @@ final class PhotoPipeline: Sendable {
 
     private func processBytes(_ data: Data, name: String, _ job: PhotoJob) -> PhotoOutcome {
         let verbosity = state.withLock { $0.settings.verbosity }
-        let description = describe(data, name: name, options: job.options, verbosity: verbosity)
+        let description = describe(data, name: name, options: job.options, verbosity: verbosity, mode: job.mode)
         switch description.outcome {
         case .failed(let detail, let spoken):
             logWarning("worker", "request failed", ["photo": name, "error": detail])
@@ -222,8 +226,11 @@ final class PhotoPipeline: Sendable {
 
     // MARK: - Both
 
-    private func describe(_ data: Data, name: String, options: CaptionOptions, verbosity: Verbosity) -> PhotoDescription {
+    private func describe(_ data: Data, name: String, options: CaptionOptions, verbosity: Verbosity, mode: AssistMode?) -> PhotoDescription {
         let model = models.modelForNextPhoto()
+        if let modeDescriber {
+            return modeDescriber.describe(data, name: name, mode: mode, model: model, reading: reading, verbosity: verbosity, options: options)
+        }
         return PhotoDescriber.describe(data, name: name, model: model, reading: reading, verbosity: verbosity, options: options)
     }
 

@@ -22,15 +22,19 @@ final class RequestRouter: Sendable {
     private let intake: PhotoIntake
     private let pipeline: PhotoPipeline
     private let models: any ModelProvider
-    private let narrator: Narrator
+    let narrator: Narrator
     private let history: CaptionHistory
     private let voiceStore: VoiceStore
     private let events: EventHub
+    /// Modes and labels; nil: every photo is described as before modes.
+    let modeDescriber: ModeDescriber?
     private let started = Date()
     private let state: Locked<State>
 
     init(intake: PhotoIntake, pipeline: PhotoPipeline, models: any ModelProvider, narrator: Narrator,
-         history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings) {
+         history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings,
+         modeDescriber: ModeDescriber? = nil) {
+        self.modeDescriber = modeDescriber
         self.intake = intake
         self.pipeline = pipeline
         self.models = models
@@ -76,6 +80,9 @@ final class RequestRouter: Sendable {
         case .reloadModel:
             models.reloadRequested()
             reply(.modelReload(models.status()))
+        // MARK: - modes
+        case .mode(let name): reply(mode(name))
+        case .label(let change): reply(label(change))
         }
     }
 
@@ -84,7 +91,8 @@ final class RequestRouter: Sendable {
         let speak = cr.speak
         let options = CaptionOptions(numBeams: cr.numBeams, maxLength: cr.maxLength, maxNewTokens: cr.maxNewTokens)
         if let problem = options.limitProblem { return reply(.failure(RemoteError(.badRequest, problem))) }
-        let job = PhotoJob(input: .bytes(photo, name: name), options: options, speak: speak) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
+        if let problem = modeProblem(cr.mode) { return reply(.failure(problem)) }
+        let job = PhotoJob(input: .bytes(photo, name: name), options: options, speak: speak, mode: cr.mode) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
         // Announced before queueing so listeners never see the result before the arrival.
         events.emit(.photoReceived, photo: name)
         switch intake.submit(job) {
@@ -147,6 +155,7 @@ final class RequestRouter: Sendable {
                           queueLength: pipeline.queue.count,
                           speech: SpeechStatus(sink: health.sink, ok: health.ok, detail: health.detail, queueLength: narrator.queueLength),
                           voice: RequestRouter.info(voice), watching: settings.watching, reading: pipeline.reading.status,
-                          verbosity: settings.verbosity.wireName, journalProblem: pipeline.journalProblem)
+                          verbosity: settings.verbosity.wireName, journalProblem: pipeline.journalProblem,
+                          mode: modeDescriber?.modes.current)
     }
 }

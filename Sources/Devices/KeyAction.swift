@@ -16,6 +16,9 @@ public enum KeyAction: String, CaseIterable, Sendable, Codable {
     case volumeDown = "volume_down"
     case rateUp = "rate_up"
     case rateDown = "rate_down"
+    // MARK: - modes
+    /// Move to the next mode (describe, text, product, colour, light) and say its name.
+    case mode
 
     /// Whether a press of a key whose short action is this one stops speech first. Changing the
     /// volume or rate while assist speaks is heard in what it says next, so those keys do not
@@ -41,6 +44,8 @@ extension KeyAction {
         case .volumeDown: return .actionVolumeDown
         case .rateUp: return .actionRateUp
         case .rateDown: return .actionRateDown
+        // MARK: - modes
+        case .mode: return .actionMode
         }
     }
 }

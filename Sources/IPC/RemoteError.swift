@@ -24,6 +24,11 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case shuttingDown = "shutting_down"
     /// A daemon-side failure that is not the client's fault.
     case `internal`
+    // MARK: - modes
+    /// `mode` names no mode.
+    case modeInvalid = "mode_invalid"
+    /// `label` when the last photo had no product code.
+    case nothingToLabel = "nothing_to_label"
 }
 
 /// A structured error carried in a response: a code for programs and a sentence for people.

@@ -18,15 +18,19 @@ public struct CaptionRequest: Codable, Sendable, Equatable {
     public var numBeams: Int?
     public var maxLength: Int?
     public var maxNewTokens: Int?
+    /// The mode for this photo only; absent: the daemon's current mode.
+    public var mode: AssistMode?
 
     public init(photo: PhotoSource, name: String? = nil, speak: Bool = true,
-                numBeams: Int? = nil, maxLength: Int? = nil, maxNewTokens: Int? = nil) {
+                numBeams: Int? = nil, maxLength: Int? = nil, maxNewTokens: Int? = nil, mode: AssistMode? = nil) {
         self.photo = photo; self.name = name; self.speak = speak
         self.numBeams = numBeams; self.maxLength = maxLength; self.maxNewTokens = maxNewTokens
+        self.mode = mode
     }
 
     enum CodingKeys: String, CodingKey {
         case photo, name, speak, numBeams = "num_beams", maxLength = "max_length", maxNewTokens = "max_new_tokens"
+        case mode
     }
 
     public init(from decoder: Decoder) throws {
@@ -37,6 +41,7 @@ public struct CaptionRequest: Codable, Sendable, Equatable {
         numBeams = try c.decodeIfPresent(Int.self, forKey: .numBeams)
         maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
         maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens)
+        mode = try c.decodeIfPresent(AssistMode.self, forKey: .mode)
     }
 }
 
@@ -72,6 +77,11 @@ public enum RequestBody: Sendable, Equatable {
     /// loaded). Sent by `assist model install` and `assist model use`; answered at once with the
     /// model's status, before a load finishes.
     case reloadModel
+    // MARK: - modes
+    /// Set the mode (`name`), or only read it (nil).
+    case mode(name: String?)
+    /// Name the product code in the last photo, or remove its label.
+    case label(LabelChange)
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -85,6 +95,9 @@ public enum RequestBody: Sendable, Equatable {
         case .voice: return "voice"
         case .events: return "events"
         case .reloadModel: return "reload_model"
+        // MARK: - modes
+        case .mode: return "mode"
+        case .label: return "label"
         }
     }
 }
@@ -100,7 +113,7 @@ public struct Request: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, text, limit }
+    enum Keys: String, CodingKey { case v, id, type, text, limit, mode }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -113,6 +126,9 @@ public struct Request: Sendable, Equatable, Codable {
         case .history(let limit): try c.encode(limit, forKey: .limit)
         case .voice(let v): try v.encode(to: encoder)
         case .status, .stop, .repeatLast, .events, .reloadModel: break
+        // MARK: - modes
+        case .mode(let name): try c.encodeIfPresent(name, forKey: .mode)
+        case .label(let l): try l.encode(to: encoder)
         }
     }
 
@@ -130,6 +146,9 @@ public struct Request: Sendable, Equatable, Codable {
         case "voice": body = .voice(try VoiceChange(from: decoder))
         case "events": body = .events
         case "reload_model": body = .reloadModel
+        // MARK: - modes
+        case "mode": body = .mode(name: try c.decodeIfPresent(String.self, forKey: .mode))
+        case "label": body = .label(try LabelChange(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

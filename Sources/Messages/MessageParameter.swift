@@ -3,4 +3,6 @@ public enum MessageParameter: String, CaseIterable, Sendable {
     case photo, text, language, model, folder, seconds, reason, program, setting
     case key, actions, action, digit, number, code, name, count, volume, rate
     case first, second
+    // MARK: - modes
+    case mode, edge, move, vertical, horizontal, place, brand, third, level, position, words, columns, edges
 }

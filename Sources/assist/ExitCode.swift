@@ -35,6 +35,7 @@ enum ExitCode: Int32 {
         case .noModel: self = .noModel
         case .timeout, .unsupportedVersion, .shuttingDown, .internal: self = .communication
         case .badRequest, .frameTooLarge, .photoInvalid, .nothingToRepeat, .voiceInvalid: self = .requestFailed
+        case .modeInvalid, .nothingToLabel: self = .requestFailed
         }
     }
 }
