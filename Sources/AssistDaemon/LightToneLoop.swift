@@ -41,6 +41,8 @@ final class LightToneLoop: Sendable {
     private let play: @Sendable (Earcon) -> Void
     private let state = Locked(State())
     private let wake = DispatchSemaphore(value: 0)
+    /// Entered while a loop thread runs.
+    private let threads = DispatchGroup()
 
     init(modes: ModeStore, interval: Double = 1, toneDuration: Double = 0.25,
          capture: @escaping @Sendable () throws -> Data, play: @escaping @Sendable (Earcon) -> Void) {
@@ -63,7 +65,11 @@ final class LightToneLoop: Sendable {
             s.generation += 1
             return s.generation
         }
-        let thread = Thread { [self] in run(generation) }
+        threads.enter()
+        let thread = Thread { [self] in
+            run(generation)
+            threads.leave()
+        }
         thread.name = "light-tone"
         thread.start()
         logInfo("mode", "light tone started", ["interval_s": interval])
@@ -76,6 +82,12 @@ final class LightToneLoop: Sendable {
             wake.signal()
             logInfo("mode", "light tone stopped")
         }
+    }
+
+    /// Waits until every loop thread has ended (after `stop()` or a mode change); false if one
+    /// still runs after `timeout` seconds. A tick in progress finishes its capture first.
+    func waitForEnd(timeout: Double) -> Bool {
+        threads.wait(timeout: .now() + timeout) == .success
     }
 
     private func current(_ generation: Int) -> Bool {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Glibc
 import IPC
+import TestSupport
 
 /// Colour, light and text modes, and no false quality warnings on pages and labels, through the
 /// built daemon and client.

@@ -1,11 +1,10 @@
 import Foundation
-import TestSupport
 
-/// Writes 8-bit PNGs of generated scenes for the daemon to decode: deflate's stored blocks need
-/// no compressor, and the chunks' CRC-32 comes from TestSupport.
-enum TestPNG {
+/// Writes 8-bit RGB PNGs of generated scenes for the daemon to decode: deflate's stored blocks
+/// need no compressor, and the chunks' CRC-32 is `CRC32`.
+public enum TestPNG {
     /// A `width` x `height` RGB photo whose pixel at (x, y) (each 0...1, pixel centres) is `f`.
-    static func rgb(_ width: Int, _ height: Int, _ f: (Double, Double) -> (Double, Double, Double)) -> Data {
+    public static func rgb(_ width: Int, _ height: Int, _ f: (Double, Double) -> (Double, Double, Double)) -> Data {
         var raw: [UInt8] = []
         raw.reserveCapacity((width * 3 + 1) * height)
         for y in 0..<height {
@@ -19,7 +18,7 @@ enum TestPNG {
     }
 
     /// A gray scene: `f` gives luma 0...255.
-    static func gray(_ width: Int = 320, _ height: Int = 240, _ f: (Double, Double) -> Double) -> Data {
+    public static func gray(_ width: Int = 320, _ height: Int = 240, _ f: (Double, Double) -> Double) -> Data {
         rgb(width, height) { x, y in let v = f(x, y); return (v, v, v) }
     }
 
