@@ -115,6 +115,6 @@ let package = Package(
         .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport", "TestSupport", "SystemSupport", "Products"]),
         // The daemon's services in-process, with a captioner that blocks until released and a
         // speech output that records.
-        .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis", "SystemSupport", "Messages", "TestSupport"]),
+        .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis", "SystemSupport", "Messages", "TestSupport", "Products"]),
     ]
 )
