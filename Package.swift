@@ -115,6 +115,6 @@ let package = Package(
         .testTarget(name: "DaemonTests", dependencies: ["assistd", "assist", "IPC", "HubTestSupport", "TestSupport", "SystemSupport", "Products", "Speech", "Messages"]),
         // The daemon's services in-process, with a captioner that blocks until released and a
         // speech output that records.
-        .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis", "SystemSupport", "Messages", "Devices"]),
+        .testTarget(name: "DaemonCoreTests", dependencies: ["AssistDaemon", "IPC", "Vision", "Speech", "PhotoAnalysis", "SystemSupport", "Messages", "Devices", "TestSupport", "Products"]),
     ]
 )

@@ -89,6 +89,17 @@ final class CaptureService: Sendable {
         }
     }
 
+    /// Takes one photo that is measured and forgotten, never journaled or described (the light
+    /// mode's tone loop): the bytes of the kept frame; the file is gone when this returns.
+    func takeFrame() throws -> Data {
+        try FileSystem.makeDirectory(settings.directory, mode: 0o700)
+        let camera = CameraCapture(settings: settings.camera)
+        // A hidden name, so neither a start-up scan nor a watcher takes it for a photo to describe.
+        let photo = try camera.capture(into: settings.directory, name: ".light-" + CameraCapture.photoName(at: Date()))
+        defer { unlink(photo.path) }
+        return try Data(contentsOf: URL(fileURLWithPath: photo.path))
+    }
+
     /// No more captures; those waiting end `.closed`.
     func stop() {
         state.withLock { $0.closed = true }

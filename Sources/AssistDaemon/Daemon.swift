@@ -37,6 +37,7 @@ final class Daemon: Sendable {
     private let capture: CaptureService
     private let keys: KeyService?
     private let progress: AudibleProgress
+    private let lightTone: LightToneLoop
 
     init(config c: DaemonConfig, flags: DaemonConfig.Flags) throws {
         self.flags = flags
@@ -74,29 +75,35 @@ final class Daemon: Sendable {
         let reader = DocumentReader(narrator: narrator, events: events, language: c.language)
         let products = try ProductImportService(stateDirectory: c.stateDir, narrator: narrator, events: events, language: c.language)
         let intake = PhotoIntake(queue: queue, journal: journal, events: events)
+        let modeDescriber = ModeDescriber(modes: ModeStore(stateDirectory: c.stateDir, language: c.language),
+                                          stateDirectory: c.stateDir, language: c.language)
         watcher = FolderWatcher(folders: c.watch, rescanInterval: c.rescanInterval, onFile: { intake.fileFound($0) },
                                 onChange: { Daemon.announce($0, to: events) })
         pipeline = PhotoPipeline(journal: journal, queue: queue, models: models, reading: ReadingState.load(language: c.ocrLanguage),
                                  settings: PhotoPipeline.Settings(c), narrator: narrator, events: events, history: history,
-                                 sources: [watcher], reader: reader)
+                                 sources: [watcher], reader: reader, modeDescriber: modeDescriber)
         // The announcer hears the camera and the key devices through these, set once it exists.
         let announcerBox = Locked<Announcer?>(nil)
         let capture = CaptureService(settings: CaptureService.Settings(c), intake: intake, narrator: narrator) { error in
             // The capture error itself was just said; the announcer says when the camera works again.
             announcerBox.withLock { $0 }?.report(.cameraFailing, active: error != nil, alreadySaid: true)
         }
+        let speech = narrator
+        let lightTone = LightToneLoop(modes: modeDescriber.modes, capture: { try capture.takeFrame() },
+                                      play: { speech.play($0) })
         let router = RequestRouter(intake: intake, pipeline: pipeline, models: models, narrator: narrator, history: history,
                                    voiceStore: voiceStore, voice: voice, events: events,
                                    settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity),
                                    outputSwitch: OutputSwitch(narrator: narrator, store: voiceStore, sink: c.speech), reader: reader,
-                                   capture: capture)
+                                   capture: capture, modeDescriber: modeDescriber, lightTone: lightTone)
         progress = AudibleProgress(narrator: narrator)
         events.add(progress)
-        let speech = narrator
+        self.lightTone = lightTone
         let keys = c.inputDevices.map { devices in
             KeyService(settings: KeyService.Settings(devices: devices, grab: c.inputGrab, timing: c.pressTiming, keyMap: c.keyMap,
                                                      language: c.language),
-                       narrator: speech, router: router, capture: capture, reader: reader, statusMessages: {
+                       narrator: speech, router: router, capture: capture, reader: reader,
+                       modes: modeDescriber.modes, lightTone: lightTone, statusMessages: {
                 // `status` is answered inline, on this thread.
                 let info = Locked<StatusInfo?>(nil)
                 router.handle(Request(id: 0, .status), photo: nil) { r in if case .status(let s) = r { info.withLock { $0 = s } } }
@@ -179,6 +186,7 @@ final class Daemon: Sendable {
         announcer.stopping(timeout: 3)
         watcher.stop()
         keys?.stop()
+        lightTone.stop()
         capture.stop()
         models.stopWatching()
         models.stopping()
@@ -213,6 +221,7 @@ final class Daemon: Sendable {
         history.resize(to: applied.historySize)
         reader.update(language: applied.language)
         products.update(language: applied.language)
+        router.modeDescriber?.update(language: applied.language)
         if new.ocrLanguage != old.ocrLanguage || pipeline.reading.reader == nil {
             let r = ReadingState.load(language: new.ocrLanguage)
             pipeline.update(reading: r)

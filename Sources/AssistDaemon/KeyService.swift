@@ -43,6 +43,9 @@ final class KeyService: Sendable {
     private let capture: CaptureService
     /// The reading controls the reading keys call (nil: those keys do nothing).
     private let reader: DocumentReader?
+    /// The modes the mode key cycles through, and light mode's tone loop (nil: no modes).
+    private let modes: ModeStore?
+    private let lightTone: LightToneLoop?
     private let statusMessages: @Sendable () -> [Message]
     private let onDeviceChange: @Sendable (DeviceChange) -> Void
     private let catalogue: MessageCatalogue
@@ -53,6 +56,7 @@ final class KeyService: Sendable {
     /// `statusMessages` builds what the status action says (see `KeyService.status`);
     /// `onDeviceChange` hears devices lost and back.
     init(settings: Settings, narrator: Narrator, router: RequestRouter, capture: CaptureService, reader: DocumentReader? = nil,
+         modes: ModeStore? = nil, lightTone: LightToneLoop? = nil,
          statusMessages: @escaping @Sendable () -> [Message],
          onDeviceChange: @escaping @Sendable (DeviceChange) -> Void = { _ in }) {
         self.settings = settings
@@ -60,6 +64,8 @@ final class KeyService: Sendable {
         self.router = router
         self.capture = capture
         self.reader = reader
+        self.modes = modes
+        self.lightTone = lightTone
         self.statusMessages = statusMessages
         self.onDeviceChange = onDeviceChange
         catalogue = MessageCatalogue(language: settings.language)
@@ -91,7 +97,7 @@ final class KeyService: Sendable {
         case .keyDown(let code, _, _):
             let speaking = narrator.isBusy
             let action = state.withLock { $0.resolver.keyDown(code, speaking: speaking) }
-            if action == .stop { narrator.stop() }
+            if action == .stop { narrator.stop(); lightTone?.stop() }
             // After the stop, which drops earcons not yet played, so this one is heard.
             narrator.play(.keyPress)
         case .press(let press, _):
@@ -118,9 +124,20 @@ final class KeyService: Sendable {
     private func run(_ action: KeyAction) {
         switch action {
         case .describe:
-            capture.snap(speak: true) { _ in }
+            // In light mode the button starts the tone that follows the brightness, and stops it.
+            if let lightTone, modes?.current == .light {
+                if lightTone.isRunning { lightTone.stop() } else {
+                    do { try lightTone.start() } catch { capture.snap(speak: true) { _ in } }
+                }
+            } else {
+                capture.snap(speak: true) { _ in }
+            }
         case .stop:
             narrator.stop()
+            lightTone?.stop()
+        case .mode:
+            guard let modes else { return }
+            narrator.say([modes.cycle()], kind: .message)
         case .repeat:
             router.handle(Request(id: 0, .repeatLast), photo: nil) { [self] reply in
                 if case .failure = reply { say([.nothingToRepeat]) }

@@ -71,16 +71,32 @@ enum PhotoDescriber {
     static func describe(_ data: Data, name: String, model: ModelState, reading: ReadingState,
                          verbosity: Verbosity, options: CaptionOptions,
                          catalogue: MessageCatalogue = MessageCatalogue(language: .english)) -> PhotoDescription {
-        let start = DispatchTime.now()
-        let rgb: RGBImage
-        let image: PixelImage
-        do {
-            rgb = try ImageDecoder.decode(data)
-            image = try PixelImage(width: rgb.width, height: rgb.height, rgb: rgb.pixels)
-        } catch {
-            return PhotoDescription(outcome: .failed(detail: "photo \(name): \(error)", spoken: catalogue.text(.photoUnreadable(photo: name))))
+        switch decode(data, name: name, catalogue: catalogue) {
+        case .failure(let failed): return failed.description
+        case .success(let photo):
+            return describe(photo, model: model, reading: reading, verbosity: verbosity, options: options, catalogue: catalogue)
         }
-        let decoded = DispatchTime.now()
+    }
+
+    /// The photo's upright pixels, decoded once for every analysis of every mode: the one
+    /// place the daemon decodes a photo.
+    static func decode(_ data: Data, name: String,
+                       catalogue: MessageCatalogue = MessageCatalogue(language: .english)) -> Result<DecodedPhoto, DecodeFailure> {
+        let start = DispatchTime.now()
+        do {
+            let rgb = try ImageDecoder.decode(data)
+            let image = try PixelImage(width: rgb.width, height: rgb.height, rgb: rgb.pixels)
+            return .success(DecodedPhoto(rgb: rgb, image: image, start: start, decoded: DispatchTime.now()))
+        } catch {
+            return .failure(DecodeFailure(description: PhotoDescription(outcome: .failed(detail: "photo \(name): \(error)", spoken: catalogue.text(.photoUnreadable(photo: name))))))
+        }
+    }
+
+    /// Today's description (quality warning, caption, text) of a decoded photo.
+    static func describe(_ photo: DecodedPhoto, model: ModelState, reading: ReadingState,
+                         verbosity: Verbosity, options: CaptionOptions,
+                         catalogue: MessageCatalogue = MessageCatalogue(language: .english)) -> PhotoDescription {
+        let (rgb, image, start, decoded) = (photo.rgb, photo.image, photo.start, photo.decoded)
         let quality = QualityCheck().check(image)
         let checked = DispatchTime.now()
 
@@ -151,6 +167,19 @@ enum PhotoDescriber {
     static func milliseconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
         Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e6
     }
+}
+
+/// A photo decoded to upright pixels, with when its decode began and ended.
+struct DecodedPhoto: Sendable {
+    var rgb: RGBImage
+    var image: PixelImage
+    var start: DispatchTime
+    var decoded: DispatchTime
+}
+
+/// A photo that could not be decoded, as the description to answer with.
+struct DecodeFailure: Error {
+    var description: PhotoDescription
 }
 
 /// Reading one photo's text on a background thread, started at most once. Used by one

@@ -16,6 +16,8 @@ struct PhotoJob: Sendable {
     var options = CaptionOptions()
     /// Whether the result is spoken (a socket request may ask for silence).
     var speak = true
+    /// The mode for this photo (a client's `--mode`); nil: the current mode when it is described.
+    var mode: AssistMode?
     /// Called once with the outcome, on the worker thread (or with `.cancelled` at shutdown).
     var completion: (@Sendable (PhotoOutcome) -> Void)?
 }

@@ -40,11 +40,15 @@ final class PhotoPipeline: Sendable {
     /// Reads descriptions aloud so that the reading controls can act on them; without one
     /// (in-process tests) the narrator says them.
     private let reader: DocumentReader?
+    /// Describes photos in the current mode; nil: today's description only.
+    private let modeDescriber: ModeDescriber?
     private let state: Locked<State>
 
     init(journal: Journal, queue: JobQueue, models: any ModelProvider, reading: ReadingState, settings: Settings,
-         narrator: Narrator, events: EventHub, history: CaptionHistory, sources: [any PhotoSource], reader: DocumentReader? = nil) {
+         narrator: Narrator, events: EventHub, history: CaptionHistory, sources: [any PhotoSource], reader: DocumentReader? = nil,
+         modeDescriber: ModeDescriber? = nil) {
         self.reader = reader
+        self.modeDescriber = modeDescriber
         self.journal = journal
         self.queue = queue
         self.models = models
@@ -135,7 +139,7 @@ final class PhotoPipeline: Sendable {
         do { data = try Descriptor.readAll(fd, size: Int(st.st_size)) } catch {
             return fail(photo, detail: "cannot read photo \(name): \(error.reason)", spoken: narrator.text(.photoUnreadable(photo: name)))
         }
-        let description = describe(data, name: name, options: job.options, verbosity: c.verbosity)
+        let description = describe(data, name: name, options: job.options, verbosity: c.verbosity, mode: job.mode)
         switch description.outcome {
         case .failed(let detail, let spoken):
             return fail(photo, detail: detail, spoken: spoken)
@@ -212,7 +216,7 @@ final class PhotoPipeline: Sendable {
 
     private func processBytes(_ data: Data, name: String, _ job: PhotoJob) -> PhotoOutcome {
         let verbosity = state.withLock { $0.settings.verbosity }
-        let description = describe(data, name: name, options: job.options, verbosity: verbosity)
+        let description = describe(data, name: name, options: job.options, verbosity: verbosity, mode: job.mode)
         switch description.outcome {
         case .failed(let detail, let spoken):
             logWarning("worker", "request failed", ["photo": name, "error": detail])
@@ -227,8 +231,11 @@ final class PhotoPipeline: Sendable {
 
     // MARK: - Both
 
-    private func describe(_ data: Data, name: String, options: CaptionOptions, verbosity: Verbosity) -> PhotoDescription {
+    private func describe(_ data: Data, name: String, options: CaptionOptions, verbosity: Verbosity, mode: AssistMode?) -> PhotoDescription {
         let model = models.modelForNextPhoto()
+        if let modeDescriber {
+            return modeDescriber.describe(data, name: name, mode: mode, model: model, reading: reading, verbosity: verbosity, options: options)
+        }
         return PhotoDescriber.describe(data, name: name, model: model, reading: reading, verbosity: verbosity, options: options,
                                        catalogue: narrator.catalogue)
     }

@@ -22,12 +22,16 @@ final class RequestRouter: Sendable {
     private let intake: PhotoIntake
     private let pipeline: PhotoPipeline
     private let models: any ModelProvider
-    private let narrator: Narrator
+    let narrator: Narrator
     private let history: CaptionHistory
     private let voiceStore: VoiceStore
     private let events: EventHub
     /// The reading controls (`RequestRouter+Reading`); nil in in-process tests that need none.
     let reader: DocumentReader?
+    /// Modes and labels; nil: every photo is described as before modes.
+    let modeDescriber: ModeDescriber?
+    /// Light mode's repeating tone, stopped by `stop` (nil without a camera).
+    let lightTone: LightToneLoop?
     private let started = Date()
     private let state: Locked<State>
     /// The camera, for `snap` (nil: the request says there is no camera service).
@@ -37,7 +41,10 @@ final class RequestRouter: Sendable {
 
     init(intake: PhotoIntake, pipeline: PhotoPipeline, models: any ModelProvider, narrator: Narrator,
          history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings,
-         outputSwitch: OutputSwitch? = nil, reader: DocumentReader? = nil, capture: CaptureService? = nil) {
+         outputSwitch: OutputSwitch? = nil, reader: DocumentReader? = nil, capture: CaptureService? = nil,
+         modeDescriber: ModeDescriber? = nil, lightTone: LightToneLoop? = nil) {
+        self.modeDescriber = modeDescriber
+        self.lightTone = lightTone
         self.outputSwitch = outputSwitch
         self.capture = capture
         self.reader = reader
@@ -68,6 +75,7 @@ final class RequestRouter: Sendable {
             reply(.said(utterance: narrator.say([trimmed], kind: .message)))
         case .stop:
             narrator.stop()
+            lightTone?.stop()
             reply(.stopped)
         case .repeatLast:
             guard let last = history.last else {
@@ -92,6 +100,9 @@ final class RequestRouter: Sendable {
         case .reading(let command): reply(reading(command))
         case .importProducts: reply(.failure(RemoteError(.badRequest, "products_import needs the file passed as a descriptor")))
         case .snap(let r): snap(r, reply: reply)
+        // MARK: - modes
+        case .mode(let name): reply(mode(name))
+        case .label(let change): reply(label(change))
         }
     }
 
@@ -100,7 +111,8 @@ final class RequestRouter: Sendable {
         let speak = cr.speak
         let options = CaptionOptions(numBeams: cr.numBeams, maxLength: cr.maxLength, maxNewTokens: cr.maxNewTokens)
         if let problem = options.limitProblem { return reply(.failure(RemoteError(.badRequest, problem))) }
-        let job = PhotoJob(input: .bytes(photo, name: name), options: options, speak: speak) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
+        if let problem = modeProblem(cr.mode) { return reply(.failure(problem)) }
+        let job = PhotoJob(input: .bytes(photo, name: name), options: options, speak: speak, mode: cr.mode) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
         // Announced before queueing so listeners never see the result before the arrival.
         events.emit(.photoReceived, photo: name)
         switch intake.submit(job) {
@@ -164,6 +176,7 @@ final class RequestRouter: Sendable {
                           queueLength: pipeline.queue.count,
                           speech: SpeechStatus(sink: health.sink, ok: health.ok, detail: health.detail, queueLength: narrator.queueLength),
                           voice: RequestRouter.info(voice, output: narrator.audioOutput), watching: settings.watching, reading: pipeline.reading.status,
-                          verbosity: settings.verbosity.wireName, journalProblem: pipeline.journalProblem)
+                          verbosity: settings.verbosity.wireName, journalProblem: pipeline.journalProblem,
+                          mode: modeDescriber?.modes.current)
     }
 }

@@ -25,6 +25,9 @@ public enum KeyAction: String, CaseIterable, Sendable, Codable {
     case previousParagraph = "previous_paragraph"
     /// Spell the last word heard.
     case spell
+    // MARK: - modes
+    /// Move to the next mode (describe, text, product, colour, light) and say its name.
+    case mode
 
     /// Whether a press of a key whose short action is this one stops speech first. Changing the
     /// volume or rate while assist speaks is heard in what it says next, so those keys do not
@@ -60,6 +63,8 @@ extension KeyAction {
         case .nextParagraph: return .actionNextParagraph
         case .previousParagraph: return .actionPreviousParagraph
         case .spell: return .actionSpell
+        // MARK: - modes
+        case .mode: return .actionMode
         }
     }
 }

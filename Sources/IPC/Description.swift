@@ -22,16 +22,22 @@ public struct DescriptionInfo: Codable, Sendable, Equatable {
     /// Why `text` is absent (text reading not available, or it failed on this photo).
     public var textProblem: String?
     public var timings: DescriptionTimings
+    /// The mode the photo was described in; absent from records made before modes.
+    public var mode: AssistMode?
+    /// What the mode measured (codes, colours, light, layout).
+    public var modeResult: ModeResult?
 
     public init(message: String, verbosity: DescriptionVerbosity, quality: QualityInfo?, text: TextInfo?, caption: CaptionInfo?,
-                captionProblem: String? = nil, textProblem: String? = nil, timings: DescriptionTimings) {
+                captionProblem: String? = nil, textProblem: String? = nil, timings: DescriptionTimings,
+                mode: AssistMode? = nil, modeResult: ModeResult? = nil) {
         self.message = message; self.verbosity = verbosity; self.quality = quality; self.text = text
         self.caption = caption; self.captionProblem = captionProblem; self.textProblem = textProblem
-        self.timings = timings
+        self.timings = timings; self.mode = mode; self.modeResult = modeResult
     }
 
     enum CodingKeys: String, CodingKey {
-        case message, verbosity, quality, text, caption, timings
+        case message, verbosity, quality, text, caption, timings, mode
+        case modeResult = "mode_result"
         case captionProblem = "caption_problem", textProblem = "text_problem"
     }
 }

@@ -34,6 +34,11 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// `snap`: the camera took no photo (no camera program, it failed, hung, or wrote nothing
     /// usable); the message is the sentence that was spoken, then the detail.
     case cameraFailed = "camera_failed"
+    // MARK: - modes
+    /// `mode` names no mode.
+    case modeInvalid = "mode_invalid"
+    /// `label` when the last photo had no product code.
+    case nothingToLabel = "nothing_to_label"
 }
 
 /// A structured error carried in a response: a code for programs and a sentence for people.

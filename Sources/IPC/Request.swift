@@ -18,15 +18,19 @@ public struct CaptionRequest: Codable, Sendable, Equatable {
     public var numBeams: Int?
     public var maxLength: Int?
     public var maxNewTokens: Int?
+    /// The mode for this photo only; absent: the daemon's current mode.
+    public var mode: AssistMode?
 
     public init(photo: PhotoSource, name: String? = nil, speak: Bool = true,
-                numBeams: Int? = nil, maxLength: Int? = nil, maxNewTokens: Int? = nil) {
+                numBeams: Int? = nil, maxLength: Int? = nil, maxNewTokens: Int? = nil, mode: AssistMode? = nil) {
         self.photo = photo; self.name = name; self.speak = speak
         self.numBeams = numBeams; self.maxLength = maxLength; self.maxNewTokens = maxNewTokens
+        self.mode = mode
     }
 
     enum CodingKeys: String, CodingKey {
         case photo, name, speak, numBeams = "num_beams", maxLength = "max_length", maxNewTokens = "max_new_tokens"
+        case mode
     }
 
     public init(from decoder: Decoder) throws {
@@ -37,6 +41,7 @@ public struct CaptionRequest: Codable, Sendable, Equatable {
         numBeams = try c.decodeIfPresent(Int.self, forKey: .numBeams)
         maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
         maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens)
+        mode = try c.decodeIfPresent(AssistMode.self, forKey: .mode)
     }
 }
 
@@ -108,6 +113,11 @@ public enum RequestBody: Sendable, Equatable {
     // MARK: - keys
     /// Take a photo with the daemon's camera and describe it; answered like `caption`.
     case snap(SnapRequest)
+    // MARK: - modes
+    /// Set the mode (`name`), or only read it (nil).
+    case mode(name: String?)
+    /// Name the product code in the last photo, or remove its label.
+    case label(LabelChange)
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -128,6 +138,9 @@ public enum RequestBody: Sendable, Equatable {
         case .importProducts: return "products_import"
         // MARK: - keys
         case .snap: return "snap"
+        // MARK: - modes
+        case .mode: return "mode"
+        case .label: return "label"
         }
     }
 }
@@ -143,7 +156,7 @@ public struct Request: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, text, limit }
+    enum Keys: String, CodingKey { case v, id, type, text, limit, mode }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -163,6 +176,9 @@ public struct Request: Sendable, Equatable, Codable {
         case .importProducts(let r): try r.encode(to: encoder)
         // MARK: - keys
         case .snap(let r): try r.encode(to: encoder)
+        // MARK: - modes
+        case .mode(let name): try c.encodeIfPresent(name, forKey: .mode)
+        case .label(let l): try l.encode(to: encoder)
         }
     }
 
@@ -187,6 +203,9 @@ public struct Request: Sendable, Equatable, Codable {
         case "products_import": body = .importProducts(try ProductsImportRequest(from: decoder))
         // MARK: - keys
         case "snap": body = .snap(try SnapRequest(from: decoder))
+        // MARK: - modes
+        case "mode": body = .mode(name: try c.decodeIfPresent(String.self, forKey: .mode))
+        case "label": body = .label(try LabelChange(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

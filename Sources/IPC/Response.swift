@@ -51,6 +51,11 @@ public enum ResponseBody: Sendable, Equatable {
     /// `reload_model` was taken: the model's status right after the check (`state` is
     /// `loading` when a load started).
     case modelReload(ModelStatus)
+    // MARK: - modes
+    /// The mode now in use (after a change, the new one).
+    case mode(AssistMode)
+    /// `label` was applied.
+    case labelled(LabelInfo)
     /// An event frame (id 0) on a subscribed connection.
     case event(Event)
     // MARK: - reading
@@ -74,6 +79,9 @@ public enum ResponseBody: Sendable, Equatable {
         case .voice: return "voice"
         case .subscribed: return "events"
         case .modelReload: return "reload_model"
+        // MARK: - modes
+        case .mode: return "mode"
+        case .labelled: return "label"
         case .event: return "event"
         case .failure: return "error"
         // MARK: - voice
@@ -97,7 +105,7 @@ public struct Response: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model, reading, products }
+    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model, reading, products, mode }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -119,6 +127,9 @@ public struct Response: Sendable, Equatable, Codable {
         case .voice(let v): try v.encode(to: encoder)
         case .event(let e): try c.encode(e, forKey: .event)
         case .modelReload(let m): try c.encode(m, forKey: .model)
+        // MARK: - modes
+        case .mode(let m): try c.encode(m, forKey: .mode)
+        case .labelled(let l): try l.encode(to: encoder)
         case .stopped, .subscribed, .failure: break
         // MARK: - voice
         case .outputs(let o): try o.encode(to: encoder)
@@ -152,6 +163,9 @@ public struct Response: Sendable, Equatable, Codable {
         // MARK: - reading
         case "reading": body = .reading(try c.decode(ReadingResult.self, forKey: .reading))
         case "products_import": body = .productsImported(try c.decode(ProductsImportResult.self, forKey: .products))
+        // MARK: - modes
+        case "mode": body = .mode(try c.decode(AssistMode.self, forKey: .mode))
+        case "label": body = .labelled(try LabelInfo(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown response type '\(type)'")

@@ -14,17 +14,21 @@ public struct StatusInfo: Codable, Sendable, Equatable {
     /// Why the journal cannot be written (disk full, I/O error), while photos wait for it; absent
     /// when recording works.
     public var journalProblem: String?
+    /// The current mode (`assist mode`); absent from daemons before modes.
+    public var mode: AssistMode?
     public init(version: String, protocolVersion: Int, uptimeSeconds: Double, model: ModelStatus,
                 queueLength: Int, speech: SpeechStatus, voice: VoiceInfo, watching: [String],
-                reading: ReadingStatus, verbosity: DescriptionVerbosity, journalProblem: String? = nil) {
+                reading: ReadingStatus, verbosity: DescriptionVerbosity, journalProblem: String? = nil,
+                mode: AssistMode? = nil) {
         self.version = version; self.protocolVersion = protocolVersion; self.uptimeSeconds = uptimeSeconds
         self.model = model; self.queueLength = queueLength; self.speech = speech; self.voice = voice
         self.watching = watching; self.reading = reading; self.verbosity = verbosity
         self.journalProblem = journalProblem
+        self.mode = mode
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, model, speech, voice, watching, reading, verbosity
+        case version, model, speech, voice, watching, reading, verbosity, mode
         case protocolVersion = "protocol_version", uptimeSeconds = "uptime_seconds", queueLength = "queue_length"
         case journalProblem = "journal_problem"
     }

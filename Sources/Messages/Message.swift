@@ -69,6 +69,93 @@ public indirect enum Message: Sendable, Hashable {
     /// A key the map names by number only.
     case keyCode(Int)
     case listPair(first: String, second: String)
+    // MARK: - modes
+    case modeDescribe
+    case modeText
+    case modeProduct
+    case modeColour
+    case modeLight
+    case modeNow(mode: Message)
+    case actionMode
+    case codeBarcode
+    case codeQR
+    case codeEdgeLeft
+    case codeEdgeRight
+    case codeEdgeTop
+    case codeEdgeBottom
+    case cameraMoveLeft
+    case cameraMoveRight
+    case cameraMoveUp
+    case cameraMoveDown
+    case codeCornerUpper
+    case codeCornerLower
+    case codeAtEdge(code: Message, edge: Message, move: Message)
+    case codeInCorner(code: Message, vertical: Message, horizontal: Message, move: Message, alsoMove: Message)
+    case codeFillsFrame(code: Message)
+    case codeTooSmall(code: Message, place: Message)
+    case codeTooBlurred(code: Message, place: Message)
+    case codePlaceUpperLeft
+    case codePlaceTop
+    case codePlaceUpperRight
+    case codePlaceLeft
+    case codePlaceMiddle
+    case codePlaceRight
+    case codePlaceLowerLeft
+    case codePlaceBottom
+    case codePlaceLowerRight
+    case qrEmpty
+    case qrLink(text: String)
+    case qrText(text: String)
+    case code128(text: String)
+    case codeNumber(text: String)
+    case codeInDescription(text: String)
+    case noCode
+    case productLabelled(text: String)
+    case productNoName
+    case productByBrand(name: String, brand: String)
+    case productAllergens(text: String)
+    case productUnknown(digits: String)
+    case productDatabaseUnreadable(digits: String)
+    case labelSaved(text: String)
+    case labelRemoved
+    case labelNone
+    case colourTooDark
+    case colourOne(first: String)
+    case colourWithSome(first: String, second: String)
+    case colourAnd(first: String, second: String)
+    case colourWithSomeTwo(first: String, second: String, third: String)
+    case colourThree(first: String, second: String, third: String)
+    case lightDark
+    case lightDim
+    case lightModerate
+    case lightBright
+    case lightVeryBright
+    case lightEven(level: Message)
+    case lightAt(level: Message, position: Message)
+    case lightPositionUpperLeft
+    case lightPositionTop
+    case lightPositionUpperRight
+    case lightPositionLeft
+    case lightPositionMiddle
+    case lightPositionRight
+    case lightPositionLowerLeft
+    case lightPositionBottom
+    case lightPositionLowerRight
+    case documentNoText
+    case documentOneWord
+    case documentWords(count: Int)
+    case documentAboutWords(count: Int)
+    case documentOneColumn
+    case documentTwoColumns
+    case documentThreeColumns
+    case documentColumns(count: Int)
+    case documentSummary(words: Message, columns: Message)
+    case documentSummaryCut(words: Message, columns: Message, edges: [Message])
+    case documentSummaryCutEdges(words: Message, columns: Message, edges: [Message])
+    case documentEdgeLeft
+    case documentEdgeRight
+    case documentEdgeTop
+    case documentEdgeBottom
 
     // MARK: - voice
     /// `output`: the ALSA PCM name speech now plays on (`assist voice --output`).
@@ -216,6 +303,93 @@ public indirect enum Message: Sendable, Hashable {
         case .productsImported(let count, let skipped): return (.productsImported, [.count: .number(count), .skipped: .number(skipped)])
         case .productsImportFailed(let line): return (.productsImportFailed, [.line: .number(line)])
         case .productsImportUnreadable: return (.productsImportUnreadable, [:])
+        // MARK: - modes
+        case .modeDescribe: return (.modeDescribe, [:])
+        case .modeText: return (.modeText, [:])
+        case .modeProduct: return (.modeProduct, [:])
+        case .modeColour: return (.modeColour, [:])
+        case .modeLight: return (.modeLight, [:])
+        case .modeNow(let mode): return (.modeNow, [.mode: .message(mode)])
+        case .actionMode: return (.actionMode, [:])
+        case .codeBarcode: return (.codeBarcode, [:])
+        case .codeQR: return (.codeQR, [:])
+        case .codeEdgeLeft: return (.codeEdgeLeft, [:])
+        case .codeEdgeRight: return (.codeEdgeRight, [:])
+        case .codeEdgeTop: return (.codeEdgeTop, [:])
+        case .codeEdgeBottom: return (.codeEdgeBottom, [:])
+        case .cameraMoveLeft: return (.cameraMoveLeft, [:])
+        case .cameraMoveRight: return (.cameraMoveRight, [:])
+        case .cameraMoveUp: return (.cameraMoveUp, [:])
+        case .cameraMoveDown: return (.cameraMoveDown, [:])
+        case .codeCornerUpper: return (.codeCornerUpper, [:])
+        case .codeCornerLower: return (.codeCornerLower, [:])
+        case .codeAtEdge(let code, let edge, let move): return (.codeAtEdge, [.code: .message(code), .edge: .message(edge), .move: .message(move)])
+        case .codeInCorner(let code, let vertical, let horizontal, let move, let alsoMove): return (.codeInCorner, [.code: .message(code), .vertical: .message(vertical), .horizontal: .message(horizontal), .move: .message(move), .second: .message(alsoMove)])
+        case .codeFillsFrame(let code): return (.codeFillsFrame, [.code: .message(code)])
+        case .codeTooSmall(let code, let place): return (.codeTooSmall, [.code: .message(code), .place: .message(place)])
+        case .codeTooBlurred(let code, let place): return (.codeTooBlurred, [.code: .message(code), .place: .message(place)])
+        case .codePlaceUpperLeft: return (.codePlaceUpperLeft, [:])
+        case .codePlaceTop: return (.codePlaceTop, [:])
+        case .codePlaceUpperRight: return (.codePlaceUpperRight, [:])
+        case .codePlaceLeft: return (.codePlaceLeft, [:])
+        case .codePlaceMiddle: return (.codePlaceMiddle, [:])
+        case .codePlaceRight: return (.codePlaceRight, [:])
+        case .codePlaceLowerLeft: return (.codePlaceLowerLeft, [:])
+        case .codePlaceBottom: return (.codePlaceBottom, [:])
+        case .codePlaceLowerRight: return (.codePlaceLowerRight, [:])
+        case .qrEmpty: return (.qrEmpty, [:])
+        case .qrLink(let text): return (.qrLink, [.text: .text(text)])
+        case .qrText(let text): return (.qrText, [.text: .text(text)])
+        case .code128(let text): return (.code128, [.text: .text(text)])
+        case .codeNumber(let text): return (.codeNumber, [.text: .text(text)])
+        case .codeInDescription(let text): return (.codeInDescription, [.text: .text(text)])
+        case .noCode: return (.noCode, [:])
+        case .productLabelled(let text): return (.productLabelled, [.text: .text(text)])
+        case .productNoName: return (.productNoName, [:])
+        case .productByBrand(let name, let brand): return (.productByBrand, [.name: .text(name), .brand: .text(brand)])
+        case .productAllergens(let text): return (.productAllergens, [.text: .text(text)])
+        case .productUnknown(let digits): return (.productUnknown, [.code: .text(digits)])
+        case .productDatabaseUnreadable(let digits): return (.productDatabaseUnreadable, [.code: .text(digits)])
+        case .labelSaved(let text): return (.labelSaved, [.text: .text(text)])
+        case .labelRemoved: return (.labelRemoved, [:])
+        case .labelNone: return (.labelNone, [:])
+        case .colourTooDark: return (.colourTooDark, [:])
+        case .colourOne(let first): return (.colourOne, [.first: .text(first)])
+        case .colourWithSome(let first, let second): return (.colourWithSome, [.first: .text(first), .second: .text(second)])
+        case .colourAnd(let first, let second): return (.colourAnd, [.first: .text(first), .second: .text(second)])
+        case .colourWithSomeTwo(let first, let second, let third): return (.colourWithSomeTwo, [.first: .text(first), .second: .text(second), .third: .text(third)])
+        case .colourThree(let first, let second, let third): return (.colourThree, [.first: .text(first), .second: .text(second), .third: .text(third)])
+        case .lightDark: return (.lightDark, [:])
+        case .lightDim: return (.lightDim, [:])
+        case .lightModerate: return (.lightModerate, [:])
+        case .lightBright: return (.lightBright, [:])
+        case .lightVeryBright: return (.lightVeryBright, [:])
+        case .lightEven(let level): return (.lightEven, [.level: .message(level)])
+        case .lightAt(let level, let position): return (.lightAt, [.level: .message(level), .position: .message(position)])
+        case .lightPositionUpperLeft: return (.lightPositionUpperLeft, [:])
+        case .lightPositionTop: return (.lightPositionTop, [:])
+        case .lightPositionUpperRight: return (.lightPositionUpperRight, [:])
+        case .lightPositionLeft: return (.lightPositionLeft, [:])
+        case .lightPositionMiddle: return (.lightPositionMiddle, [:])
+        case .lightPositionRight: return (.lightPositionRight, [:])
+        case .lightPositionLowerLeft: return (.lightPositionLowerLeft, [:])
+        case .lightPositionBottom: return (.lightPositionBottom, [:])
+        case .lightPositionLowerRight: return (.lightPositionLowerRight, [:])
+        case .documentNoText: return (.documentNoText, [:])
+        case .documentOneWord: return (.documentOneWord, [:])
+        case .documentWords(let count): return (.documentWords, [.count: .number(count)])
+        case .documentAboutWords(let count): return (.documentAboutWords, [.count: .number(count)])
+        case .documentOneColumn: return (.documentOneColumn, [:])
+        case .documentTwoColumns: return (.documentTwoColumns, [:])
+        case .documentThreeColumns: return (.documentThreeColumns, [:])
+        case .documentColumns(let count): return (.documentColumns, [.count: .number(count)])
+        case .documentSummary(let words, let columns): return (.documentSummary, [.words: .message(words), .columns: .message(columns)])
+        case .documentSummaryCut(let words, let columns, let edges): return (.documentSummaryCut, [.words: .message(words), .columns: .message(columns), .edges: .series(edges)])
+        case .documentSummaryCutEdges(let words, let columns, let edges): return (.documentSummaryCutEdges, [.words: .message(words), .columns: .message(columns), .edges: .series(edges)])
+        case .documentEdgeLeft: return (.documentEdgeLeft, [:])
+        case .documentEdgeRight: return (.documentEdgeRight, [:])
+        case .documentEdgeTop: return (.documentEdgeTop, [:])
+        case .documentEdgeBottom: return (.documentEdgeBottom, [:])
         }
     }
 }

@@ -122,6 +122,93 @@ public enum MessageID: String, CaseIterable, Sendable {
     case productsImported = "products.imported"
     case productsImportFailed = "products.import_failed"
     case productsImportUnreadable = "products.import_unreadable"
+    // MARK: - modes
+    case modeDescribe = "mode.describe"
+    case modeText = "mode.text"
+    case modeProduct = "mode.product"
+    case modeColour = "mode.colour"
+    case modeLight = "mode.light"
+    case modeNow = "mode.now"
+    case actionMode = "action.mode"
+    case codeBarcode = "code.barcode"
+    case codeQR = "code.qr"
+    case codeEdgeLeft = "code.edge.left"
+    case codeEdgeRight = "code.edge.right"
+    case codeEdgeTop = "code.edge.top"
+    case codeEdgeBottom = "code.edge.bottom"
+    case cameraMoveLeft = "code.move.left"
+    case cameraMoveRight = "code.move.right"
+    case cameraMoveUp = "code.move.up"
+    case cameraMoveDown = "code.move.down"
+    case codeCornerUpper = "code.corner.upper"
+    case codeCornerLower = "code.corner.lower"
+    case codeAtEdge = "code.at_edge"
+    case codeInCorner = "code.in_corner"
+    case codeFillsFrame = "code.fills_frame"
+    case codeTooSmall = "code.too_small"
+    case codeTooBlurred = "code.too_blurred"
+    case codePlaceUpperLeft = "code.place.upper_left"
+    case codePlaceTop = "code.place.top"
+    case codePlaceUpperRight = "code.place.upper_right"
+    case codePlaceLeft = "code.place.left"
+    case codePlaceMiddle = "code.place.middle"
+    case codePlaceRight = "code.place.right"
+    case codePlaceLowerLeft = "code.place.lower_left"
+    case codePlaceBottom = "code.place.bottom"
+    case codePlaceLowerRight = "code.place.lower_right"
+    case qrEmpty = "code.qr_empty"
+    case qrLink = "code.qr_link"
+    case qrText = "code.qr_text"
+    case code128 = "code.code128"
+    case codeNumber = "code.number"
+    case codeInDescription = "code.in_description"
+    case noCode = "code.none"
+    case productLabelled = "product.labelled"
+    case productNoName = "product.no_name"
+    case productByBrand = "product.by_brand"
+    case productAllergens = "product.allergens"
+    case productUnknown = "product.unknown"
+    case productDatabaseUnreadable = "product.database_unreadable"
+    case labelSaved = "label.saved"
+    case labelRemoved = "label.removed"
+    case labelNone = "label.none"
+    case colourTooDark = "colour.too_dark"
+    case colourOne = "colour.one"
+    case colourWithSome = "colour.with_some"
+    case colourAnd = "colour.and"
+    case colourWithSomeTwo = "colour.with_some_two"
+    case colourThree = "colour.three"
+    case lightDark = "light.dark"
+    case lightDim = "light.dim"
+    case lightModerate = "light.moderate"
+    case lightBright = "light.bright"
+    case lightVeryBright = "light.very_bright"
+    case lightEven = "light.even"
+    case lightAt = "light.at"
+    case lightPositionUpperLeft = "light.position.upper_left"
+    case lightPositionTop = "light.position.top"
+    case lightPositionUpperRight = "light.position.upper_right"
+    case lightPositionLeft = "light.position.left"
+    case lightPositionMiddle = "light.position.middle"
+    case lightPositionRight = "light.position.right"
+    case lightPositionLowerLeft = "light.position.lower_left"
+    case lightPositionBottom = "light.position.bottom"
+    case lightPositionLowerRight = "light.position.lower_right"
+    case documentNoText = "document.no_text"
+    case documentOneWord = "document.one_word"
+    case documentWords = "document.words"
+    case documentAboutWords = "document.about_words"
+    case documentOneColumn = "document.one_column"
+    case documentTwoColumns = "document.two_columns"
+    case documentThreeColumns = "document.three_columns"
+    case documentColumns = "document.columns"
+    case documentSummary = "document.summary"
+    case documentSummaryCut = "document.summary_cut"
+    case documentSummaryCutEdges = "document.summary_cut_edges"
+    case documentEdgeLeft = "document.edge.left"
+    case documentEdgeRight = "document.edge.right"
+    case documentEdgeTop = "document.edge.top"
+    case documentEdgeBottom = "document.edge.bottom"
 
     /// The parameters this message's template uses, in the order they usually appear.
     public var parameters: [MessageParameter] {
@@ -156,6 +243,22 @@ public enum MessageID: String, CaseIterable, Sendable {
         case .readingCapital: return [.letter]
         case .productsImported: return [.count, .skipped]
         case .productsImportFailed: return [.line]
+        // MARK: - modes
+        case .modeNow: return [.mode]
+        case .codeAtEdge: return [.code, .edge, .move]
+        case .codeInCorner: return [.code, .vertical, .horizontal, .move, .second]
+        case .codeFillsFrame, .productUnknown, .productDatabaseUnreadable: return [.code]
+        case .codeTooSmall, .codeTooBlurred: return [.code, .place]
+        case .qrLink, .qrText, .code128, .codeNumber, .codeInDescription, .productLabelled, .productAllergens, .labelSaved: return [.text]
+        case .productByBrand: return [.name, .brand]
+        case .colourOne: return [.first]
+        case .colourWithSome, .colourAnd: return [.first, .second]
+        case .colourWithSomeTwo, .colourThree: return [.first, .second, .third]
+        case .lightEven: return [.level]
+        case .lightAt: return [.level, .position]
+        case .documentWords, .documentAboutWords, .documentColumns: return [.count]
+        case .documentSummary: return [.words, .columns]
+        case .documentSummaryCut, .documentSummaryCutEdges: return [.words, .columns, .edges]
         default: return []
         }
     }

@@ -7,4 +7,6 @@ public enum MessageParameter: String, CaseIterable, Sendable {
     case output
     // MARK: - reading
     case word, letters, letter, skipped, line
+    // MARK: - modes
+    case mode, edge, move, vertical, horizontal, place, brand, third, level, position, words, columns, edges
 }

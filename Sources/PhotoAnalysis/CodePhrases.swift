@@ -2,31 +2,25 @@ import Foundation
 
 /// The sentences about codes, in one place so that they can move to the message catalogue.
 public enum CodePhrases {
-    /// A code whose region is smaller than this fraction of the frame (on its longer side) is
-    /// called too small rather than blurred.
-    static let smallFraction = 0.15
-
     /// "A barcode is at the left edge; move the camera left." and the like.
     public static func advice(for region: CodeRegion, width: Int, height: Int) -> String {
-        let edges = region.cutEdges
         let code = region.kind == .qr ? "A QR code" : "A barcode"
-        if edges.count == 1 {
-            let edge = edges[0]
+        switch CodeAdvice(region) {
+        case .atEdge(let edge):
             return "\(code) is at the \(edge.rawValue) edge; move the camera \(edge.cameraMove)."
-        }
-        if edges.count >= 2 {
-            let vertical = edges.first { $0 == .top || $0 == .bottom }
-            let horizontal = edges.first { $0 == .left || $0 == .right }
-            if let v = vertical, let h = horizontal, edges.count == 2 {
-                return "\(code) is in the \(v == .top ? "upper" : "lower") \(h.rawValue) corner; move the camera \(v.cameraMove) and \(h.cameraMove)."
-            }
+        case .inCorner(let v, let h):
+            return "\(code) is in the \(v == .top ? "upper" : "lower") \(h.rawValue) corner; move the camera \(v.cameraMove) and \(h.cameraMove)."
+        case .fillsFrame:
             return "\(code) fills the photo and goes past its edges; move the camera farther away."
+        case .tooSmall(let position):
+            return "\(code) is \(place(position)), but it is too small to read; move the camera closer to it."
+        case .tooBlurred(let position):
+            return "\(code) is \(place(position)), but it is too blurred to read; hold the camera still and try again."
         }
-        let place = region.position == .middle ? "in the middle" : "at the \(region.position.words)"
-        if max(region.widthFraction, region.heightFraction) < smallFraction {
-            return "\(code) is \(place), but it is too small to read; move the camera closer to it."
-        }
-        return "\(code) is \(place), but it is too blurred to read; hold the camera still and try again."
+    }
+
+    static func place(_ position: FramePosition) -> String {
+        position == .middle ? "in the middle" : "at the \(position.words)"
     }
 
     /// What is said for a decoded code that is not a product: QR text or a URL is read out.
@@ -45,7 +39,7 @@ public enum CodePhrases {
     }
 
     /// A web address read out without its scheme, e.g. "example.org slash soup".
-    static func spokenURL(_ text: String) -> String? {
+    public static func spokenURL(_ text: String) -> String? {
         let lower = text.lowercased()
         guard let scheme = ["https://", "http://"].first(where: { lower.hasPrefix($0) }), !text.contains(" ") else {
             return nil

@@ -24,7 +24,7 @@ public struct CodeScan: Codable, Sendable, Equatable {
     /// Aiming advice for the largest unreadable region, when nothing was decoded; nil when a
     /// code was read or none was seen.
     public var advice: String? {
-        guard symbols.isEmpty, let region = unreadable.max(by: { $0.area < $1.area }) else { return nil }
+        guard let region = adviceRegion else { return nil }
         return CodePhrases.advice(for: region, width: width, height: height)
     }
 }

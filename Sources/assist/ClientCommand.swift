@@ -14,6 +14,10 @@ enum ClientCommand {
       caption IMAGE|-     describe a photo (a file, or - for standard input) and speak it:
                           quality warning, caption, text; prints what is said
                           [--no-speak] [--beams N] [--max-length N] [--max-new-tokens N]
+                          [--mode describe|text|product|colour|light] (this photo only)
+      mode [NAME]         show the mode, or set it (kept after a restart): describe, text,
+                          product, colour, light
+      label TEXT          name the product code in the last photo; label --remove forgets it
       status              model, text reading, queue, speech and voice
       say TEXT            speak TEXT
       stop                silence speech now and drop what is queued
@@ -157,13 +161,13 @@ enum ClientCommand {
         var timeout = o.timeout ?? 15
         switch o.command {
         case "caption":
-            let p = try options(o.rest, numbers: ["--beams": 1...Int.max, "--max-length": 1...Int.max, "--max-new-tokens": 1...Int.max],
+            let p = try options(o.rest, text: ["--mode"], numbers: ["--beams": 1...Int.max, "--max-length": 1...Int.max, "--max-new-tokens": 1...Int.max],
                                 flags: ["--no-speak"])
             let pos = p.positional
             guard pos.count == 1 else { throw UsageError(message: "caption needs one IMAGE, or - for standard input") }
             var request = CaptionRequest(photo: .descriptor, name: nil, speak: !p.flags.contains("--no-speak"),
                                          numBeams: p.numbers["--beams"], maxLength: p.numbers["--max-length"],
-                                         maxNewTokens: p.numbers["--max-new-tokens"])
+                                         maxNewTokens: p.numbers["--max-new-tokens"], mode: try captionMode(p.values["--mode"]))
             if pos[0] == "-" {
                 attachment = FileHandle.standardInput.readDataToEndOfFile()
                 request.photo = .bytes
@@ -212,6 +216,8 @@ enum ClientCommand {
         case "snap":
             body = try SnapCommand.body(o.rest)
             timeout = o.timeout ?? 300
+        case "mode": body = try modeRequest(o.rest)
+        case "label": body = try labelRequest(o.rest)
         default:
             throw UsageError(message: "unknown command '\(o.command)'")
         }
@@ -296,6 +302,7 @@ enum ClientCommand {
             print("voice: rate \(s.voice.rate), pitch \(s.voice.pitch), volume \(s.voice.volume), voice \(s.voice.voice)"
                   + (s.voice.output.map { ", output \($0)" } ?? ""))
             print("watching: " + (s.watching.isEmpty ? "no folders" : s.watching.joined(separator: ", ")))
+            if let m = s.mode { print("mode: \(m.rawValue)") }
         case .modelReload(let m):
             print("model: " + modelLine(m))
         case .said, .stopped, .subscribed:
@@ -320,6 +327,8 @@ enum ClientCommand {
             ReadingClient.show(r)
         case .productsImported(let r):
             ProductsClient.show(r)
+        case .mode(let m): print(m.rawValue)
+        case .labelled(let l): print(l.spoken)
         }
         return .ok
     }

@@ -37,6 +37,7 @@ enum ExitCode: Int32 {
         case .badRequest, .frameTooLarge, .photoInvalid, .nothingToRepeat, .voiceInvalid: self = .requestFailed
         case .nothingToRead, .importFailed: self = .requestFailed
         case .cameraFailed: self = .requestFailed
+        case .modeInvalid, .nothingToLabel: self = .requestFailed
         }
     }
 }

@@ -78,7 +78,7 @@ final class KeyMapTests: XCTestCase {
         XCTAssertEqual(error("keys = some"), .badLine("keys = some"))
         XCTAssertEqual(error("volume = 3"), .badLine("volume = 3"))
         XCTAssertEqual(KeyMapError.unknownAction(key: "KEY_ENTER", word: "shout").description,
-                       "key map: key.KEY_ENTER: unknown action 'shout'; expected one of describe, stop, repeat, status, help, volume_up, volume_down, rate_up, rate_down, pause, next_sentence, previous_sentence, next_paragraph, previous_paragraph, spell or none")
+                       "key map: key.KEY_ENTER: unknown action 'shout'; expected one of describe, stop, repeat, status, help, volume_up, volume_down, rate_up, rate_down, pause, next_sentence, previous_sentence, next_paragraph, previous_paragraph, spell, mode or none")
     }
 
     func testAnyPressWhileSpeakingStopsFirst() {
