@@ -32,11 +32,12 @@ final class Daemon: Sendable {
     init(config c: DaemonConfig, flags: DaemonConfig.Flags) throws {
         self.flags = flags
         config = Locked(c)
+        PhotoMemory.apply(photoMemory: c.bounds.photoMemory)
         try FileSystem.makeDirectory(c.stateDir, mode: 0o700)
         lock = try InstanceLock(directory: c.stateDir)
         let journal = try Journal(directory: c.stateDir)
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir, "journal": journal.path])
-        let queue = JobQueue(maxRequests: c.maxQueue)
+        let queue = JobQueue(maxRequests: c.maxQueue, maxQueuedBytes: c.bounds.maxQueuedBytes)
         let events = EventHub()
         let voiceStore = VoiceStore(stateDirectory: c.stateDir)
         let voice = voiceStore.load(default: c.voice)
@@ -148,6 +149,8 @@ final class Daemon: Sendable {
         pipeline.update(settings: PhotoPipeline.Settings(applied))
         router.update(settings: RequestRouter.Settings(watching: applied.watch, verbosity: applied.verbosity))
         queue.maxRequests = applied.maxQueue
+        queue.maxQueuedBytes = applied.bounds.maxQueuedBytes
+        PhotoMemory.apply(photoMemory: applied.bounds.photoMemory)
         server.update(limits: Daemon.serverLimits(applied))
         watcher.update(folders: applied.watch, rescanInterval: applied.rescanInterval)
         // The new model loads beside the worker, which keeps the old one until it is ready.
@@ -186,7 +189,8 @@ final class Daemon: Sendable {
     static func serverLimits(_ c: DaemonConfig) -> SocketServer.Limits {
         SocketServer.Limits(maxConnections: c.maxConnections,
                             frame: FrameLimits(maxJSONBytes: c.maxRequestBytes, maxAttachmentBytes: c.maxPhotoBytes),
-                            maxPhotoBytes: c.maxPhotoBytes, clientTimeout: c.clientTimeout, idleTimeout: c.idleTimeout)
+                            maxPhotoBytes: c.maxPhotoBytes, clientTimeout: c.clientTimeout, idleTimeout: c.idleTimeout,
+                            maxListeners: c.bounds.maxListeners)
     }
 
     static func resolveGroup(_ name: String?) throws -> gid_t? {

@@ -60,6 +60,9 @@ struct DaemonConfig: Equatable {
     var language = Language.english
     /// `announce`: which of the daemon's own sentences are spoken (descriptions always are).
     var announce = AnnounceLevel.all
+    // MARK: - bounds
+    /// Resource bounds and retention (issue 11).
+    var bounds = BoundsConfig()
     /// Keys set by a file or flag, so that `language` changes only the defaults it stands for.
     private var explicitKeys: Set<String> = []
 
@@ -199,6 +202,8 @@ struct DaemonConfig: Equatable {
             }
         }
         explicitKeys.insert(key)
+        // MARK: - bounds
+        if try bounds.set(key, int: int) { return }
         switch key {
         case "watch": watch.append(try DaemonConfig.watchEntry(value, source: source))
         case "socket":

@@ -71,7 +71,7 @@ enum PhotoDescriber {
         let rgb: RGBImage
         let image: PixelImage
         do {
-            rgb = try ImageDecoder.decode(data)
+            rgb = try ImageDecoder.decode(data, budget: PhotoMemory.budget)
             image = try PixelImage(width: rgb.width, height: rgb.height, rgb: rgb.pixels)
         } catch {
             return PhotoDescription(outcome: .failed(detail: "photo \(name): \(error)", spoken: "I could not read photo \(name)."))

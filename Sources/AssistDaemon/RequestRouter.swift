@@ -46,10 +46,10 @@ final class RequestRouter: Sendable {
     }
 
     /// Answers one request through `reply`, exactly once.
-    func handle(_ request: Request, photo: Data?, reply: @escaping @Sendable (ResponseBody) -> Void) {
+    func handle(_ request: Request, photo: ClientPhoto?, reply: @escaping @Sendable (ResponseBody) -> Void) {
         switch request.body {
         case .caption(let cr):
-            caption(cr, photo: photo ?? Data(), reply: reply)
+            caption(cr, photo: photo ?? .bytes(Data()), reply: reply)
         case .status:
             reply(.status(status()))
         case .say(let text):
@@ -79,12 +79,17 @@ final class RequestRouter: Sendable {
         }
     }
 
-    private func caption(_ cr: CaptionRequest, photo: Data, reply: @escaping @Sendable (ResponseBody) -> Void) {
+    private func caption(_ cr: CaptionRequest, photo: ClientPhoto, reply: @escaping @Sendable (ResponseBody) -> Void) {
         let name = cr.name.map { ($0 as NSString).lastPathComponent } ?? "from the client"
         let speak = cr.speak
         let options = CaptionOptions(numBeams: cr.numBeams, maxLength: cr.maxLength, maxNewTokens: cr.maxNewTokens)
         if let problem = options.limitProblem { return reply(.failure(RemoteError(.badRequest, problem))) }
-        let job = PhotoJob(input: .bytes(photo, name: name), options: options, speak: speak) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
+        let input: PhotoJob.Input
+        switch photo {
+        case .bytes(let data): input = .bytes(data, name: name)
+        case .descriptor(let held): input = .descriptor(held, name: name)
+        }
+        let job = PhotoJob(input: input, options: options, speak: speak) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
         // Announced before queueing so listeners never see the result before the arrival.
         events.emit(.photoReceived, photo: name)
         switch intake.submit(job) {
@@ -93,6 +98,10 @@ final class RequestRouter: Sendable {
             break
         case .busy(let limit):
             let busy = RemoteError(.busy, "assistd has \(limit) caption requests waiting; try again later")
+            events.emit(.failed, photo: name, error: busy.message)
+            reply(.failure(busy))
+        case .overBudget(let limit):
+            let busy = RemoteError(.busy, "assistd has photos of \(limit) bytes waiting (max_queued_bytes); try again later, or pass the photo as a file")
             events.emit(.failed, photo: name, error: busy.message)
             reply(.failure(busy))
         case .closed:

@@ -113,7 +113,7 @@ final class CoreHarness {
     func ask(_ body: RequestBody, photo: Data? = nil, timeout: Double = 20) -> ResponseBody? {
         let answer = DispatchSemaphore(value: 0)
         let box = AnswerBox()
-        router.handle(Request(id: 1, body), photo: photo) { r in
+        router.handle(Request(id: 1, body), photo: photo.map { .bytes($0) }) { r in
             box.set(r)
             answer.signal()
         }
