@@ -25,6 +25,7 @@ final class Daemon: Sendable {
     private let router: RequestRouter
     private let watcher: FolderWatcher
     private let server: SocketServer
+    private let privacy: PrivacyKeeper
     private let workerDone = DispatchSemaphore(value: 0)
     /// Held until the process exits: one daemon per state directory.
     private let lock: InstanceLock
@@ -35,7 +36,7 @@ final class Daemon: Sendable {
         PhotoMemory.apply(photoMemory: c.bounds.photoMemory)
         try FileSystem.makeDirectory(c.stateDir, mode: 0o700)
         lock = try InstanceLock(directory: c.stateDir)
-        let journal = try Journal(directory: c.stateDir)
+        let journal = try Journal(directory: c.stateDir, maxBytes: c.bounds.journalMaxBytes, retentionDays: c.bounds.retentionDays)
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir, "journal": journal.path])
         let queue = JobQueue(maxRequests: c.maxQueue, maxQueuedBytes: c.bounds.maxQueuedBytes)
         let events = EventHub()
@@ -45,6 +46,8 @@ final class Daemon: Sendable {
         for r in journal.recentCaptions(limit: c.historySize) {
             history.add(HistoryEntry(time: r.time, photo: r.photo.name, text: r.message ?? r.caption ?? "", description: r.description?.info))
         }
+        // MARK: - bounds
+        let privacy = PrivacyKeeper(journal: journal, history: history, retentionDays: c.bounds.retentionDays)
         let models = ModelLoader(source: Daemon.modelSource(c), events: events)
         narrator = Narrator(sinkName: c.speech.description, events: events) { onEvent in
             // A fresh `assistd speech-worker` process per utterance makes each one sample-identical
@@ -68,7 +71,7 @@ final class Daemon: Sendable {
                                  sources: [watcher])
         let router = RequestRouter(intake: intake, pipeline: pipeline, models: models, narrator: narrator, history: history,
                                    voiceStore: voiceStore, voice: voice, events: events,
-                                   settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity))
+                                   settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity), privacy: privacy)
         server = try SocketServer(path: c.socket, group: try Daemon.resolveGroup(c.socketGroup), limits: Daemon.serverLimits(c),
                                   events: events) {
             request, photo, reply in router.handle(request, photo: photo, reply: reply)
@@ -79,6 +82,8 @@ final class Daemon: Sendable {
         self.models = models
         self.router = router
         self.history = history
+        self.privacy = privacy
+        narrator.maxSayQueue = c.bounds.maxSayQueue
     }
 
     // MARK: - Lifecycle
@@ -102,6 +107,7 @@ final class Daemon: Sendable {
         worker.start()
         try watcher.start()
         models.startWatching()
+        privacy.start()
         if c.watch.isEmpty { logInfo("watcher", "no folders to watch; only the socket takes photos") }
         server.serve()
         logInfo("assistd", "ready", ["socket": c.socket, "watch": c.watch.joined(separator: ","), "speech": c.speech.description])
@@ -114,6 +120,7 @@ final class Daemon: Sendable {
         logInfo("assistd", "stopping")
         watcher.stop()
         models.stopWatching()
+        privacy.stop()
         for job in queue.close() { job.completion?(.cancelled) }
         if workerDone.wait(timeout: .now() + grace) == .timedOut {
             logWarning("assistd", "current job did not finish in time; it will be redone on next start", ["grace_seconds": grace])
@@ -151,6 +158,8 @@ final class Daemon: Sendable {
         queue.maxRequests = applied.maxQueue
         queue.maxQueuedBytes = applied.bounds.maxQueuedBytes
         PhotoMemory.apply(photoMemory: applied.bounds.photoMemory)
+        narrator.maxSayQueue = applied.bounds.maxSayQueue
+        privacy.update(retentionDays: applied.bounds.retentionDays, captureDirectory: nil)
         server.update(limits: Daemon.serverLimits(applied))
         watcher.update(folders: applied.watch, rescanInterval: applied.rescanInterval)
         // The new model loads beside the worker, which keeps the old one until it is ready.

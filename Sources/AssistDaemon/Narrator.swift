@@ -17,6 +17,8 @@ final class Narrator: Sendable {
     private let sinkName: String
     private let pending: Pending
     private let events: EventHub
+    // MARK: - bounds
+    private let sayBound = Locked(BoundsConfig().maxSayQueue)
 
     /// Builds the output with `make`, handing it the closure for its utterance events. When
     /// `make` throws, the daemon runs silent: captions are still made, recorded and returned.
@@ -60,6 +62,22 @@ final class Narrator: Sendable {
         logDebug("speech", "queued text", ["utterance": id, "text": text])
         events.emit(.speechQueued, text: text, utterance: id, utteranceKind: UtteranceKindName(rawValue: kind.rawValue))
         return id
+    }
+
+    // MARK: - bounds
+    /// `max_say_queue`: utterances that may wait before a client's `say` or `repeat` is refused.
+    var maxSayQueue: Int {
+        get { sayBound.withLock { $0 } }
+        set { sayBound.withLock { $0 = newValue } }
+    }
+
+    /// Queues a client's text unless `maxSayQueue` utterances already wait; nil then, and the
+    /// caller answers `busy` (the text is refused, never dropped unsaid). The daemon's own
+    /// sentences and descriptions go through `say`: captions replace queued captions, so they
+    /// cannot pile up.
+    func sayIfRoom(_ parts: [String], kind: UtteranceKind) -> UInt64? {
+        guard queueLength < maxSayQueue else { return nil }
+        return say(parts, kind: kind)
     }
 
     func stop() {

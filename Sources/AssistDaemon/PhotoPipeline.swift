@@ -92,7 +92,7 @@ final class PhotoPipeline: Sendable {
 
     private func describeFile(_ path: String, _ job: PhotoJob) -> PhotoOutcome {
         let c = state.withLock { $0.settings }
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        let fd = FileName.withCPath(path) { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
         guard fd >= 0 else {
             let e = errno
             let reason = String(cString: strerror(e))

@@ -28,9 +28,12 @@ final class RequestRouter: Sendable {
     private let events: EventHub
     private let started = Date()
     private let state: Locked<State>
+    private let privacy: PrivacyKeeper
 
     init(intake: PhotoIntake, pipeline: PhotoPipeline, models: any ModelProvider, narrator: Narrator,
-         history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings) {
+         history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings,
+         privacy: PrivacyKeeper) {
+        self.privacy = privacy
         self.intake = intake
         self.pipeline = pipeline
         self.models = models
@@ -55,7 +58,8 @@ final class RequestRouter: Sendable {
         case .say(let text):
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { return reply(.failure(RemoteError(.badRequest, "say needs some text"))) }
-            reply(.said(utterance: narrator.say([trimmed], kind: .message)))
+            guard let id = narrator.sayIfRoom([trimmed], kind: .message) else { return reply(.failure(RequestRouter.speechBusy(narrator))) }
+            reply(.said(utterance: id))
         case .stop:
             narrator.stop()
             reply(.stopped)
@@ -63,19 +67,21 @@ final class RequestRouter: Sendable {
             guard let last = history.last else {
                 return reply(.failure(RemoteError(.nothingToRepeat, "There is no caption to repeat yet: no photo has been described.")))
             }
-            narrator.say([last.text], kind: .caption)
+            guard narrator.sayIfRoom([last.text], kind: .caption) != nil else { return reply(.failure(RequestRouter.speechBusy(narrator))) }
             reply(.repeated(text: last.text))
         case .history(let limit):
             guard limit >= 0 else { return reply(.failure(RemoteError(.badRequest, "history limit \(limit) is negative"))) }
             reply(.history(history.newest(limit)))
         case .voice(let change):
-            reply(changeVoice(change))
+            voiceStore.queue.async { [self] in reply(changeVoice(change)) }
         case .events:
             // The server has subscribed the connection before handing the request on.
             reply(.subscribed)
         case .reloadModel:
             models.reloadRequested()
             reply(.modelReload(models.status()))
+        // MARK: - bounds
+        case .forget(let scope): privacy.forget(scope, reply: reply)
         }
     }
 
@@ -107,6 +113,11 @@ final class RequestRouter: Sendable {
         case .closed:
             reply(.failure(RemoteError(.shuttingDown, "assistd is stopping")))
         }
+    }
+
+    /// `say` or `repeat` refused because `max_say_queue` utterances wait.
+    static func speechBusy(_ narrator: Narrator) -> RemoteError {
+        RemoteError(.busy, "assistd has \(narrator.maxSayQueue) utterances waiting to be spoken (max_say_queue); this text was not queued, try again later")
     }
 
     /// The answer to a caption request once its job ended.

@@ -72,6 +72,9 @@ public enum RequestBody: Sendable, Equatable {
     /// loaded). Sent by `assist model install` and `assist model use`; answered at once with the
     /// model's status, before a load finishes.
     case reloadModel
+    // MARK: - bounds
+    /// Erase descriptions from the journal and the history (`{"all":true}` or `{"last":N}`).
+    case forget(ForgetScope)
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -85,6 +88,8 @@ public enum RequestBody: Sendable, Equatable {
         case .voice: return "voice"
         case .events: return "events"
         case .reloadModel: return "reload_model"
+        // MARK: - bounds
+        case .forget: return "forget"
         }
     }
 }
@@ -100,7 +105,7 @@ public struct Request: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, text, limit }
+    enum Keys: String, CodingKey { case v, id, type, text, limit, all, last }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -113,6 +118,9 @@ public struct Request: Sendable, Equatable, Codable {
         case .history(let limit): try c.encode(limit, forKey: .limit)
         case .voice(let v): try v.encode(to: encoder)
         case .status, .stop, .repeatLast, .events, .reloadModel: break
+        // MARK: - bounds
+        case .forget(.all): try c.encode(true, forKey: .all)
+        case .forget(.last(let n)): try c.encode(n, forKey: .last)
         }
     }
 
@@ -130,6 +138,16 @@ public struct Request: Sendable, Equatable, Codable {
         case "voice": body = .voice(try VoiceChange(from: decoder))
         case "events": body = .events
         case "reload_model": body = .reloadModel
+        // MARK: - bounds
+        case "forget":
+            if try c.decodeIfPresent(Bool.self, forKey: .all) == true {
+                body = .forget(.all)
+            } else if let n = try c.decodeIfPresent(Int.self, forKey: .last) {
+                body = .forget(.last(n))
+            } else {
+                throw DecodingError.dataCorruptedError(forKey: .last, in: c,
+                    debugDescription: "forget needs \"all\": true or \"last\": N")
+            }
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

@@ -54,6 +54,9 @@ public enum ResponseBody: Sendable, Equatable {
     /// An event frame (id 0) on a subscribed connection.
     case event(Event)
     case failure(RemoteError)
+    // MARK: - bounds
+    /// `forget` erased this much.
+    case forgotten(ForgetResult)
 
     var typeName: String {
         switch self {
@@ -68,6 +71,8 @@ public enum ResponseBody: Sendable, Equatable {
         case .modelReload: return "reload_model"
         case .event: return "event"
         case .failure: return "error"
+        // MARK: - bounds
+        case .forgotten: return "forget"
         }
     }
 }
@@ -84,7 +89,7 @@ public struct Response: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model }
+    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model, forgotten }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -107,6 +112,8 @@ public struct Response: Sendable, Equatable, Codable {
         case .event(let e): try c.encode(e, forKey: .event)
         case .modelReload(let m): try c.encode(m, forKey: .model)
         case .stopped, .subscribed, .failure: break
+        // MARK: - bounds
+        case .forgotten(let f): try c.encode(f, forKey: .forgotten)
         }
     }
 
@@ -129,6 +136,8 @@ public struct Response: Sendable, Equatable, Codable {
         case "events": body = .subscribed
         case "event": body = .event(try c.decode(Event.self, forKey: .event))
         case "reload_model": body = .modelReload(try c.decode(ModelStatus.self, forKey: .model))
+        // MARK: - bounds
+        case "forget": body = .forgotten(try c.decode(ForgetResult.self, forKey: .forgotten))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown response type '\(type)'")

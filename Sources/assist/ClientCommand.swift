@@ -22,6 +22,9 @@ enum ClientCommand {
       voice [--rate N] [--pitch N] [--volume N] [--voice NAME] [--language TAG]
                           show or change the voice (changes are kept after a restart)
       events              print photo and speech events as they happen
+      forget --all | --last N
+                          erase descriptions from the journal and the history (and photos
+                          the daemon captured); says what was erased
       model install [REPO_ID] [--revision R] [--models DIR]
                           download a captioning model from the Hugging Face hub (default
                           gagan3012/ViTGPT2_vizwiz); resumes, checks sizes and SHA-256
@@ -190,6 +193,8 @@ enum ClientCommand {
                                       voice: p.values["--voice"], language: p.values["--language"]))
         case "events":
             body = .events
+        case "forget":
+            body = try ForgetCommand.request(o.rest)
         default:
             throw UsageError(message: "unknown command '\(o.command)'")
         }
@@ -284,12 +289,14 @@ enum ClientCommand {
             let f = DateFormatter()
             f.dateFormat = "yyyy-MM-dd HH:mm:ss"
             for e in entries {
-                print("\(f.string(from: Date(timeIntervalSince1970: e.time)))  \(e.photo ?? "-"): \(e.text)")
+                print("\(f.string(from: Date(timeIntervalSince1970: e.time)))  \(TerminalText.escaped(e.photo ?? "-")): \(TerminalText.escaped(e.text))")
             }
         case .voice(let v):
             print("rate \(v.rate), pitch \(v.pitch), volume \(v.volume), voice \(v.voice)")
         case .event(let e):
             printEvent(e)
+        case .forgotten(let f):
+            print(ForgetCommand.sentence(f))
         }
         return .ok
     }
@@ -312,9 +319,9 @@ enum ClientCommand {
 
     static func printEvent(_ e: Event) {
         var line = e.kind.rawValue
-        if let p = e.photo { line += " \(p)" }
-        if let t = e.text { line += ": \(t)" }
-        if let err = e.error { line += ": \(err)" }
+        if let p = e.photo { line += " \(TerminalText.escaped(p))" }
+        if let t = e.text { line += ": \(TerminalText.escaped(t))" }
+        if let err = e.error { line += ": \(TerminalText.escaped(err))" }
         print(line)
         fflush(nil)
     }

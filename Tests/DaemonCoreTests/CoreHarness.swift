@@ -63,7 +63,8 @@ final class CoreHarness {
                                  narrator: narrator, events: events, history: history, sources: [source])
         router = RequestRouter(intake: intake, pipeline: pipeline, models: model, narrator: narrator, history: history,
                                voiceStore: VoiceStore(stateDirectory: state), voice: VoiceSettings(), events: events,
-                               settings: RequestRouter.Settings(watching: [inbox], verbosity: .everything))
+                               settings: RequestRouter.Settings(watching: [inbox], verbosity: .everything),
+                               privacy: PrivacyKeeper(journal: journal, history: history, retentionDays: 0))
     }
 
     deinit {
