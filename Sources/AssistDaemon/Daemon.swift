@@ -36,7 +36,8 @@ final class Daemon: Sendable {
         PhotoMemory.apply(photoMemory: c.bounds.photoMemory)
         try FileSystem.makeDirectory(c.stateDir, mode: 0o700)
         lock = try InstanceLock(directory: c.stateDir)
-        let journal = try Journal(directory: c.stateDir, maxBytes: c.bounds.journalMaxBytes, retentionDays: c.bounds.retentionDays)
+        let journal = try Journal(directory: c.stateDir, maxBytes: c.bounds.journalMaxBytes, retentionDays: c.bounds.retentionDays,
+                                  watched: c.watch)
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir, "journal": journal.path])
         let queue = JobQueue(maxRequests: c.maxQueue, maxQueuedBytes: c.bounds.maxQueuedBytes)
         let events = EventHub()

@@ -58,12 +58,12 @@ final class Journal: Sendable {
     /// What the start-up pass found, for logs and tests.
     let opening: Opening
 
-    /// Opens (creating) the journal in `directory`. Records whose photo is gone from a folder
-    /// that still exists are pruned; descriptions older than `retentionDays` (0: kept forever)
+    /// Opens (creating) the journal in `directory`. Records whose photo is gone from one of the
+    /// `watched` folders, while that folder is there, are pruned; descriptions older than `retentionDays` (0: kept forever)
     /// are erased; the file is rewritten only when one of those, a torn or outdated line, or
     /// superseded lines beyond `maxBytes` make it necessary.
     init(directory: String, maxBytes: Int = BoundsConfig().journalMaxBytes, retentionDays: Int = 0,
-         now: Double = Date().timeIntervalSince1970) throws {
+         watched: [String] = [], now: Double = Date().timeIntervalSince1970) throws {
         path = directory + "/" + Journal.fileName
         var s = State(maxBytes: maxBytes)
         var o = Opening()
@@ -75,7 +75,8 @@ final class Journal: Sendable {
                 if (try? Journal.encode(r).dropLast()) != Data(line) { o.outdated += 1 }
                 s.latest[r.photo] = r
             }
-            for (photo, _) in s.latest where Journal.isGone(photo.path) {
+            let folders = Set(watched)
+            for (photo, _) in s.latest where Journal.isGone(photo.path, watched: folders) {
                 s.latest[photo] = nil
                 o.pruned += 1
             }
@@ -105,12 +106,14 @@ final class Journal: Sendable {
 
     deinit { state.withLock { if $0.fd >= 0 { close($0.fd) } } }
 
-    /// A photo whose file is gone while its folder is still there: its record can never be
-    /// needed again. A missing folder (an unmounted share) keeps its records.
-    private static func isGone(_ path: String) -> Bool {
+    /// A photo whose file is gone from a watched folder that is still there: its record can
+    /// never be needed again. A missing folder (an unmounted share) keeps its records, and so
+    /// does a folder no longer watched (watching it again must not describe it all again).
+    private static func isGone(_ path: String, watched: Set<String>) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        guard watched.contains(folder) else { return false }
         var st = stat()
         guard FileName.withCPath(path, { lstat($0, &st) }) != 0, errno == ENOENT else { return false }
-        let folder = (path as NSString).deletingLastPathComponent
         return stat(folder, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
