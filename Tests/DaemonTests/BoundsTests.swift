@@ -149,4 +149,32 @@ final class BoundsTests: XCTestCase {
         XCTAssertEqual(e.code, .photoInvalid)
         XCTAssertTrue(e.message.contains("not a regular file"), e.message)
     }
+
+    /// Issue 11 finding 5: a passed descriptor to a file whose read stalls (FUSE, NFS) was read
+    /// on the socket's poll thread, so every client waited with it. The worker reads it now:
+    /// while its read is stuck, another client's `status` is answered; once the file system
+    /// gives up, the request is answered with the error.
+    func testStalledFileReadDoesNotBlockOtherClients() throws {
+        let h = try DaemonHarness(config: ["model": DescribeTests.noModel])
+        try h.start()
+        let fuse = try StallingFuse(mountPoint: h.root + "/fuse")
+        var closed = false
+        defer { if !closed { fuse.close() } }
+        let fd = open(fuse.file, O_RDONLY | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(fd, 0, String(cString: strerror(errno)))
+        let first = try FrameConnection(path: h.socket)
+        let id = try first.send(.caption(CaptionRequest(photo: .descriptor, name: "stalled.jpg", speak: false)), descriptor: fd)
+        close(fd)
+        XCTAssertEqual(fuse.readArrived.wait(timeout: .now() + 20), .success, "the daemon never read the file")
+        let other = try FrameConnection(path: h.socket)
+        let status = try? other.call(.status, timeout: 10)
+        guard case .status = status?.body else { return XCTFail("status was not answered while a passed file's read stalled") }
+        fuse.close()
+        closed = true
+        let answer = try first.receive(timeout: 30)
+        XCTAssertEqual(answer.id, id)
+        guard case .failure(let e) = answer.body else { return XCTFail("the stalled file was described: \(answer.body)") }
+        XCTAssertEqual(e.code, .photoInvalid, e.message)
+        XCTAssertTrue(h.process?.isRunning ?? false)
+    }
 }
