@@ -23,7 +23,7 @@ struct PhotoIntake: Sendable {
         if let r = journal.record(for: PhotoIdentity(path: path, stat: st)), r.state != .claimed { return }
         _ = queue.add(PhotoJob(input: .file(path: path))) {
             logDebug("watcher", "queued photo", ["path": path])
-            events.emit(.photoQueued, photo: (path as NSString).lastPathComponent, path: path)
+            events.emit(.photoQueued, photo: FileName.display((path as NSString).lastPathComponent), path: path)
         }
     }
 }
