@@ -98,6 +98,7 @@ final class JournalBoundsTests: XCTestCase {
         for i in 4..<40 { _ = try recordPhoto("p\(i).jpg", in: tight) }
         XCTAssertLessThan(lines(), 80, "the file was never compacted while the journal was open")
         XCTAssertGreaterThanOrEqual(lines(), 40)
+        XCTAssertEqual(tight.bytes, try FileManager.default.attributesOfItem(atPath: journalPath)[.size] as? Int)
         let reopened = try Journal(directory: state, maxBytes: bound)
         XCTAssertEqual(reopened.counts, [.done: 40])
     }
