@@ -9,8 +9,9 @@ import PackageDescription
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 let rootIdentity = root.lastPathComponent.lowercased()
 
-func harness(_ name: String, _ products: [String]) -> Target {
-    .executableTarget(name: name, dependencies: products.map { .product(name: $0, package: rootIdentity) },
+func harness(_ name: String, _ products: [String], local: [String] = []) -> Target {
+    .executableTarget(name: name, dependencies: products.map { .product(name: $0, package: rootIdentity) }
+                          + local.map { .target(name: $0) },
                       path: "Sources/\(name)")
 }
 
@@ -21,12 +22,15 @@ let package = Package(
         // JPEG and PNG bytes (EXIF orientation included) through ImageDecoder, with and without a budget.
         harness("FuzzImage", ["Vision"]),
         // A model.safetensors file through Checkpoint: table, then every tensor.
-        harness("FuzzSafetensors", ["Vision"]),
+        harness("FuzzSafetensors", ["Vision"], local: ["FuzzCheckpoint"]),
         // A pytorch_model.bin (zip + restricted pickle) through Checkpoint: table, then every tensor.
-        harness("FuzzTorch", ["Vision"]),
+        harness("FuzzTorch", ["Vision"], local: ["FuzzCheckpoint"]),
         // One of a model directory's JSON/text files (tokenizer, config, generation, preprocessor).
         harness("FuzzModelFiles", ["Vision"]),
         // Bytes and SCM_RIGHTS descriptors over a real socket pair into FrameDecoder and Wire.
         harness("FuzzFrames", ["IPC"]),
+        // The checkpoint body FuzzSafetensors and FuzzTorch share.
+        .target(name: "FuzzCheckpoint", dependencies: [.product(name: "Vision", package: rootIdentity)],
+                path: "Sources/FuzzCheckpoint"),
     ]
 )

@@ -1,3 +1,4 @@
+import Foundation
 import IPC
 import SystemSupport
 
@@ -37,4 +38,26 @@ final class CaptionHistory: Sendable {
     var last: HistoryEntry? { state.withLock { $0.entries.last } }
 
     func newest(_ limit: Int) -> [HistoryEntry] { state.withLock { Array($0.entries.suffix(max(0, limit))) } }
+
+    /// Removes every entry (`all`) or the newest `n` (`forget`); returns how many went.
+    func remove(_ scope: ForgetScope) -> Int {
+        state.withLock { s in
+            let n: Int
+            switch scope {
+            case .all: n = s.entries.count
+            case .last(let count): n = min(max(0, count), s.entries.count)
+            }
+            s.entries.removeLast(n)
+            return n
+        }
+    }
+
+    /// Removes the entries made before `time` (`retention_days`); returns how many went.
+    func remove(before time: Double) -> Int {
+        state.withLock { s in
+            let old = s.entries.count
+            s.entries.removeAll { $0.time < time }
+            return old - s.entries.count
+        }
+    }
 }

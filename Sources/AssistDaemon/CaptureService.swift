@@ -142,7 +142,7 @@ final class CaptureService: Sendable {
         let path = photo.path
         switch intake.submit(job(path, speak: speak) { completion(.photo($0, path: path)) }) {
         case .queued, .alreadyQueued: break
-        case .busy, .closed: completion(.closed)
+        case .busy, .overBudget, .closed: completion(.closed)
         }
     }
 

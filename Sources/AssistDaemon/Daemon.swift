@@ -30,6 +30,7 @@ final class Daemon: Sendable {
     private let announcer: Announcer
     private let reader: DocumentReader
     private let products: ProductImportService
+    private let privacy: PrivacyKeeper
     private let workerDone = DispatchSemaphore(value: 0)
     /// Held until the process exits: one daemon per state directory.
     private let lock: InstanceLock
@@ -42,11 +43,13 @@ final class Daemon: Sendable {
     init(config c: DaemonConfig, flags: DaemonConfig.Flags) throws {
         self.flags = flags
         config = Locked(c)
+        PhotoMemory.apply(photoMemory: c.bounds.photoMemory)
         try FileSystem.makeDirectory(c.stateDir, mode: 0o700)
         lock = try InstanceLock(directory: c.stateDir)
-        let journal = try Journal(directory: c.stateDir)
+        let journal = try Journal(directory: c.stateDir, maxBytes: c.bounds.journalMaxBytes, retentionDays: c.bounds.retentionDays,
+                                  watched: c.watch)
         logInfo("assistd", "starting", ["version": Daemon.version, "state_dir": c.stateDir, "journal": journal.path])
-        let queue = JobQueue(maxRequests: c.maxQueue)
+        let queue = JobQueue(maxRequests: c.maxQueue, maxQueuedBytes: c.bounds.maxQueuedBytes)
         let events = EventHub()
         let voiceStore = VoiceStore(stateDirectory: c.stateDir)
         let voice = voiceStore.load(default: c.voice)
@@ -54,6 +57,9 @@ final class Daemon: Sendable {
         for r in journal.recentCaptions(limit: c.historySize) {
             history.add(HistoryEntry(time: r.time, photo: r.photo.name, text: r.message ?? r.caption ?? "", description: r.description?.info))
         }
+        // MARK: - bounds
+        let privacy = PrivacyKeeper(journal: journal, history: history, retentionDays: c.bounds.retentionDays,
+                                    captureDirectory: c.capturesDirectory)
         let models = ModelLoader(source: Daemon.modelSource(c), events: events, stateDirectory: c.stateDir)
         // The output chosen with `assist voice --output` wins over the config's, as the voice does.
         let sink = OutputSwitch.sink(configured: c.speech, saved: voiceStore.loadOutput())
@@ -95,7 +101,8 @@ final class Daemon: Sendable {
                                    voiceStore: voiceStore, voice: voice, events: events,
                                    settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity),
                                    outputSwitch: OutputSwitch(narrator: narrator, store: voiceStore, sink: c.speech), reader: reader,
-                                   capture: capture, modeDescriber: modeDescriber, lightTone: lightTone)
+                                   capture: capture, modeDescriber: modeDescriber, lightTone: lightTone,
+                                   privacy: privacy)
         progress = AudibleProgress(narrator: narrator)
         events.add(progress)
         self.lightTone = lightTone
@@ -139,6 +146,8 @@ final class Daemon: Sendable {
         self.reader = reader
         self.products = products
         self.history = history
+        self.privacy = privacy
+        narrator.maxSayQueue = c.bounds.maxSayQueue
     }
 
     // MARK: - Lifecycle
@@ -173,6 +182,7 @@ final class Daemon: Sendable {
         worker.start()
         try watcher.start()
         models.startWatching()
+        privacy.start()
         if c.watch.isEmpty { logInfo("watcher", "no folders to watch; only the socket takes photos") }
         server.serve()
         logInfo("assistd", "ready", ["socket": c.socket, "watch": c.watch.joined(separator: ","), "speech": c.speech.description])
@@ -190,6 +200,7 @@ final class Daemon: Sendable {
         capture.stop()
         models.stopWatching()
         models.stopping()
+        privacy.stop()
         for job in queue.close() { job.completion?(.cancelled) }
         if workerDone.wait(timeout: .now() + grace) == .timedOut {
             logWarning("assistd", "current job did not finish in time; it will be redone on next start", ["grace_seconds": grace])
@@ -230,6 +241,10 @@ final class Daemon: Sendable {
         pipeline.update(settings: PhotoPipeline.Settings(applied))
         router.update(settings: RequestRouter.Settings(watching: applied.watch, verbosity: applied.verbosity))
         queue.maxRequests = applied.maxQueue
+        queue.maxQueuedBytes = applied.bounds.maxQueuedBytes
+        PhotoMemory.apply(photoMemory: applied.bounds.photoMemory)
+        narrator.maxSayQueue = applied.bounds.maxSayQueue
+        privacy.update(retentionDays: applied.bounds.retentionDays, captureDirectory: applied.capturesDirectory)
         server.update(limits: Daemon.serverLimits(applied))
         watcher.update(folders: applied.watch, rescanInterval: applied.rescanInterval)
         // The new model loads beside the worker, which keeps the old one until it is ready.
@@ -268,7 +283,8 @@ final class Daemon: Sendable {
     static func serverLimits(_ c: DaemonConfig) -> SocketServer.Limits {
         SocketServer.Limits(maxConnections: c.maxConnections,
                             frame: FrameLimits(maxJSONBytes: c.maxRequestBytes, maxAttachmentBytes: c.maxPhotoBytes),
-                            maxPhotoBytes: c.maxPhotoBytes, clientTimeout: c.clientTimeout, idleTimeout: c.idleTimeout)
+                            maxPhotoBytes: c.maxPhotoBytes, clientTimeout: c.clientTimeout, idleTimeout: c.idleTimeout,
+                            maxListeners: c.bounds.maxListeners)
     }
 
     static func resolveGroup(_ name: String?) throws -> gid_t? {

@@ -86,6 +86,9 @@ struct DaemonConfig: Equatable {
     /// Where captured photos go.
     var capturesDirectory: String { captureDir ?? stateDir + "/captures" }
 
+    // MARK: - bounds
+    /// Resource bounds and retention (issue 11).
+    var bounds = BoundsConfig()
     /// Keys set by a file or flag, so that `language` changes only the defaults it stands for.
     private var explicitKeys: Set<String> = []
 
@@ -231,6 +234,8 @@ struct DaemonConfig: Equatable {
             }
         }
         explicitKeys.insert(key)
+        // MARK: - bounds
+        if try bounds.set(key, int: int) { return }
         switch key {
         case "watch": watch.append(try DaemonConfig.watchEntry(value, source: source))
         case "socket":

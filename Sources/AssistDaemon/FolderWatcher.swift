@@ -252,7 +252,8 @@ private final class WatchLoop {
                 var name = ""
                 if len > 0 {
                     let bytes = buffer[(offset + headerSize)..<(offset + headerSize + len)]
-                    name = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                    // Bytes, not UTF-8: FileName keeps a Latin-1 or broken name openable.
+                    name = FileName.decode(bytes.prefix { $0 != 0 })
                 }
                 offset += headerSize + len
                 handle(wd: wd, mask: mask, name: name)
@@ -274,20 +275,28 @@ private final class WatchLoop {
         }
         if mask & UInt32(IN_ISDIR) != 0 || name.isEmpty || FolderWatcher.isIgnored(name: name) { return }
         if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
-            onFile(folder + "/" + name)
+            report(folder + "/" + name)
         }
+    }
+
+    /// Hands a found file on; a name that is not UTF-8 is logged escaped, once per sighting.
+    private func report(_ path: String) {
+        if FileName.hasRawBytes(path) {
+            logInfo("watcher", "file name is not valid UTF-8; describing it under its escaped name", ["path": FileName.display(path)])
+        }
+        onFile(path)
     }
 
     /// Reports every settled regular file, oldest first, so a backlog is taken in arrival order.
     private func scan(_ folder: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        guard let names = FileName.list(folder) else { return }
         var files: [(String, Int64)] = []
         var unsettled = false
         let now = Date().timeIntervalSince1970
         for name in names where !FolderWatcher.isIgnored(name: name) {
             var st = stat()
             let path = folder + "/" + name
-            guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            guard FileName.withCPath(path, { lstat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
             let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
             if now - mtime < FolderWatcher.settleSeconds {
                 unsettled = true
@@ -301,6 +310,6 @@ private final class WatchLoop {
         }
         files.sort { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
         logDebug("watcher", "scanned folder", ["folder": folder, "files": files.count])
-        for (path, _) in files { onFile(path) }
+        for (path, _) in files { report(path) }
     }
 }

@@ -4,7 +4,9 @@ import SystemSupport
 /// The daemon's one queue: photos from every source in arrival order, taken by one worker so
 /// exactly one inference runs at a time.
 ///
-/// Client requests (`.bytes` jobs) are bounded (`maxRequests`, then `busy`). Files are
+/// Client requests (`.bytes` and `.descriptor` jobs) are bounded (`maxRequests`, then `busy`),
+/// and the bytes of waiting `.bytes` jobs by `maxQueuedBytes` (then `overBudget`); a descriptor
+/// costs no bytes while it waits, since the worker reads it when its turn comes. Files are
 /// deduplicated by path; their number is bounded by the folders themselves, and they must not be
 /// dropped (the journal has not recorded them yet).
 final class JobQueue: Sendable {
@@ -14,6 +16,9 @@ final class JobQueue: Sendable {
         var pendingPaths = Set<String>()
         var pendingRequests = 0
         var maxRequests: Int
+        /// Bytes of the client photos waiting in `jobs`.
+        var queuedBytes = 0
+        var maxQueuedBytes: Int
         var closed = false
         var working = false
     }
@@ -22,8 +27,8 @@ final class JobQueue: Sendable {
     /// Signalled once per job added and once on close; the worker waits on it.
     private let available = DispatchSemaphore(value: 0)
 
-    init(maxRequests: Int) {
-        state = Locked(State(maxRequests: maxRequests))
+    init(maxRequests: Int, maxQueuedBytes: Int = BoundsConfig().maxQueuedBytes) {
+        state = Locked(State(maxRequests: maxRequests, maxQueuedBytes: maxQueuedBytes))
     }
 
     /// The bound on waiting client requests (SIGHUP may change it).
@@ -31,6 +36,15 @@ final class JobQueue: Sendable {
         get { state.withLock { $0.maxRequests } }
         set { state.withLock { $0.maxRequests = newValue } }
     }
+
+    /// The bound on the bytes of waiting client photos (SIGHUP may change it).
+    var maxQueuedBytes: Int {
+        get { state.withLock { $0.maxQueuedBytes } }
+        set { state.withLock { $0.maxQueuedBytes = newValue } }
+    }
+
+    /// Bytes of the client photos waiting now, for tests and `status`.
+    var queuedBytes: Int { state.withLock { $0.queuedBytes } }
 
     /// Queues a job unless the queue is closed, the same file is waiting, or too many client
     /// requests are. `announce` runs once the job is queued and before the worker can take it,
@@ -42,7 +56,16 @@ final class JobQueue: Sendable {
             case .file(let path):
                 guard !s.pendingPaths.contains(path) else { return .alreadyQueued }
                 s.pendingPaths.insert(path)
-            case .bytes:
+            case .bytes(let data, _):
+                guard s.pendingRequests < s.maxRequests else { return .busy(limit: s.maxRequests) }
+                // One photo is always taken when nothing waits, so a photo within
+                // max_photo_bytes is never refused for good.
+                guard s.queuedBytes == 0 || s.queuedBytes + data.count <= s.maxQueuedBytes else {
+                    return .overBudget(limit: s.maxQueuedBytes)
+                }
+                s.pendingRequests += 1
+                s.queuedBytes += data.count
+            case .descriptor:
                 guard s.pendingRequests < s.maxRequests else { return .busy(limit: s.maxRequests) }
                 s.pendingRequests += 1
             }
@@ -75,7 +98,10 @@ final class JobQueue: Sendable {
             }
             switch job.input {
             case .file(let p): s.pendingPaths.remove(p)
-            case .bytes: s.pendingRequests -= 1
+            case .bytes(let data, _):
+                s.pendingRequests -= 1
+                s.queuedBytes -= data.count
+            case .descriptor: s.pendingRequests -= 1
             }
             s.working = true
             return job
@@ -94,6 +120,8 @@ final class JobQueue: Sendable {
             let left = s.jobs[s.head...].filter { $0.completion != nil }
             s.jobs = []
             s.head = 0
+            s.queuedBytes = 0
+            s.pendingRequests = 0
             return Array(left)
         }
         available.signal()

@@ -20,6 +20,18 @@ struct JournalRecord: Codable, Equatable, Sendable {
     var message: String?
     /// The parts of that message (quality, text, caption, timings).
     var description: RecordedDescription?
+
+    /// Whether anything of what the photo showed is still here.
+    var hasDescription: Bool { caption != nil || message != nil || description != nil }
+
+    /// This record with its description taken out (`forget`, `retention_days`).
+    var erased: JournalRecord {
+        var r = self
+        r.caption = nil
+        r.message = nil
+        r.description = nil
+        return r
+    }
 }
 
 /// A description as the journal keeps it.

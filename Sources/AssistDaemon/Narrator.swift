@@ -22,6 +22,8 @@ final class Narrator: Sendable {
     private let events: EventHub
     /// The words and the `announce` level of the daemon's own sentences (`configure`).
     private let wording = Locked((catalogue: MessageCatalogue(language: .english), level: AnnounceLevel.all))
+    // MARK: - bounds
+    private let sayBound = Locked(BoundsConfig().maxSayQueue)
 
     /// Builds the output with `make`, handing it the closure for its utterance events. When
     /// `make` throws, the daemon runs silent: captions are still made, recorded and returned.
@@ -82,6 +84,22 @@ final class Narrator: Sendable {
     var isBusy: Bool {
         guard let output else { return false }
         return output.isSpeaking || output.queueLength > 0
+    }
+
+    // MARK: - bounds
+    /// `max_say_queue`: utterances that may wait before a client's `say` or `repeat` is refused.
+    var maxSayQueue: Int {
+        get { sayBound.withLock { $0 } }
+        set { sayBound.withLock { $0 = newValue } }
+    }
+
+    /// Queues a client's text unless `maxSayQueue` utterances already wait; nil then, and the
+    /// caller answers `busy` (the text is refused, never dropped unsaid). The daemon's own
+    /// sentences and descriptions go through `say`: captions replace queued captions, so they
+    /// cannot pile up.
+    func sayIfRoom(_ parts: [String], kind: UtteranceKind) -> UInt64? {
+        guard queueLength < maxSayQueue else { return nil }
+        return say(parts, kind: kind)
     }
 
     func stop() {

@@ -84,7 +84,7 @@ enum PhotoDescriber {
                        catalogue: MessageCatalogue = MessageCatalogue(language: .english)) -> Result<DecodedPhoto, DecodeFailure> {
         let start = DispatchTime.now()
         do {
-            let rgb = try ImageDecoder.decode(data)
+            let rgb = try ImageDecoder.decode(data, budget: PhotoMemory.budget)
             let image = try PixelImage(width: rgb.width, height: rgb.height, rgb: rgb.pixels)
             return .success(DecodedPhoto(rgb: rgb, image: image, start: start, decoded: DispatchTime.now()))
         } catch {

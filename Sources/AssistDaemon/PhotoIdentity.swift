@@ -22,7 +22,8 @@ struct PhotoIdentity: Codable, Hashable, Sendable {
                   mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
     }
 
-    var name: String { (path as NSString).lastPathComponent }
+    /// The file name for events and speech, a byte that is not UTF-8 shown as `\xNN`.
+    var name: String { FileName.display((path as NSString).lastPathComponent) }
 
     enum CodingKeys: String, CodingKey { case path, dev, ino, size, mtimeNs = "mtime_ns" }
 }

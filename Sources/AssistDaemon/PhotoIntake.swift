@@ -19,11 +19,11 @@ struct PhotoIntake: Sendable {
     /// already has a result for it, so a rescan of a full folder costs no queue entries.
     func fileFound(_ path: String) {
         var st = stat()
-        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
+        guard FileName.withCPath(path, { lstat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
         if let r = journal.record(for: PhotoIdentity(path: path, stat: st)), r.state != .claimed { return }
         _ = queue.add(PhotoJob(input: .file(path: path))) {
             logDebug("watcher", "queued photo", ["path": path])
-            events.emit(.photoQueued, photo: (path as NSString).lastPathComponent, path: path)
+            events.emit(.photoQueued, photo: FileName.display((path as NSString).lastPathComponent), path: path)
         }
     }
 }

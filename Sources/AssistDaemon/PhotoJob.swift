@@ -10,6 +10,9 @@ struct PhotoJob: Sendable {
         case file(path: String)
         /// Bytes from a client: described and answered, not recorded.
         case bytes(Data, name: String)
+        /// A client's passed descriptor, read when the job runs: described and answered, not
+        /// recorded.
+        case descriptor(HeldPhoto, name: String)
     }
 
     var input: Input
@@ -42,6 +45,9 @@ enum SubmitResult: Sendable, Equatable {
     case alreadyQueued
     /// `limit` client requests are already waiting.
     case busy(limit: Int)
+    /// Client photos already waiting hold `limit` bytes (`max_queued_bytes`), and this one's
+    /// bytes would not fit.
+    case overBudget(limit: Int)
     /// The daemon is stopping.
     case closed
 }

@@ -84,6 +84,7 @@ final class PhotoPipeline: Sendable {
         switch job.input {
         case .file(let path): outcome = processFile(path, job)
         case .bytes(let data, let name): outcome = processBytes(data, name: name, job)
+        case .descriptor(let held, let name): outcome = processDescriptor(held, name: name, job)
         }
         job.completion?(outcome)
     }
@@ -100,7 +101,7 @@ final class PhotoPipeline: Sendable {
 
     private func describeFile(_ path: String, _ job: PhotoJob) -> PhotoOutcome {
         let c = state.withLock { $0.settings }
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        let fd = FileName.withCPath(path) { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
         guard fd >= 0 else {
             let e = errno
             let reason = String(cString: strerror(e))
@@ -226,6 +227,16 @@ final class PhotoPipeline: Sendable {
         case .described(let d):
             finishDescribed(d, name: name, logged: name, request: true, speak: job.speak)
             return .described(d)
+        }
+    }
+
+    /// Read here, on the worker, so a stalled file never blocks the socket's poll thread.
+    private func processDescriptor(_ held: HeldPhoto, name: String, _ job: PhotoJob) -> PhotoOutcome {
+        let limit = state.withLock { $0.settings.maxPhotoBytes }
+        do { return processBytes(try held.read(limit: limit), name: name, job) } catch {
+            logWarning("worker", "request failed", ["photo": name, "error": error.message])
+            events.emit(.failed, photo: name, error: error.message)
+            return .failed(detail: error.message)
         }
     }
 

@@ -38,11 +38,13 @@ final class RequestRouter: Sendable {
     let capture: CaptureService?
     /// `outputs` and `voice --output` (nil in tests without a speaker).
     let outputSwitch: OutputSwitch?
+    private let privacy: PrivacyKeeper
 
     init(intake: PhotoIntake, pipeline: PhotoPipeline, models: any ModelProvider, narrator: Narrator,
          history: CaptionHistory, voiceStore: VoiceStore, voice: VoiceSettings, events: EventHub, settings: Settings,
          outputSwitch: OutputSwitch? = nil, reader: DocumentReader? = nil, capture: CaptureService? = nil,
-         modeDescriber: ModeDescriber? = nil, lightTone: LightToneLoop? = nil) {
+         modeDescriber: ModeDescriber? = nil, lightTone: LightToneLoop? = nil, privacy: PrivacyKeeper) {
+        self.privacy = privacy
         self.modeDescriber = modeDescriber
         self.lightTone = lightTone
         self.outputSwitch = outputSwitch
@@ -63,16 +65,17 @@ final class RequestRouter: Sendable {
     }
 
     /// Answers one request through `reply`, exactly once.
-    func handle(_ request: Request, photo: Data?, reply: @escaping @Sendable (ResponseBody) -> Void) {
+    func handle(_ request: Request, photo: ClientPhoto?, reply: @escaping @Sendable (ResponseBody) -> Void) {
         switch request.body {
         case .caption(let cr):
-            caption(cr, photo: photo ?? Data(), reply: reply)
+            caption(cr, photo: photo ?? .bytes(Data()), reply: reply)
         case .status:
             reply(.status(status()))
         case .say(let text):
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { return reply(.failure(RemoteError(.badRequest, "say needs some text"))) }
-            reply(.said(utterance: narrator.say([trimmed], kind: .message)))
+            guard let id = narrator.sayIfRoom([trimmed], kind: .message) else { return reply(.failure(RequestRouter.speechBusy(narrator))) }
+            reply(.said(utterance: id))
         case .stop:
             narrator.stop()
             lightTone?.stop()
@@ -81,13 +84,14 @@ final class RequestRouter: Sendable {
             guard let last = history.last else {
                 return reply(.failure(RemoteError(.nothingToRepeat, "There is no caption to repeat yet: no photo has been described.")))
             }
+            guard narrator.queueLength < narrator.maxSayQueue else { return reply(.failure(RequestRouter.speechBusy(narrator))) }
             if let reader { reader.read(last.text) } else { narrator.say([last.text], kind: .caption) }
             reply(.repeated(text: last.text))
         case .history(let limit):
             guard limit >= 0 else { return reply(.failure(RemoteError(.badRequest, "history limit \(limit) is negative"))) }
             reply(.history(history.newest(limit)))
         case .voice(let change):
-            reply(changeVoice(change))
+            voiceStore.queue.async { [self] in reply(changeVoice(change)) }
         case .events:
             // The server has subscribed the connection before handing the request on.
             reply(.subscribed)
@@ -103,16 +107,23 @@ final class RequestRouter: Sendable {
         // MARK: - modes
         case .mode(let name): reply(mode(name))
         case .label(let change): reply(label(change))
+        // MARK: - bounds
+        case .forget(let scope): privacy.forget(scope, reply: reply)
         }
     }
 
-    private func caption(_ cr: CaptionRequest, photo: Data, reply: @escaping @Sendable (ResponseBody) -> Void) {
+    private func caption(_ cr: CaptionRequest, photo: ClientPhoto, reply: @escaping @Sendable (ResponseBody) -> Void) {
         let name = cr.name.map { ($0 as NSString).lastPathComponent } ?? "from the client"
         let speak = cr.speak
         let options = CaptionOptions(numBeams: cr.numBeams, maxLength: cr.maxLength, maxNewTokens: cr.maxNewTokens)
         if let problem = options.limitProblem { return reply(.failure(RemoteError(.badRequest, problem))) }
         if let problem = modeProblem(cr.mode) { return reply(.failure(problem)) }
-        let job = PhotoJob(input: .bytes(photo, name: name), options: options, speak: speak, mode: cr.mode) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
+        let input: PhotoJob.Input
+        switch photo {
+        case .bytes(let data): input = .bytes(data, name: name)
+        case .descriptor(let held): input = .descriptor(held, name: name)
+        }
+        let job = PhotoJob(input: input, options: options, speak: speak, mode: cr.mode) { outcome in reply(RequestRouter.answer(outcome, spoken: speak)) }
         // Announced before queueing so listeners never see the result before the arrival.
         events.emit(.photoReceived, photo: name)
         switch intake.submit(job) {
@@ -123,9 +134,18 @@ final class RequestRouter: Sendable {
             let busy = RemoteError(.busy, "assistd has \(limit) caption requests waiting; try again later")
             events.emit(.failed, photo: name, error: busy.message)
             reply(.failure(busy))
+        case .overBudget(let limit):
+            let busy = RemoteError(.busy, "assistd has photos of \(limit) bytes waiting (max_queued_bytes); try again later, or pass the photo as a file")
+            events.emit(.failed, photo: name, error: busy.message)
+            reply(.failure(busy))
         case .closed:
             reply(.failure(RemoteError(.shuttingDown, "assistd is stopping")))
         }
+    }
+
+    /// `say` or `repeat` refused because `max_say_queue` utterances wait.
+    static func speechBusy(_ narrator: Narrator) -> RemoteError {
+        RemoteError(.busy, "assistd has \(narrator.maxSayQueue) utterances waiting to be spoken (max_say_queue); this text was not queued, try again later")
     }
 
     /// The answer to a caption request once its job ended.

@@ -35,6 +35,10 @@ final class ServerLoop {
     private let loop: PollLoop
     private var connections: [Int32: Connection] = [:]
     private var nextConnectionID: UInt64 = 1
+    /// Accepted peers whose group membership is being looked up off this thread.
+    private var admitting = 0
+    /// Connections subscribed to events; they do not take `maxConnections` slots.
+    private var listeners: Int { connections.values.reduce(0) { $0 + ($1.subscribed ? 1 : 0) } }
     /// The limits of the current round.
     private var limits: SocketServer.Limits
 
@@ -58,12 +62,17 @@ final class ServerLoop {
     /// Takes the mail other threads left, resumes paused connections, enforces timeouts and
     /// sets what each connection waits for; returns when a timeout is next due.
     private func prepareRound() -> Date? {
-        let (stop, l, mail, news) = server.takeMail()
+        let (stop, l, mail, news, admissions) = server.takeMail()
         if stop {
+            admissions.forEach { close($0.fd) }
             loop.stop()
             return nil
         }
         limits = l
+        for a in admissions {
+            admitting -= 1
+            if a.allowed { admit(a.fd, a.peer, limits: l) } else { refusePeer(a.fd, a.peer) }
+        }
         deliver(mail, news, limits: l)
         for c in Array(connections.values) where c.paused && !ServerLoop.backlogged(c, l) {
             dispatchFrames(c, limits: l)
@@ -151,43 +160,40 @@ final class ServerLoop {
                 close(fd)
                 continue
             }
-            let peer = "pid=\(cred.pid),uid=\(cred.uid),gid=\(cred.gid)"
-            if !allowed(uid: cred.uid, gid: cred.gid) {
-                logWarning("server", "refused peer", ["pid": cred.pid, "uid": cred.uid, "gid": cred.gid])
-                sendOnce(fd, RemoteError(.forbidden, "assistd does not accept connections from uid \(cred.uid)"))
-                close(fd)
-                continue
-            }
-            if connections.count >= l.maxConnections {
+            let peer = SocketServer.Peer(cred)
+            if connections.count - listeners + admitting >= l.maxConnections {
                 logWarning("server", "too many connections; answering busy", ["limit": l.maxConnections])
                 sendOnce(fd, RemoteError(.busy, "assistd has \(l.maxConnections) connections open; try again later"))
                 close(fd)
                 continue
             }
-            let c = Connection(fd: fd, id: nextConnectionID, peer: peer, limits: l.frame)
-            nextConnectionID += 1
-            connections[fd] = c
-            loop.watch(fd, events: Int16(POLLIN)) { [unowned self] revents in ready(c, revents) }
-            logDebug("server", "client connected", ["peer": peer])
+            if cred.uid == geteuid() || cred.uid == 0 { admit(fd, peer, limits: l); continue }
+            guard let g = server.group else { refusePeer(fd, peer); continue }
+            if cred.gid == g { admit(fd, peer, limits: l); continue }
+            // getgrouplist goes through NSS (LDAP, sssd, a slow network): never on this thread.
+            admitting += 1
+            server.checkMembership(fd: fd, peer: peer, group: g)
         }
     }
 
-    /// Same uid, root, or the configured group as primary gid or as one of the user's groups.
-    private func allowed(uid: uid_t, gid: gid_t) -> Bool {
-        if uid == geteuid() || uid == 0 { return true }
-        guard let g = server.group else { return false }
-        if gid == g { return true }
-        var pw = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buf = [CChar](repeating: 0, count: 16384)
-        guard getpwuid_r(uid, &pw, &buf, buf.count, &result) == 0, result != nil else { return false }
-        var count: Int32 = 64
-        var groups = [gid_t](repeating: 0, count: 64)
-        if getgrouplist(pw.pw_name, pw.pw_gid, &groups, &count) < 0 {
-            groups = [gid_t](repeating: 0, count: Int(count))
-            guard getgrouplist(pw.pw_name, pw.pw_gid, &groups, &count) >= 0 else { return false }
+    /// Starts serving an accepted, allowed peer, unless every slot filled meanwhile.
+    private func admit(_ fd: Int32, _ peer: SocketServer.Peer, limits l: SocketServer.Limits) {
+        if connections.count - listeners >= l.maxConnections {
+            sendOnce(fd, RemoteError(.busy, "assistd has \(l.maxConnections) connections open; try again later"))
+            close(fd)
+            return
         }
-        return groups.prefix(Int(count)).contains(g)
+        let c = Connection(fd: fd, id: nextConnectionID, peer: peer.description, limits: l.frame)
+        nextConnectionID += 1
+        connections[fd] = c
+        loop.watch(fd, events: Int16(POLLIN)) { [unowned self] revents in ready(c, revents) }
+        logDebug("server", "client connected", ["peer": peer.description])
+    }
+
+    private func refusePeer(_ fd: Int32, _ peer: SocketServer.Peer) {
+        logWarning("server", "refused peer", ["pid": peer.pid, "uid": peer.uid, "gid": peer.gid])
+        sendOnce(fd, RemoteError(.forbidden, "assistd does not accept connections from uid \(peer.uid)"))
+        close(fd)
     }
 
     /// Best-effort single error frame to a socket that is about to be closed.
@@ -317,7 +323,7 @@ final class ServerLoop {
         case .success(let r):
             request = r
         }
-        var photo: Data?
+        var photo: ClientPhoto?
         if case .caption(let cr) = request.body {
             switch cr.photo {
             case .descriptor:
@@ -326,21 +332,16 @@ final class ServerLoop {
                         "the caption request said photo=descriptor but no descriptor came with it")))).encoded(), on: c)
                     return
                 }
-                let fd = c.descriptors.removeFirst()
-                do { photo = try SocketServer.readPhoto(fd, name: cr.name ?? "photo", limit: l.maxPhotoBytes) } catch {
-                    close(fd)
-                    queue(Wire.frame(Response(id: request.id, .failure(error as? RemoteError
-                        ?? RemoteError(.photoInvalid, "\(error)")))).encoded(), on: c)
-                    return
-                }
-                close(fd)
+                // Not read here: the worker reads it in its turn (HeldPhoto), so neither a
+                // stalled file nor the bytes of every waiting photo weigh on this thread.
+                photo = .descriptor(HeldPhoto(fd: c.descriptors.removeFirst(), name: cr.name ?? "photo"))
             case .bytes:
                 guard !frame.attachment.isEmpty else {
                     queue(Wire.frame(Response(id: request.id, .failure(RemoteError(.photoInvalid,
                         "the caption request said photo=bytes but the frame has no attachment")))).encoded(), on: c)
                     return
                 }
-                photo = frame.attachment
+                photo = .bytes(frame.attachment)
             }
         }
         // MARK: - reading
@@ -359,11 +360,37 @@ final class ServerLoop {
             return
         }
         // Subscribed before the router answers, so no event after the answer is missed.
-        if case .events = request.body { c.subscribed = true }
+        if case .events = request.body, !c.subscribed {
+            guard listeners < l.maxListeners else {
+                logWarning("server", "too many event listeners; answering busy", ["peer": c.peer, "limit": l.maxListeners])
+                queue(Wire.frame(Response(id: request.id, .failure(RemoteError(.busy,
+                    "assistd has \(l.maxListeners) event listeners (max_listeners); close one or try again later")))).encoded(), on: c)
+                return
+            }
+            c.subscribed = true
+        }
         c.pendingReplies += 1
         let cid = c.id
         let rid = request.id
         server.handler(request, photo) { [weak server] body in server?.post(cid, body, id: rid) }
     }
+}
 
+extension SocketServer {
+    /// Whether `uid` (primary group `gid`) is a member of `group` by the user database: its
+    /// primary gid or one of its supplementary groups. Blocks on NSS; called off the poll thread.
+    static func isMember(uid: uid_t, gid: gid_t, of g: gid_t) -> Bool {
+        if gid == g { return true }
+        var pw = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buf = [CChar](repeating: 0, count: 16384)
+        guard getpwuid_r(uid, &pw, &buf, buf.count, &result) == 0, result != nil else { return false }
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: 64)
+        if getgrouplist(pw.pw_name, pw.pw_gid, &groups, &count) < 0 {
+            groups = [gid_t](repeating: 0, count: Int(count))
+            guard getgrouplist(pw.pw_name, pw.pw_gid, &groups, &count) >= 0 else { return false }
+        }
+        return groups.prefix(Int(count)).contains(g)
+    }
 }

@@ -37,6 +37,8 @@ final class SocketServer: EventSink {
         var maxPhotoBytes: Int
         var clientTimeout: Double
         var idleTimeout: Double
+        /// Connections subscribed to `events`; they do not count toward `maxConnections`.
+        var maxListeners = BoundsConfig().maxListeners
         /// A subscribed listener that lets this much pile up unread is dropped; any other
         /// connection with this much unwritten is not read from until it drains (backpressure).
         var maxPendingOutput = 1024 * 1024
@@ -46,7 +48,7 @@ final class SocketServer: EventSink {
         var maxPendingReplies = 16
     }
 
-    typealias Handler = @Sendable (Request, Data?, @escaping @Sendable (ResponseBody) -> Void) -> Void
+    typealias Handler = @Sendable (Request, ClientPhoto?, @escaping @Sendable (ResponseBody) -> Void) -> Void
     /// Takes a request that passed an open file (`products_import`); the handler owns the
     /// descriptor and closes it.
     typealias FileHandler = @Sendable (Request, Int32, @escaping @Sendable (ResponseBody) -> Void) -> Void
@@ -58,6 +60,28 @@ final class SocketServer: EventSink {
         /// Replies per connection id, in the order they were made.
         var outbox: [(UInt64, Data)] = []
         var events: [Data] = []
+        /// Peers whose group membership was looked up off the loop thread.
+        var admissions: [Admission] = []
+    }
+
+    /// An accepted peer, as the loop logs and checks it.
+    struct Peer: Sendable, CustomStringConvertible {
+        var pid: pid_t
+        var uid: uid_t
+        var gid: gid_t
+
+        init(_ cred: PeerCredentials) {
+            pid = cred.pid; uid = cred.uid; gid = cred.gid
+        }
+
+        var description: String { "pid=\(pid),uid=\(uid),gid=\(gid)" }
+    }
+
+    /// The outcome of a membership lookup for an accepted descriptor.
+    struct Admission: Sendable {
+        var fd: Int32
+        var peer: Peer
+        var allowed: Bool
     }
 
     let path: String
@@ -72,6 +96,8 @@ final class SocketServer: EventSink {
     /// Wakes the loop when mail comes.
     private let waker: PollLoop.Waker
     private let finished = DispatchSemaphore(value: 0)
+    /// Where group membership is looked up (NSS may block), one peer at a time.
+    private let lookups = DispatchQueue(label: "assistd.server.membership")
 
     init(path: String, group: gid_t?, limits: Limits, events: EventHub? = nil, fileHandler: FileHandler? = nil,
          handler: @escaping Handler) throws {
@@ -190,30 +216,24 @@ final class SocketServer: EventSink {
     }
 
     /// What the loop does next: stop, or deliver the mail that came in, under these limits.
-    func takeMail() -> (stop: Bool, limits: Limits, outbox: [(UInt64, Data)], events: [Data]) {
+    func takeMail() -> (stop: Bool, limits: Limits, outbox: [(UInt64, Data)], events: [Data], admissions: [Admission]) {
         mail.withLock { m in
-            defer { m.outbox.removeAll(); m.events.removeAll() }
-            return (m.stopping, m.limits, m.outbox, m.events)
+            defer { m.outbox.removeAll(); m.events.removeAll(); m.admissions.removeAll() }
+            return (m.stopping, m.limits, m.outbox, m.events, m.admissions)
+        }
+    }
+
+    /// Looks up whether `peer` belongs to `group` on `lookups`, then hands the descriptor back
+    /// to the loop with the answer.
+    func checkMembership(fd: Int32, peer: Peer, group: gid_t) {
+        lookups.async { [self] in
+            let allowed = SocketServer.isMember(uid: peer.uid, gid: peer.gid, of: group)
+            mail.withLock { $0.admissions.append(Admission(fd: fd, peer: peer, allowed: allowed)) }
+            poke()
         }
     }
 
     private func poke() {
         waker.wake()
-    }
-
-    /// Reads a passed descriptor: it must be a regular file within the size cap. Uses pread so
-    /// the client's file offset does not matter.
-    static func readPhoto(_ fd: Int32, name: String, limit: Int) throws -> Data {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw RemoteError(.photoInvalid, "cannot stat photo \(name): \(String(cString: strerror(errno)))") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw RemoteError(.photoInvalid, "photo \(name) is not a regular file")
-        }
-        guard st.st_size <= limit else {
-            throw RemoteError(.photoInvalid, "photo \(name) is \(st.st_size) bytes, larger than the limit of \(limit) bytes")
-        }
-        do { return try Descriptor.readAll(fd, size: Int(st.st_size)) } catch {
-            throw RemoteError(.photoInvalid, "cannot read photo \(name): \(error.reason)")
-        }
     }
 }

@@ -14,6 +14,9 @@ struct VoiceError: Error, CustomStringConvertible {
 struct VoiceStore {
     static let fileName = "voice.json"
     let path: String
+    /// Where voice changes are applied and saved: `save` fsyncs, which must not stall the
+    /// socket's poll thread (a slow SD card); one at a time, so saves land in order.
+    let queue = DispatchQueue(label: "assistd.voice")
 
     init(stateDirectory: String) {
         path = stateDirectory + "/" + VoiceStore.fileName

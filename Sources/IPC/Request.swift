@@ -118,6 +118,9 @@ public enum RequestBody: Sendable, Equatable {
     case mode(name: String?)
     /// Name the product code in the last photo, or remove its label.
     case label(LabelChange)
+    // MARK: - bounds
+    /// Erase descriptions from the journal and the history (`{"all":true}` or `{"last":N}`).
+    case forget(ForgetScope)
 
     /// The wire name in the `type` field.
     public var typeName: String {
@@ -141,6 +144,8 @@ public enum RequestBody: Sendable, Equatable {
         // MARK: - modes
         case .mode: return "mode"
         case .label: return "label"
+        // MARK: - bounds
+        case .forget: return "forget"
         }
     }
 }
@@ -156,7 +161,7 @@ public struct Request: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, text, limit, mode }
+    enum Keys: String, CodingKey { case v, id, type, text, limit, mode, all, last }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -179,6 +184,9 @@ public struct Request: Sendable, Equatable, Codable {
         // MARK: - modes
         case .mode(let name): try c.encodeIfPresent(name, forKey: .mode)
         case .label(let l): try l.encode(to: encoder)
+        // MARK: - bounds
+        case .forget(.all): try c.encode(true, forKey: .all)
+        case .forget(.last(let n)): try c.encode(n, forKey: .last)
         }
     }
 
@@ -206,6 +214,16 @@ public struct Request: Sendable, Equatable, Codable {
         // MARK: - modes
         case "mode": body = .mode(name: try c.decodeIfPresent(String.self, forKey: .mode))
         case "label": body = .label(try LabelChange(from: decoder))
+        // MARK: - bounds
+        case "forget":
+            if try c.decodeIfPresent(Bool.self, forKey: .all) == true {
+                body = .forget(.all)
+            } else if let n = try c.decodeIfPresent(Int.self, forKey: .last) {
+                body = .forget(.last(n))
+            } else {
+                throw DecodingError.dataCorruptedError(forKey: .last, in: c,
+                    debugDescription: "forget needs \"all\": true or \"last\": N")
+            }
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown request type '\(type)'")

@@ -67,6 +67,9 @@ public enum ResponseBody: Sendable, Equatable {
     // MARK: - voice
     /// The answer to `outputs`.
     case outputs(OutputsInfo)
+    // MARK: - bounds
+    /// `forget` erased this much.
+    case forgotten(ForgetResult)
 
     var typeName: String {
         switch self {
@@ -89,6 +92,8 @@ public enum ResponseBody: Sendable, Equatable {
         // MARK: - reading
         case .reading: return "reading"
         case .productsImported: return "products_import"
+        // MARK: - bounds
+        case .forgotten: return "forget"
         }
     }
 }
@@ -105,7 +110,7 @@ public struct Response: Sendable, Equatable, Codable {
         self.body = body
     }
 
-    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model, reading, products, mode }
+    enum Keys: String, CodingKey { case v, id, type, ok, error, status, utterance, text, entries, event, model, reading, products, mode, forgotten }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -136,6 +141,8 @@ public struct Response: Sendable, Equatable, Codable {
         // MARK: - reading
         case .reading(let r): try c.encode(r, forKey: .reading)
         case .productsImported(let r): try c.encode(r, forKey: .products)
+        // MARK: - bounds
+        case .forgotten(let f): try c.encode(f, forKey: .forgotten)
         }
     }
 
@@ -166,6 +173,8 @@ public struct Response: Sendable, Equatable, Codable {
         // MARK: - modes
         case "mode": body = .mode(try c.decode(AssistMode.self, forKey: .mode))
         case "label": body = .labelled(try LabelInfo(from: decoder))
+        // MARK: - bounds
+        case "forget": body = .forgotten(try c.decode(ForgetResult.self, forKey: .forgotten))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
                 debugDescription: "unknown response type '\(type)'")

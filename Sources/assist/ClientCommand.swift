@@ -36,6 +36,9 @@ enum ClientCommand {
                           replace the product database with an Open Food Facts export
                           (tab-separated) or a code,name CSV; prints progress
       snap [--no-speak]   take a photo with assistd's camera and describe it, as caption does
+      forget --all | --last N
+                          erase descriptions from the journal and the history (and photos
+                          the daemon captured); says what was erased
       model install [REPO_ID] [--revision R] [--models DIR] [--precision fp32|int8]
                           download a captioning model from the Hugging Face hub (default
                           gagan3012/ViTGPT2_vizwiz); resumes, checks sizes and SHA-256;
@@ -218,6 +221,8 @@ enum ClientCommand {
             timeout = o.timeout ?? 300
         case "mode": body = try modeRequest(o.rest)
         case "label": body = try labelRequest(o.rest)
+        case "forget":
+            body = try ForgetCommand.request(o.rest)
         default:
             throw UsageError(message: "unknown command '\(o.command)'")
         }
@@ -314,7 +319,7 @@ enum ClientCommand {
             let f = DateFormatter()
             f.dateFormat = "yyyy-MM-dd HH:mm:ss"
             for e in entries {
-                print("\(f.string(from: Date(timeIntervalSince1970: e.time)))  \(e.photo ?? "-"): \(e.text)")
+                print("\(f.string(from: Date(timeIntervalSince1970: e.time)))  \(TerminalText.escaped(e.photo ?? "-")): \(TerminalText.escaped(e.text))")
             }
         case .voice(let v):
             print("rate \(v.rate), pitch \(v.pitch), volume \(v.volume), voice \(v.voice)" + (v.output.map { ", output \($0)" } ?? ""))
@@ -329,6 +334,8 @@ enum ClientCommand {
             ProductsClient.show(r)
         case .mode(let m): print(m.rawValue)
         case .labelled(let l): print(l.spoken)
+        case .forgotten(let f):
+            print(ForgetCommand.sentence(f))
         }
         return .ok
     }
@@ -351,9 +358,9 @@ enum ClientCommand {
 
     static func printEvent(_ e: Event) {
         var line = e.kind.rawValue
-        if let p = e.photo { line += " \(p)" }
-        if let t = e.text { line += ": \(t)" }
-        if let err = e.error { line += ": \(err)" }
+        if let p = e.photo { line += " \(TerminalText.escaped(p))" }
+        if let t = e.text { line += ": \(TerminalText.escaped(t))" }
+        if let err = e.error { line += ": \(TerminalText.escaped(err))" }
         print(line)
         fflush(nil)
     }

@@ -63,7 +63,8 @@ final class CoreHarness {
                                  narrator: narrator, events: events, history: history, sources: [source])
         router = RequestRouter(intake: intake, pipeline: pipeline, models: model, narrator: narrator, history: history,
                                voiceStore: VoiceStore(stateDirectory: state), voice: VoiceSettings(), events: events,
-                               settings: RequestRouter.Settings(watching: [inbox], verbosity: .everything))
+                               settings: RequestRouter.Settings(watching: [inbox], verbosity: .everything),
+                               privacy: PrivacyKeeper(journal: journal, history: history, retentionDays: 0))
     }
 
     deinit {
@@ -113,7 +114,7 @@ final class CoreHarness {
     func ask(_ body: RequestBody, photo: Data? = nil, timeout: Double = 20) -> ResponseBody? {
         let answer = DispatchSemaphore(value: 0)
         let box = AnswerBox()
-        router.handle(Request(id: 1, body), photo: photo) { r in
+        router.handle(Request(id: 1, body), photo: photo.map { .bytes($0) }) { r in
             box.set(r)
             answer.signal()
         }

@@ -38,7 +38,7 @@ final class QueueTests: XCTestCase {
         let answers = AnswersBox()
         let answered = DispatchSemaphore(value: 0)
         func request(_ name: String) {
-            h.router.handle(Request(id: 1, .caption(CaptionRequest(photo: .bytes, name: name, speak: false))), photo: photo) { r in
+            h.router.handle(Request(id: 1, .caption(CaptionRequest(photo: .bytes, name: name, speak: false))), photo: .bytes(photo)) { r in
                 answers.add(name, r)
                 answered.signal()
             }
