@@ -32,10 +32,12 @@ final class SpeakerClipTests: XCTestCase {
         XCTAssertLessThan(written, 0.3, "the earcon waited for the utterance")
         XCTAssertTrue(speaker.isSpeaking, "the utterance should still be speaking")
         XCTAssertEqual(try WavData(contentsOf: file).samples, Earcon.photoArrived.samples(volume: 0.5))
-        XCTAssertEqual(speaker.clipsPlayed, 1)
-        // The utterances' directory holds speech only.
+        // The speech thread counts the clip once its file is written, which is what the loop
+        // above saw; once it is idle the count is settled.
         speaker.stop()
         XCTAssertTrue(speaker.waitIdle(timeout: 5))
+        XCTAssertEqual(speaker.clipsPlayed, 1)
+        // The utterances' directory holds speech only.
         let top = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".wav") }
         XCTAssertEqual(top.count, 1, "\(top)")
     }
