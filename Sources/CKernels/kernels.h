@@ -82,7 +82,12 @@ static inline size_t ck_block_rows(size_t k, size_t nr) {
         size_t nc_ = ck_block_rows(k, NR);                                                    \
         for (size_t b_ = n0; b_ < n1; b_ += nc_) {                                            \
             size_t be_ = b_ + nc_ < n1 ? b_ + nc_ : n1;                                       \
-            for (size_t r_ = 0; r_ < m; r_ += MR) {                                           \
+            for (size_t r0_ = 0; r0_ < m; r0_ += MR) {                                        \
+                /* A last partial tile of rows, when there are at least MR rows, is the full  \
+                 * tile of the last MR rows: the rows it shares with the tile before it get   \
+                 * the same bits again (ViT's 197 tokens leave 5; the edge path ran 5 rows at \
+                 * under half the full tile's rate). */                                       \
+                size_t r_ = m - r0_ < MR && m >= MR ? m - MR : r0_;                           \
                 size_t mr_ = m - r_ < MR ? m - r_ : MR;                                       \
                 const int8_t *a_ = qa + r_ * lda;                                             \
                 for (size_t n_ = b_; n_ < be_; n_ += NR) {                                    \
@@ -109,7 +114,18 @@ void ck_qgemm_scalar(const int8_t *qa, size_t lda, const float *sa, const int32_
 void ck_quantize_rows_scalar(const float *x, size_t ldx, size_t m, size_t k,
                              int8_t *qa, float *sa, int32_t *suma);
 
+/* Query rows per block of the attention kernels; their scratch holds that many rows of scores. */
+#define CK_ATT_MR 6
+void ck_attention_head_scalar(const float *q, const float *k, const float *v, size_t ld, size_t s, size_t hd,
+                              float divisor, float *ctx, size_t ldc, float *scratch);
+
+void ck_gelu_scalar(float *x, size_t n);
+
 #if defined(__x86_64__)
+int ck_avx512f_x86_supported(void);
+void ck_gelu_x86(float *x, size_t n);
+void ck_attention_head_x86(const float *q, const float *k, const float *v, size_t ld, size_t s, size_t hd,
+                           float divisor, float *ctx, size_t ldc, float *scratch);
 int ck_x86_supported(ck_isa isa);
 ck_kernel ck_x86_kernel(ck_isa isa);
 void ck_quantize_rows_avx2(const float *x, size_t ldx, size_t m, size_t k,

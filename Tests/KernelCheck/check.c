@@ -1,6 +1,7 @@
 /* Checks every int8 kernel this CPU can run against an independent scalar model of the scheme
- * (CKernels.h), bit for bit, over shapes that hit every tile edge and vector tail; with
- * --bench M K N, times each kernel on one thread instead.
+ * (CKernels.h), bit for bit, over shapes that hit every tile edge and vector tail, and the fp32
+ * kernels (GELU, one head of attention) against their plain-loop references within float32
+ * rounding; with --bench M K N, times each int8 kernel on one thread instead.
  *
  * scripts/check-arm64 builds and runs it natively, and for aarch64 under qemu-aarch64. Exit
  * status 0 only when every comparison matched and at least one vector kernel ran. */
@@ -91,6 +92,51 @@ static void check_shape(size_t m, size_t k, size_t n, int with_bias) {
     free(qa); free(qs); free(sa); free(ss); free(suma); free(sums);
 }
 
+/* The fp32 kernels against the plain loops: they sum and round in another order, so within a
+ * bound of float32 rounding (relative to the values' scale), not bit for bit. */
+static int fp32_vector = 0;
+
+static void check_attention(size_t s, size_t hd, size_t ld) {
+    float *q = malloc(sizeof(float) * s * ld), *k = malloc(sizeof(float) * s * ld), *v = malloc(sizeof(float) * s * ld);
+    float *want = malloc(sizeof(float) * s * ld), *got = malloc(sizeof(float) * s * ld);
+    float *scratch = malloc(sizeof(float) * ck_attention_scratch(s, hd));
+    for (size_t i = 0; i < s * ld; i++) { q[i] = uniform() * 2.0f; k[i] = uniform() * 2.0f; v[i] = uniform(); }
+    for (size_t i = 0; i < s * ld; i++) want[i] = got[i] = 7.0f;  /* columns outside the head stay */
+    float divisor = sqrtf((float)hd);
+    ck_attention_head_scalar(q, k, v, ld, s, hd, divisor, want, ld, scratch);
+    ck_attention_head(q, k, v, ld, s, hd, divisor, got, ld, scratch);
+    comparisons++;
+    for (size_t i = 0; i < s * ld; i++) {
+        /* |ctx| <= 1 (a convex combination of values in [-1, 1]); 64-deep and 197-long sums. */
+        if (!(fabsf(got[i] - want[i]) <= 2e-6f)) {
+            printf("FAIL attention s=%zu hd=%zu ld=%zu: ctx[%zu] = %.9g, reference %.9g\n", s, hd, ld, i, got[i], want[i]);
+            failures++;
+            break;
+        }
+    }
+    free(q); free(k); free(v); free(want); free(got); free(scratch);
+}
+
+static void check_gelu(size_t n) {
+    float *want = malloc(sizeof(float) * (n + 1)), *got = malloc(sizeof(float) * (n + 1));
+    for (size_t i = 0; i < n; i++) want[i] = got[i] = uniform() * 6.0f;
+    if (n > 2) { want[0] = got[0] = 0.0f; want[1] = got[1] = -20.0f; want[2] = got[2] = 20.0f; }
+    got[n] = want[n] = 3.0f;  /* past the end: untouched */
+    ck_gelu_scalar(want, n);
+    ck_gelu(got, n);
+    comparisons++;
+    for (size_t i = 0; i <= n; i++) {
+        /* the rational erf is within 4e-7 of erf; GELU multiplies it by x / 2 */
+        float tol = 4e-7f * (fabsf(want[i]) + 1.0f) * 4.0f;
+        if (!(fabsf(got[i] - want[i]) <= tol)) {
+            printf("FAIL gelu n=%zu: [%zu] = %.9g, reference %.9g\n", n, i, got[i], want[i]);
+            failures++;
+            break;
+        }
+    }
+    free(want); free(got);
+}
+
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -141,6 +187,15 @@ int main(int argc, char **argv) {
     /* One ViT-sized product, and one with more weight rows than a cache block. */
     check_shape(197, 768, 64, 1);
     check_shape(20, 3072, 100, 0);
+    static const size_t ss[] = {1, 5, 6, 7, 13, 17, 197};
+    static const size_t hds[] = {1, 8, 15, 16, 33, 48, 64};
+    for (size_t a = 0; a < sizeof ss / sizeof *ss; a++)
+        for (size_t b = 0; b < sizeof hds / sizeof *hds; b++) check_attention(ss[a], hds[b], hds[b] + 3 * (a & 1));
+    check_attention(197, 64, 768);
+    for (size_t n = 0; n < 40; n++) check_gelu(n);
+    check_gelu(197 * 3072);
+    fp32_vector = ck_attention_supported(64) && ck_gelu_supported();
+    printf("fp32 kernels: %s\n", fp32_vector ? "avx512" : "plain loops (no vector kernel on this CPU)");
     int vector = 0;
     printf("instruction sets run:");
     for (int isa = 0; isa < CK_ISA_COUNT; isa++)

@@ -59,4 +59,29 @@ void ck_qgemm_isa(ck_isa isa, const int8_t *qa, const float *sa, const int32_t *
                   const int8_t *qw, const float *sw, const float *bias, size_t n0, size_t n1,
                   float *y, size_t ldy);
 
+/**
+ * One head of self-attention: `ctx[i, 0:hd] = sum_j p[i, j] v[j, 0:hd]` with
+ * `p[i, :] = softmax_j(dot(q[i, 0:hd], k[j, 0:hd]) / divisor)` for the `s` rows of `q`, `k`, `v`
+ * (row stride `ld` floats, each pointing at the head's first column) into `ctx` (row stride
+ * `ldc`). `scratch` holds ck_attention_scratch(s, hd) floats. Float32 throughout; the sums and
+ * exp round differently from BLAS and libm at float32 level. Vectorized for AVX-512 with
+ * hd <= 64 (ck_attention_supported); elsewhere a plain loop (the check's reference), so
+ * callers keep their BLAS path when it is 0.
+ */
+void ck_attention_head(const float *q, const float *k, const float *v, size_t ld, size_t s, size_t hd,
+                       float divisor, float *ctx, size_t ldc, float *scratch);
+/** Floats of scratch ck_attention_head needs for `s` rows of head width `hd`. */
+size_t ck_attention_scratch(size_t s, size_t hd);
+/** Whether ck_attention_head is vectorized on this CPU for head width `hd`. */
+int ck_attention_supported(size_t hd);
+
+/**
+ * Exact GELU in place, `x = 0.5 x (1 + erf(x / sqrt 2))`, with the rational erf of the Swift
+ * kernels (VectorMath.erf, within 4e-7 of erf) on AVX-512; elsewhere libm's erff (callers keep
+ * their own vector path when ck_gelu_supported() is 0).
+ */
+void ck_gelu(float *x, size_t n);
+/** Whether ck_gelu is vectorized on this CPU. */
+int ck_gelu_supported(void);
+
 #endif

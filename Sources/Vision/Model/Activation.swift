@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A hidden activation named as in transformers' `ACT2FN` (activations.py, 4.40).
@@ -34,11 +35,16 @@ public enum Activation: String, Sendable, CaseIterable {
     /// Applies the activation to `n` values in place; large counts are split over the
     /// `ThreadPool`. The GELUs are vectorized (`VectorMath`): exact GELU with a float-accurate
     /// `erf`, and `gelu_new` through the identity `0.5 (1 + tanh(u)) = 1 / (1 + e^(-2u))`.
+    /// Exact GELU runs in the C kernel where it is vectorized for AVX-512 (16 lanes against
+    /// `Lane`'s 8; the encoder's 7.3M values took 2.6 ms of a 45 ms int8 encoder in Swift).
     func apply(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        let c = (self == .gelu || self == .geluPython) && Self.geluInC
         MatVec.split(n, align: 64, work: n * 16) { range in
-            self.apply(x + range.lowerBound, serialCount: range.count)
+            if c { ck_gelu(x + range.lowerBound, range.count) } else { self.apply(x + range.lowerBound, serialCount: range.count) }
         }
     }
+
+    private static let geluInC = ck_gelu_supported() != 0
 
     private func apply(_ x: UnsafeMutablePointer<Float>, serialCount n: Int) {
         let l = Lane.scalarCount, vectorEnd = n / l * l

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The ViT encoder of transformers' `ViTModel` (modeling_vit.py, 4.40): patch embedding, CLS
@@ -16,8 +17,10 @@ struct ViTEncoder: @unchecked Sendable {
             max($0, $1.q.scratchCount(rows: s), $1.attnOut.scratchCount(rows: s),
                 $1.inter.scratchCount(rows: s), $1.out.scratchCount(rows: s))
         }
+        let fusedAttention = ck_attention_supported(c / heads) != 0
+        let scoresPerHead = fusedAttention ? ck_attention_scratch(s, c / heads) : s * s
         // One allocation for everything, carved below.
-        let sizes = [s * c, s * c, s * c, s * c, s * c, s * c, heads * s * s, s * d.encoderInner, n * k, scratchCount]
+        let sizes = [s * c, s * c, s * c, s * c, s * c, s * c, heads * scoresPerHead, s * d.encoderInner, n * k, scratchCount]
         let slab = UnsafeMutablePointer<Float>.allocate(capacity: sizes.reduce(0, +))
         defer { slab.deallocate() }
         var offset = 0
@@ -28,7 +31,7 @@ struct ViTEncoder: @unchecked Sendable {
         let kk = carve(3)         // (S, Ce)
         let v = carve(4)          // (S, Ce)
         let ctx = carve(5)        // (S, Ce) attention context
-        let scores = carve(6)     // (heads, S, S)
+        let scores = carve(6)     // (heads, S, S), or each head's scratch of the attention kernel
         let inner = carve(7)      // (S, I)
         let cols = carve(8)       // (N, ch*P*P) unfolded patches
         let scratch: UnsafeMutablePointer<Float>? = scratchCount > 0 ? carve(9) : nil  // int8 matrices: the rows quantized to int8
@@ -52,9 +55,14 @@ struct ViTEncoder: @unchecked Sendable {
             Kernels.layerNorm(x, rows: s, width: c, weight: layer.lnBeforeW, bias: layer.lnBeforeB,
                               eps: d.encoderEps, into: h)
             Dense.apply([(layer.q, q), (layer.k, kk), (layer.v, v)], to: h, rows: s, scratch: scratch)
-            // One head per pool part: Q·K^T, scale and softmax, then ·V into its columns of ctx.
+            // One head per pool part: Q·K^T, scale and softmax, then ·V into its columns of ctx;
+            // in one C kernel where it is vectorized (AVX-512), otherwise through BLAS.
             ThreadPool.shared.run(heads) { head in
-                let off = head * hd, sh = scores + head * s * s
+                let off = head * hd, sh = scores + head * scoresPerHead
+                if fusedAttention {
+                    ck_attention_head(q + off, kk + off, v + off, c, s, hd, scale, ctx + off, c, sh)
+                    return
+                }
                 Kernels.gemm(m: s, n: s, k: hd, a: q + off, lda: c, b: kk + off, ldb: c,
                              bTransposed: true, beta: 0, c: sh, ldc: s)
                 for r in 0..<s { Kernels.softmaxRow(sh + r * s, valid: s, divisor: scale) }
