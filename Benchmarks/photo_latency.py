@@ -29,6 +29,10 @@ import sys
 import tempfile
 import time
 
+# The "photo arrived" earcon the daemon plays first, at full voice volume: 660 Hz for 70 ms, then
+# 990 Hz for 90 ms, s16 mono at 22050 Hz (Speech's Earcon and Tone round each part's sample count).
+EARCON_BYTES = 2 * (round(0.070 * 22050 + 1e-9) + round(0.090 * 22050 + 1e-9))
+
 ASOUNDRC = 'pcm.!default {{ type file; slave.pcm "null"; file "{path}"; format "raw" }}\n'
 
 
@@ -139,11 +143,15 @@ def measure(args, daemon, sock_path, watch, staging, sink, data, tmp):
         deadline = time.monotonic() + args.timeout
         t0 = time.monotonic()
         os.rename(staged, os.path.join(watch, name))
-        while (os.path.getsize(sink) if os.path.exists(sink) else 0) <= before:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"photo_latency: no audio for {name}: " + open(f"{tmp}/assistd.log").read())
-            time.sleep(0.0005)
-        first_audio = (time.monotonic() - t0) * 1000
+        def wait_past(size, what):
+            while (os.path.getsize(sink) if os.path.exists(sink) else 0) <= size:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"photo_latency: no {what} for {name}: " + open(f"{tmp}/assistd.log").read())
+                time.sleep(0.0005)
+            return (time.monotonic() - t0) * 1000
+        # First the photo earcon, then the description's first audio after the earcon's bytes.
+        earcon = wait_past(before, "earcon")
+        first_audio = wait_past(before + EARCON_BYTES, "speech")
         described = spoken = None
         while described is None or spoken is None:
             ev = read_frame(s, deadline).get("event") or {}
@@ -155,7 +163,7 @@ def measure(args, daemon, sock_path, watch, staging, sink, data, tmp):
                 raise SystemExit(f"photo_latency: {name} failed: {ev}")
         t = described["timings"]
         cap = (described.get("caption") or {}).get("timings", {})
-        run = {"first_audio": first_audio, "decode": t.get("decode"), "quality": t.get("quality"),
+        run = {"earcon": earcon, "first_audio": first_audio, "decode": t.get("decode"), "quality": t.get("quality"),
                "text": t.get("text"), "caption": t.get("caption"), "encoder": cap.get("encode"),
                "generation": cap.get("generate"), "describe_total": t.get("total")}
         run["after_description"] = first_audio - run["describe_total"]

@@ -357,13 +357,15 @@ def report(args):
         L.append(f"`Benchmarks/photo_latency.py`: the real daemon (`assistd run --speech device`, test HOME whose "
                  "`.asoundrc` sends the default ALSA device to the file plugin); a 4032x3024 JPEG "
                  f"({li['photo_bytes'] / 1e6:.1f} MB, the benchmark photo scaled) renamed into the watched folder; "
-                 "the clock stops when the sink file first grows. Breakdown from the daemon's `captioned` event; "
+                 "the clock stops when the description's first audio reaches the sink file (after the photo "
+                 "earcon's bytes, which come first). Breakdown from the daemon's `captioned` event; "
                  "text reading runs beside the caption, so the parts do not add up. "
                  f"Median of {li['runs']} photos after one warm-up; the model's own generation settings "
                  f"({li['caption_tokens']} caption tokens here).\n")
         L.append("| | fp32 | int8 |")
         L.append("|---|---|---|")
-        for label, key in [("**first audio byte at the device**", "first_audio"), ("decode (12 MP JPEG)", "decode"),
+        for label, key in [("**first audio byte of the description at the device**", "first_audio"),
+                           ("photo earcon at the device", "earcon"), ("decode (12 MP JPEG)", "decode"),
                            ("quality", "quality"), ("text (OCR)", "text"), ("caption: encoder", "encoder"),
                            ("caption: generation", "generation"), ("caption, whole", "caption"),
                            ("description, whole", "describe_total"),
