@@ -1,4 +1,3 @@
-import Devices
 import Foundation
 import IPC
 import Messages
@@ -18,8 +17,8 @@ final class Announcer: EventSink {
     struct Sources: Sendable {
         var models: ModelLoader
         var pipeline: PhotoPipeline
-        /// Whether a camera program resolves (`capture_command`, or `CaptureCommand.find` on
-        /// PATH): `.found`, `.notFound` when photos are to be taken, `.notUsed` otherwise.
+        /// Whether a camera program resolves (`CaptureService.cameraFound`): `.found`, `.notFound`
+        /// when photos are to be taken, `.notUsed` otherwise.
         var camera: @Sendable () -> HealthReport.Presence
         /// Whether the configured key devices are there; `.notUsed` without `input_devices`.
         var keys: @Sendable () -> HealthReport.Presence
@@ -45,20 +44,6 @@ final class Announcer: EventSink {
     init(narrator: Narrator, sources: Sources) {
         self.narrator = narrator
         self.sources = sources
-    }
-
-    /// The camera's presence by the capture-program lookup: `command` when set (its program is
-    /// looked for on `searchPath` unless it is a path), else the known programs on `searchPath`.
-    /// Without a camera to use (`expected` false) a missing one is not mentioned.
-    static func cameraPresence(command: CaptureCommand?, expected: Bool, searchPath: String) -> HealthReport.Presence {
-        let found: Bool
-        if let command {
-            found = CaptureCommand.executable(command.arguments[0], searchPath: searchPath) != nil
-        } else {
-            found = CaptureCommand.find(searchPath: searchPath) != nil
-        }
-        if found { return .found }
-        return expected ? .notFound : .notUsed
     }
 
     // MARK: - Health
@@ -152,11 +137,15 @@ final class Announcer: EventSink {
     /// failed), so only the end is said here.
     func report(_ degraded: DegradedState, active: Bool, alreadySaid: Bool = false) {
         queue.async { [self] in
-            state.withLock { s in
+            let changed = state.withLock { s -> Bool in
+                // A camera that works photo after photo (or fails each second in light mode)
+                // changes nothing after the first report.
+                guard active != s.reported.contains(degraded) else { return false }
                 if active { s.reported.insert(degraded) } else { s.reported.remove(degraded) }
                 if active, alreadySaid, s.started { _ = s.tracker.begin(degraded) }
+                return true
             }
-            refreshOnQueue()
+            if changed { refreshOnQueue() }
         }
     }
 

@@ -21,7 +21,6 @@ final class CaptureService: Sendable {
         var camera: CameraCapture.Settings
         var directory: String
         var keepCaptures: Bool
-        var language: Language
     }
 
     /// How a `snap` ended.
@@ -133,7 +132,7 @@ final class CaptureService: Sendable {
         } catch {
             logWarning("capture", "no photo taken", ["reason": error.description])
             onCapture(error)
-            if speak { narrator.say([MessageCatalogue(language: settings.language).text(error.spoken)], kind: .error) }
+            if speak { narrator.say([narrator.text(error.spoken)], kind: .error) }
             return completion(.captureFailed(error))
         }
         onCapture(nil)
@@ -168,6 +167,6 @@ final class CaptureService: Sendable {
 extension CaptureService.Settings {
     init(_ c: DaemonConfig) {
         self.init(camera: CameraCapture.Settings(command: c.captureCommand, frames: c.captureFrames, timeout: c.captureTimeout),
-                  directory: c.capturesDirectory, keepCaptures: c.keepCaptures, language: c.language)
+                  directory: c.capturesDirectory, keepCaptures: c.keepCaptures)
     }
 }

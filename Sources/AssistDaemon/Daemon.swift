@@ -95,8 +95,18 @@ final class Daemon: Sendable {
             announcerBox.withLock { $0 }?.report(.cameraFailing, active: error != nil, alreadySaid: true)
         }
         let speech = narrator
-        let lightTone = LightToneLoop(modes: modeDescriber.modes, capture: { try capture.takeFrame() },
-                                      play: { speech.play($0) })
+        let lightTone = LightToneLoop(modes: modeDescriber.modes, capture: {
+            // The loop only logs a failed frame; the camera failing is said once through the
+            // announcer, and its end when a frame works again.
+            do {
+                let frame = try capture.takeFrame()
+                announcerBox.withLock { $0 }?.report(.cameraFailing, active: false)
+                return frame
+            } catch {
+                announcerBox.withLock { $0 }?.report(.cameraFailing, active: true)
+                throw error
+            }
+        }, play: { speech.play($0) })
         let router = RequestRouter(intake: intake, pipeline: pipeline, models: models, narrator: narrator, history: history,
                                    voiceStore: voiceStore, voice: voice, events: events,
                                    settings: RequestRouter.Settings(watching: c.watch, verbosity: c.verbosity),
@@ -107,15 +117,14 @@ final class Daemon: Sendable {
         events.add(progress)
         self.lightTone = lightTone
         let keys = c.inputDevices.map { devices in
-            KeyService(settings: KeyService.Settings(devices: devices, grab: c.inputGrab, timing: c.pressTiming, keyMap: c.keyMap,
-                                                     language: c.language),
+            KeyService(settings: KeyService.Settings(devices: devices, grab: c.inputGrab, timing: c.pressTiming, keyMap: c.keyMap),
                        narrator: speech, router: router, capture: capture, reader: reader,
                        modes: modeDescriber.modes, lightTone: lightTone, statusMessages: {
-                // `status` is answered inline, on this thread.
+                // `status` is answered inline, on this thread; the health is the start-up sentence's.
                 let info = Locked<StatusInfo?>(nil)
                 router.handle(Request(id: 0, .status), photo: nil) { r in if case .status(let s) = r { info.withLock { $0 = s } } }
-                // Asked for with a key, so a key device is there.
-                return info.withLock { $0 }.map { KeyService.status($0, cameraFound: capture.cameraFound, keysFound: true) } ?? []
+                guard let s = info.withLock({ $0 }), let announcer = announcerBox.withLock({ $0 }) else { return [] }
+                return announcer.health().status(photosWaiting: s.queueLength, rate: s.voice.rate, volume: s.voice.volume)
             }, onDeviceChange: { change in
                 let lost: Bool
                 if case .lost = change { lost = true } else { lost = false }
@@ -124,12 +133,12 @@ final class Daemon: Sendable {
         }
         self.keys = keys
         self.capture = capture
-        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        // A camera is expected where something takes photos: keys, or a capture command set by hand.
+        // A camera is expected where something takes photos: keys, or a capture command set by
+        // hand; otherwise a missing one is not mentioned.
         let cameraExpected = c.inputDevices != nil || c.captureCommand != nil
         let announcer = Announcer(narrator: narrator, sources: Announcer.Sources(
             models: models, pipeline: pipeline,
-            camera: { Announcer.cameraPresence(command: c.captureCommand, expected: cameraExpected, searchPath: searchPath) },
+            camera: { capture.cameraFound ? .found : cameraExpected ? .notFound : .notUsed },
             keys: { keys.map { $0.devicesOpen ? .found : .notFound } ?? .notUsed }))
         announcerBox.withLock { $0 = announcer }
         self.announcer = announcer

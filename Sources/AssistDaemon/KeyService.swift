@@ -16,7 +16,6 @@ final class KeyService: Sendable {
         var grab: Bool
         var timing: PressTiming
         var keyMap: KeyMap
-        var language: Language
         /// Where `auto` looks and hot-plugged devices appear.
         var directory = "/dev/input"
     }
@@ -48,12 +47,11 @@ final class KeyService: Sendable {
     private let lightTone: LightToneLoop?
     private let statusMessages: @Sendable () -> [Message]
     private let onDeviceChange: @Sendable (DeviceChange) -> Void
-    private let catalogue: MessageCatalogue
     private let actions = DispatchQueue(label: "assist.keys.actions")
     private let state: Locked<State>
     private let source = Locked<KeySource?>(nil)
 
-    /// `statusMessages` builds what the status action says (see `KeyService.status`);
+    /// `statusMessages` builds what the status action says (the daemon's health and status);
     /// `onDeviceChange` hears devices lost and back.
     init(settings: Settings, narrator: Narrator, router: RequestRouter, capture: CaptureService, reader: DocumentReader? = nil,
          modes: ModeStore? = nil, lightTone: LightToneLoop? = nil,
@@ -68,7 +66,6 @@ final class KeyService: Sendable {
         self.lightTone = lightTone
         self.statusMessages = statusMessages
         self.onDeviceChange = onDeviceChange
-        catalogue = MessageCatalogue(language: settings.language)
         state = Locked(State(resolver: KeyActionResolver(map: settings.keyMap)))
     }
 
@@ -188,26 +185,6 @@ final class KeyService: Sendable {
     }
 
     private func say(_ messages: [Message]) {
-        narrator.say([catalogue.utterance(messages)], kind: .message)
-    }
-
-    // MARK: - Status
-
-    /// What the status key says, from the daemon's `status` answer: captions, text reading,
-    /// camera, keys, photos waiting, rate and volume (`HealthReport.status`).
-    static func status(_ s: StatusInfo, cameraFound: Bool, keysFound: Bool) -> [Message] {
-        let captions: HealthReport.Captions
-        switch s.model.state {
-        case .loaded: captions = .on
-        case .loading: captions = s.model.loaded ? .on : .loading
-        case .missing:
-            let failed = s.model.problem != nil && FileManager.default.fileExists(atPath: s.model.path + "/config.json")
-            captions = failed ? .modelFailed(model: s.model.name ?? (s.model.path as NSString).lastPathComponent) : .noModel
-        }
-        let reading: HealthReport.Reading = s.reading.available ? .on(languages: s.reading.language)
-            : (s.reading.problem == nil ? .off : .missingLanguage(s.reading.language))
-        let report = HealthReport(captions: captions, reading: reading, camera: cameraFound ? .found : .notFound,
-                                  keys: keysFound ? .found : .notFound)
-        return report.status(photosWaiting: s.queueLength, rate: s.voice.rate, volume: s.voice.volume)
+        narrator.say([narrator.catalogue.utterance(messages)], kind: .message)
     }
 }

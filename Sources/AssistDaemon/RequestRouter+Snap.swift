@@ -10,13 +10,13 @@ extension RequestRouter {
         guard let capture else {
             return reply(.failure(RemoteError(.cameraFailed, "this assistd has no camera service")))
         }
-        let catalogue = MessageCatalogue(language: capture.settings.language)
+        let narrator = self.narrator
         capture.snap(speak: r.speak) { outcome in
             switch outcome {
             case .photo(let result, _):
                 reply(RequestRouter.answer(result, spoken: r.speak))
             case .captureFailed(let error):
-                reply(.failure(RemoteError(.cameraFailed, "\(catalogue.text(error.spoken)) (\(error.description))")))
+                reply(.failure(RemoteError(.cameraFailed, "\(narrator.text(error.spoken)) (\(error.description))")))
             case .busy:
                 reply(.failure(RemoteError(.busy, "assistd is already taking \(CaptureService.maxWaiting + 1) photos; try again later")))
             case .closed:

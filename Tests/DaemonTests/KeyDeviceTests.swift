@@ -146,7 +146,8 @@ final class KeyRig {
     /// The next press's timestamp: far enough after the last that no press becomes a double.
     private var clock = 1000.0
 
-    init(language: Language) throws {
+    /// `config` is added to (and wins over) the rig's own settings.
+    init(language: Language, config extra: [String: String] = [:]) throws {
         var template = Array("/tmp/assist-keys-XXXXXX".utf8CString)
         guard let dir = mkdtemp(&template) else { throw NSError(domain: "mkdtemp", code: Int(errno)) }
         aux = String(cString: dir)
@@ -171,7 +172,7 @@ final class KeyRig {
             // No model: the description is the fixed no-text-no-model sentence, which espeak-ng
             // renders the same from the command line (a tiny fixture model's caption need not).
             "model": aux + "/no-model",
-        ])
+        ].merging(extra) { $1 })
         try "pcm.!default { type file; slave.pcm \"null\"; file \"\(audio)\"; format \"raw\" }\n"
             .write(toFile: harness.root + "/.asoundrc", atomically: true, encoding: .utf8)
     }

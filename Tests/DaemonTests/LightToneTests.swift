@@ -61,6 +61,57 @@ final class LightToneTests: XCTestCase {
         XCTAssertEqual(h.terminate(), 0)
     }
 
+    /// A failing camera is said once: at a press, as the capture's own sentence (not a second
+    /// "not working"), and in light mode, where a frame is taken every second, once for all the
+    /// failing frames; "The camera works again." follows the next photo that works.
+    func testAFailingCameraIsSaidOnceAndItsEndToo() throws {
+        let rig = try KeyRig(language: .english, config: ["announce": "all"])
+        let h = rig.harness
+        let catalogue = MessageCatalogue(language: .english)
+        try h.start()
+        let events = try h.events()
+        try rig.openKeys()
+        // A press while the start-up sentence plays would only stop it: wait until it was heard.
+        XCTAssertNotNil(rig.waitForSize(1, timeout: 30), "the start-up sentence was not played")
+        rig.settle()
+        let failed = catalogue.text(.captureFailed(reason: "no cameras available"))
+        let notWorking = catalogue.text(.cameraFailingBegan)
+        let worksAgain = catalogue.text(.cameraFailingEnded)
+        func queued(_ text: String) -> Int { events.all(.speechQueued).filter { $0.text?.contains(text) == true }.count }
+
+        try rig.camera("fail")
+        rig.press(held: 0.1)
+        XCTAssertNotNil(events.next(.speechQueued, timeout: 20) { $0.text == failed }, "the failed press was not said; log:\n\(h.currentLog)")
+        // Heard to the end, so that the next press takes a photo instead of stopping speech.
+        XCTAssertNotNil(events.next(.spoken, timeout: 30) { $0.text == failed })
+        rig.settle()
+        try rig.camera("ok")
+        rig.press(held: 0.1)
+        XCTAssertNotNil(events.next(.speechQueued, timeout: 30) { $0.text?.contains(worksAgain) == true },
+                        "\"\(worksAgain)\" was not said after a photo worked")
+        XCTAssertEqual(queued(notWorking), 0, "the press's own sentence already said the camera failed")
+
+        XCTAssertNotNil(events.next(.spoken, timeout: 30) { $0.text?.contains(worksAgain) == true })
+        let set = try h.client(["mode", "light"])
+        XCTAssertEqual(set.status, 0, set.stderr)
+        let modeName = try XCTUnwrap(events.next(.speechQueued, timeout: 20) { $0.utteranceKind == .message && $0.text?.contains("light") == true })
+        XCTAssertNotNil(events.next(.spoken, timeout: 30) { $0.utterance == modeName.utterance })
+        rig.settle()
+        try rig.camera("fail")
+        rig.press(held: 0.1)
+        XCTAssertNotNil(events.next(.speechQueued, timeout: 20) { $0.text?.contains(notWorking) == true },
+                        "light mode's failing frames were not said; log:\n\(h.currentLog)")
+        // Two more frames fail in the next two seconds; nothing more is said about them.
+        XCTAssertNil(events.next(.speechQueued, timeout: 2.5) { $0.text?.contains(notWorking) == true })
+        XCTAssertEqual(queued(notWorking), 1)
+        try rig.camera("ok")
+        XCTAssertNotNil(events.next(.speechQueued, timeout: 20) { $0.text?.contains(worksAgain) == true },
+                        "the camera working again in light mode was not said")
+        XCTAssertEqual(queued(worksAgain), 2)
+        rig.press(held: 0.1)
+        XCTAssertEqual(h.terminate(), 0)
+    }
+
     /// sox's rough frequency of raw 22050 Hz s16 mono PCM.
     static func soxFrequency(_ pcm: [UInt8]) throws -> Double {
         let path = NSTemporaryDirectory() + "light-tone-\(UUID().uuidString).raw"
